@@ -1,0 +1,169 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "MentorClaims",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "claims-intake", targets: ["ClaimsIntake"]),
+        .executable(name: "payments", targets: ["Payments"]),
+        .executable(name: "audit-sampling", targets: ["AuditSampling"]),
+        .executable(name: "notifications", targets: ["Notifications"]),
+        .executable(name: "bus-probe", targets: ["BusProbe"]),
+        .executable(name: "bus-bench", targets: ["BusBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+    ],
+    targets: [
+        // The only code that touches libzmq.
+        .systemLibrary(
+            name: "CZeroMQ",
+            path: "Shared/CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(
+            name: "MessagingZMQ",
+            dependencies: [
+                "CZeroMQ",
+                "Messaging",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/MessagingZMQ",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Messages",
+            path: "Shared/Messages",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Messaging",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Shared/Storage",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ServiceSupport",
+            dependencies: [
+                "Messaging",
+                "MessagingZMQ",
+                "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Shared/ServiceSupport",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Messaging",
+                "Storage",
+            ],
+            path: "Shared/Testing",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ClaimsIntake",
+            dependencies: ["ServiceSupport", "Messages"],
+            path: "Services/ClaimsIntake",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Payments",
+            dependencies: ["ServiceSupport", "Messages"],
+            path: "Services/Payments",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "AuditSampling",
+            dependencies: ["ServiceSupport", "Messages"],
+            path: "Services/AuditSampling",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Notifications",
+            dependencies: ["ServiceSupport", "Messages"],
+            path: "Services/Notifications",
+            swiftSettings: swiftSettings
+        ),
+        // A test-only producer/consumer used by the bus tests on real processes.
+        .executableTarget(
+            name: "BusProbe",
+            dependencies: [
+                "Messaging",
+                "MessagingZMQ",
+                "Storage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/BusProbe",
+            swiftSettings: swiftSettings
+        ),
+        // The bus benchmark run by `make bench`.
+        .executableTarget(
+            name: "BusBench",
+            dependencies: [
+                "CZeroMQ",
+                "Messaging",
+                "MessagingZMQ",
+                "Storage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/BusBench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MessagingTests",
+            dependencies: ["Messaging", "MessagingZMQ", "Storage", "TestSupport"],
+            path: "Tests/MessagingTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServiceSupportTests",
+            dependencies: ["ServiceSupport", "TestSupport"],
+            path: "Tests/ServiceSupportTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TestSupport"],
+            path: "Tests/EndToEndTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
