@@ -47,7 +47,8 @@ public struct Outbox: Sendable {
     /// The producing service's name, stamped on every envelope.
     public let producer: String
     private let now: @Sendable () -> Date
-    private let wakeup: Wakeup
+    /// Signalled after each commit that added messages.
+    public let wakeup: Wakeup
 
     /// Creates an outbox for `producer`. `wakeup` is signalled after each commit that added
     /// messages, so the relay publishes them at once.

@@ -1,0 +1,16 @@
+import Foundation
+import GRDB
+import ServiceSupport
+
+/// Notifications: emails schools, providers and the payer at every step, with retries and reminders.
+enum Notifications {
+    /// The composition root: the service's parts wired to storage, the bus and HTTP. Tests call
+    /// it too, with an in-memory bus and a fixed clock.
+    static func build(configuration: Configuration, dependencies: ServiceDependencies) async throws -> BuiltService {
+        try await ServiceHost.build(
+            configuration: configuration.common, dependencies: dependencies,
+            parts: ServiceParts(
+                migrations: { Migrations.register(in: &$0) },
+                openAPI: OpenAPIDocument.yaml))
+    }
+}

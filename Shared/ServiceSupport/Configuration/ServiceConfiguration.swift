@@ -1,0 +1,182 @@
+import Foundation
+import Messaging
+import MessagingZMQ
+
+/// The four services and their embedded defaults (`../spec/operations.md`).
+public enum ServiceName: String, Sendable, CaseIterable {
+    case claimsIntake = "claims-intake"
+    case payments = "payments"
+    case auditSampling = "audit-sampling"
+    case notifications = "notifications"
+
+    /// Default `HTTP_PORT`.
+    public var defaultHTTPPort: Int {
+        switch self {
+        case .claimsIntake: return 8080
+        case .payments: return 8081
+        case .auditSampling: return 8082
+        case .notifications: return 8083
+        }
+    }
+
+    /// Default `BUS_PUBLISH`.
+    public var defaultBusEndpoint: String {
+        switch self {
+        case .claimsIntake: return "tcp://127.0.0.1:5551"
+        case .payments: return "tcp://127.0.0.1:5553"
+        case .auditSampling: return "tcp://127.0.0.1:5555"
+        case .notifications: return "tcp://127.0.0.1:5557"
+        }
+    }
+}
+
+/// The development signing secret used when `AUTH_JWT_SECRET` is unset (with a warning).
+public let developmentJWTSecret = "mentor-claims-development-secret-do-not-use-in-production"
+
+/// Configuration every service reads, from the variables of `../spec/operations.md`.
+public struct ServiceConfiguration: Sendable {
+    /// Which service this is.
+    public var service: ServiceName
+    /// `HTTP_HOST`: where the HTTP API listens.
+    public var httpHost: String
+    /// `HTTP_PORT`: the HTTP port (0 picks a free one).
+    public var httpPort: Int
+    /// `DATABASE_PATH`: the service's SQLite file.
+    public var databasePath: String
+    /// `BUS_PUBLISH`: where the PUB socket binds; replay binds at port + 1.
+    public var busPublish: String
+    /// `BUS_PEERS`: producers subscribed to, `name=endpoint` separated by commas.
+    public var busPeers: [BusPeer]
+    /// `BUS_CURVE_SECRET_KEY_FILE`, `BUS_CURVE_ALLOWED_KEYS`, `BUS_PEER_KEYS`: CurveZMQ, off when unset.
+    public var busCurve: BusCurveKeys?
+    /// `BUS_MAX_MESSAGE_BYTES`: the largest frame accepted.
+    public var busMaxMessageBytes: Int
+    /// `BUS_OUTBOX_RETENTION_DAYS`: how long outbox messages are kept for replay (at least 30).
+    public var busOutboxRetentionDays: Int
+    /// How tokens are verified (`AUTH_JWT_SECRET` or `AUTH_JWT_PUBLIC_KEYS_FILE`, with
+    /// `AUTH_JWT_ISSUER` and `AUTH_JWT_AUDIENCE`).
+    public var auth: AuthConfiguration
+    /// `PUBLIC_BASE_URL`: base of links in emails.
+    public var publicBaseURL: String
+    /// `PAYER_EMAIL_ADDRESSES`: the payer's addresses.
+    public var payerEmailAddresses: [String]
+    /// `MAIL_TRANSPORT`, `MAIL_DIR`, `MAIL_FROM`, `SMTP_*`.
+    public var mail: MailConfiguration
+    /// `LOG_LEVEL`: trace, debug, info, notice, warning, error or critical.
+    public var logLevel: String
+    /// `LOG_FORMAT`: `text` or `json`.
+    public var logFormat: String
+
+    /// Reads and checks every variable; the first bad one stops the service.
+    public static func load(for service: ServiceName, from env: EnvironmentReader = EnvironmentReader()) throws -> ServiceConfiguration {
+        let httpHost = env.string("HTTP_HOST", default: "127.0.0.1")
+        let httpPort = try env.int("HTTP_PORT", default: service.defaultHTTPPort, in: 0...65535)
+        let databasePath = env.string("DATABASE_PATH", default: "./.data/\(service.rawValue).sqlite")
+        let busPublish = env.string("BUS_PUBLISH", default: service.defaultBusEndpoint)
+        do { _ = try BusEndpoint.replayEndpoint(for: busPublish) } catch {
+            throw ConfigurationError(variable: "BUS_PUBLISH", message: "\(error)")
+        }
+        let peerKeys = try Self.keyMap(env, "BUS_PEER_KEYS")
+        var peers: [BusPeer] = []
+        let defaultPeers = ServiceName.allCases.filter { $0 != service }.map { "\($0.rawValue)=\($0.defaultBusEndpoint)" }
+        for entry in env.list("BUS_PEERS", default: defaultPeers) {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ConfigurationError(variable: "BUS_PEERS", message: "'\(entry)' is not name=tcp://HOST:PORT")
+            }
+            do { _ = try BusEndpoint.replayEndpoint(for: parts[1]) } catch {
+                throw ConfigurationError(variable: "BUS_PEERS", message: "\(error)")
+            }
+            guard !peers.contains(where: { $0.name == parts[0] }) else {
+                throw ConfigurationError(variable: "BUS_PEERS", message: "\(parts[0]) is named twice")
+            }
+            peers.append(BusPeer(name: parts[0], endpoint: parts[1], serverKey: peerKeys[parts[0]]))
+        }
+        var curve: BusCurveKeys?
+        if let keyFile = env.raw("BUS_CURVE_SECRET_KEY_FILE") {
+            guard let text = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
+                throw ConfigurationError(variable: "BUS_CURVE_SECRET_KEY_FILE", message: "cannot read \(keyFile)")
+            }
+            let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard secret.count == 40 else {
+                throw ConfigurationError(variable: "BUS_CURVE_SECRET_KEY_FILE", message: "\(keyFile) must hold a 40-character Z85 secret key")
+            }
+            let allowed = env.list("BUS_CURVE_ALLOWED_KEYS", default: [])
+            guard !allowed.isEmpty else {
+                throw ConfigurationError(variable: "BUS_CURVE_ALLOWED_KEYS", message: "list the public keys allowed to subscribe, separated by commas")
+            }
+            for peer in peers where peer.serverKey == nil {
+                throw ConfigurationError(variable: "BUS_PEER_KEYS", message: "no key for \(peer.name); write \(peer.name)=<its public key>")
+            }
+            do { curve = try BusCurveKeys(secretKey: secret, allowedClientKeys: Set(allowed)) } catch {
+                throw ConfigurationError(variable: "BUS_CURVE_SECRET_KEY_FILE", message: "not a valid Z85 secret key")
+            }
+        }
+        let maxBytes = try env.int("BUS_MAX_MESSAGE_BYTES", default: 1_048_576, in: 1024...(64 << 20))
+        let retention = try env.int("BUS_OUTBOX_RETENTION_DAYS", default: 30, in: 30...3650)
+        let auth = try AuthConfiguration.load(from: env)
+        let baseURL = env.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:\(httpPort)")
+        guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ConfigurationError(variable: "PUBLIC_BASE_URL", message: "'\(baseURL)' is not an http(s) URL")
+        }
+        let payer = try env.emails("PAYER_EMAIL_ADDRESSES", default: ["payer@example.invalid"])
+        let mail = try MailConfiguration.load(from: env)
+        let logLevel = try env.choice(
+            "LOG_LEVEL", default: "info", allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        let logFormat = try env.choice("LOG_FORMAT", default: "text", allowed: ["text", "json"])
+        return ServiceConfiguration(
+            service: service, httpHost: httpHost, httpPort: httpPort, databasePath: databasePath, busPublish: busPublish,
+            busPeers: peers, busCurve: curve, busMaxMessageBytes: maxBytes, busOutboxRetentionDays: retention, auth: auth,
+            publicBaseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL, payerEmailAddresses: payer,
+            mail: mail, logLevel: logLevel, logFormat: logFormat)
+    }
+
+    private static func keyMap(_ env: EnvironmentReader, _ name: String) throws -> [String: String] {
+        var map: [String: String] = [:]
+        for entry in env.list(name, default: []) {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[1].count == 40 else {
+                throw ConfigurationError(variable: name, message: "'\(entry)' is not name=<40-character Z85 public key>")
+            }
+            map[parts[0]] = parts[1]
+        }
+        return map
+    }
+}
+
+/// Email settings.
+public struct MailConfiguration: Sendable, Equatable {
+    /// `MAIL_TRANSPORT`: `file` or `smtp`.
+    public var transport: String
+    /// `MAIL_DIR`: where the file transport writes `.eml` files.
+    public var directory: String
+    /// `MAIL_FROM`: the sender.
+    public var from: String
+    /// `SMTP_HOST`.
+    public var smtpHost: String?
+    /// `SMTP_PORT`.
+    public var smtpPort: Int
+    /// `SMTP_USERNAME`.
+    public var smtpUsername: String?
+    /// `SMTP_PASSWORD`.
+    public var smtpPassword: String?
+    /// `SMTP_STARTTLS`.
+    public var smtpStartTLS: Bool
+
+    static func load(from env: EnvironmentReader) throws -> MailConfiguration {
+        let transport = try env.choice("MAIL_TRANSPORT", default: "file", allowed: ["file", "smtp"])
+        let host = env.raw("SMTP_HOST")
+        if transport == "smtp" && host == nil {
+            throw ConfigurationError(variable: "SMTP_HOST", message: "required when MAIL_TRANSPORT is smtp")
+        }
+        return MailConfiguration(
+            transport: transport,
+            directory: env.string("MAIL_DIR", default: "./.data/mail"),
+            from: env.string("MAIL_FROM", default: "Claim funding for mentor training <no-reply@example.invalid>"),
+            smtpHost: host,
+            smtpPort: try env.int("SMTP_PORT", default: 587, in: 1...65535),
+            smtpUsername: env.raw("SMTP_USERNAME"),
+            smtpPassword: env.raw("SMTP_PASSWORD"),
+            smtpStartTLS: try env.bool("SMTP_STARTTLS", default: true))
+    }
+}
