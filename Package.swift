@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "Messaging",
                 "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Shared/Testing",
             swiftSettings: swiftSettings
@@ -161,7 +162,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport"],
+            dependencies: [
+                "TestSupport", "ServiceSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/EndToEndTests",
             swiftSettings: swiftSettings
         ),
