@@ -14,6 +14,10 @@ struct App {
             await TokenCommand.main(Array(arguments.dropFirst()))
             return
         }
+        if arguments.first == "routes" {
+            await printRoutes()
+            return
+        }
         let configuration: Configuration
         do {
             configuration = try Configuration.load()
@@ -35,6 +39,28 @@ struct App {
             logger.notice("stopped")
         } catch {
             logger.critical("payments stopped: \(error)")
+            exit(1)
+        }
+    }
+
+    /// `payments routes`: every HTTP route, for checking the OpenAPI document against the code.
+    static func printRoutes() async {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_PATH"] = folder.appendingPathComponent("routes.sqlite").path
+            let configuration = try Configuration.load(from: EnvironmentReader(environment))
+            let transport = try ZMQBusTransport(maxMessageBytes: configuration.common.busMaxMessageBytes)
+            var logger = Logger(label: "payments")
+            logger.logLevel = .critical
+            let dependencies = ServiceDependencies(
+                now: { Date() }, transport: transport, metrics: PrometheusCollectorRegistry(), logger: logger)
+            let service = try await Payments.build(configuration: configuration, dependencies: dependencies)
+            print(service.routeLines.joined(separator: "\n"))
+            transport.shutdown()
+        } catch {
+            FileHandle.standardError.write(Data("cannot list routes: \(error)\n".utf8))
             exit(1)
         }
     }

@@ -145,3 +145,15 @@ public enum ServiceHost {
         return BuiltService(group: ServiceGroup(configuration: groupConfiguration), database: database, bus: node.status, router: router)
     }
 }
+
+extension BuiltService {
+    /// Every route as `METHOD /path/{parameter}`, sorted, as the OpenAPI document must list them.
+    public var routeLines: [String] {
+        router.routes.map { route in
+            let path = route.path.description.split(separator: "/").map { part -> String in
+                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+            }.joined(separator: "/")
+            return "\(route.method.rawValue) /\(path)"
+        }.sorted()
+    }
+}

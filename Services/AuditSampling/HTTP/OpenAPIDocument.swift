@@ -5,7 +5,7 @@ enum OpenAPIDocument {
         info:
           title: audit-sampling
           version: 1.0.0
-          description: Audit sampling: flags risky claims, samples paid claims for audit, collects responses, requests clawbacks with four-eyes approval.
+          description: "Audit sampling: flags risky claims, samples paid claims for audit, collects responses, requests clawbacks with four-eyes approval."
         components:
           securitySchemes:
             bearer:

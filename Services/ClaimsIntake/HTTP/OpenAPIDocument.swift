@@ -5,7 +5,7 @@ enum OpenAPIDocument {
         info:
           title: claims-intake
           version: 1.0.0
-          description: Claims intake: schools, trusts and support create, submit, find and track claims.
+          description: "Claims intake: schools, trusts and support create, submit, find and track claims."
         components:
           securitySchemes:
             bearer:

@@ -5,7 +5,7 @@ enum OpenAPIDocument {
         info:
           title: notifications
           version: 1.0.0
-          description: Notifications: emails schools, providers and the payer at every step, with retries and reminders.
+          description: "Notifications: emails schools, providers and the payer at every step, with retries and reminders."
         components:
           securitySchemes:
             bearer:

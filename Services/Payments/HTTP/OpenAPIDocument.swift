@@ -5,7 +5,7 @@ enum OpenAPIDocument {
         info:
           title: payments
           version: 1.0.0
-          description: Payments: sends claims to the payer, imports what it paid, runs the information loop and clawbacks, keeps the ledger.
+          description: "Payments: sends claims to the payer, imports what it paid, runs the information loop and clawbacks, keeps the ledger."
         components:
           securitySchemes:
             bearer:

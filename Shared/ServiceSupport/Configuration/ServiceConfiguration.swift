@@ -67,6 +67,15 @@ public struct ServiceConfiguration: Sendable {
     /// `LOG_FORMAT`: `text` or `json`.
     public var logFormat: String
 
+    /// Every variable a service reads, for documentation and deployment checks.
+    public static let variableNames: [String] = [
+        "HTTP_HOST", "HTTP_PORT", "DATABASE_PATH", "BUS_PUBLISH", "BUS_PEERS", "BUS_CURVE_SECRET_KEY_FILE",
+        "BUS_CURVE_ALLOWED_KEYS", "BUS_PEER_KEYS", "BUS_MAX_MESSAGE_BYTES", "BUS_OUTBOX_RETENTION_DAYS", "AUTH_JWT_SECRET",
+        "AUTH_JWT_PUBLIC_KEYS_FILE", "AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE", "PUBLIC_BASE_URL", "PAYER_EMAIL_ADDRESSES",
+        "MAIL_TRANSPORT", "MAIL_DIR", "MAIL_FROM", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD",
+        "SMTP_STARTTLS", "LOG_LEVEL", "LOG_FORMAT",
+    ]
+
     /// Reads and checks every variable; the first bad one stops the service.
     public static func load(for service: ServiceName, from env: EnvironmentReader = EnvironmentReader()) throws -> ServiceConfiguration {
         let httpHost = env.string("HTTP_HOST", default: "127.0.0.1")

@@ -1,0 +1,37 @@
+# One image with all four services; compose.yaml picks the executable per container.
+
+# --- build -----------------------------------------------------------------------------------
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       libzmq3-dev libsqlite3-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Resolve dependencies first so that source changes reuse this layer.
+COPY Package.swift ./
+RUN swift package resolve
+COPY Shared ./Shared
+COPY Services ./Services
+COPY Tools ./Tools
+COPY Tests ./Tests
+RUN swift build -c release --static-swift-stdlib \
+       --product claims-intake --product payments --product audit-sampling --product notifications \
+    && mkdir -p /out \
+    && for s in claims-intake payments audit-sampling notifications; do \
+         cp "$(swift build -c release --show-bin-path)/$s" /out/; \
+       done
+
+# --- run -------------------------------------------------------------------------------------
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       libzmq5 libsqlite3-0 tzdata ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin mentorclaims \
+    && mkdir -p /data && chown mentorclaims /data
+COPY --from=build /out/ /usr/local/bin/
+USER mentorclaims
+WORKDIR /data
+ENV LOG_FORMAT=json HTTP_HOST=0.0.0.0 TZ=Europe/London
+# Each container runs one of: claims-intake, payments, audit-sampling, notifications.
+CMD ["claims-intake"]

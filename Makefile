@@ -1,0 +1,33 @@
+# Mentor Claims: the two commands a fresh machine needs are `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: deps test-deps build run test bench clean-data
+
+deps:
+	@bash scripts/install-deps.sh
+
+test-deps:
+	@bash scripts/install-deps.sh --with-test-tools
+
+build: deps
+	swift build
+
+## Builds and starts all four services on loopback; Ctrl-C stops them.
+run: build
+	@bash scripts/run.sh
+
+## Runs every test, from state machines to end-to-end across the real executables.
+## Built once with the tests, then run without rebuilding (alternating rebuilds dependencies).
+test: test-deps
+	swift build --build-tests
+	swift test --skip-build --no-parallel
+
+## Runs the benchmarks (release build) and prints the figures for docs/benchmarks.md.
+bench: test-deps
+	swift build -c release --product bus-bench
+	swift build -c release
+	@bash scripts/bench.sh
+
+clean-data:
+	rm -rf .data

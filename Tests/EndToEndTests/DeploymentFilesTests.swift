@@ -1,0 +1,119 @@
+import Foundation
+import ServiceSupport
+import Testing
+import TestSupport
+
+/// compose.yaml, the Dockerfile and the README must agree with what the code reads.
+@Suite struct DeploymentFilesTests {
+    let root = BuiltProducts.packageRoot
+
+    func compose() throws -> [String: Any] {
+        let path = root.appendingPathComponent("compose.yaml").path
+        let result = try ProcessLauncher.run(
+            "/usr/bin/env", arguments: ["python3", "-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", path])
+        #expect(result.status == 0, "\(result.output)")
+        return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test func composeNamesEveryServiceVolumePortAndVariableTheCodeExpects() throws {
+        let document = try compose()
+        let services = document["services"] as? [String: [String: Any]] ?? [:]
+        let volumes = document["volumes"] as? [String: Any] ?? [:]
+        var endpoints: [String: String] = [:]
+        for name in ServiceName.allCases {
+            let service = try #require(services[name.rawValue], "compose.yaml has no \(name.rawValue)")
+            #expect(service["command"] as? [String] == [name.rawValue])
+            #expect(service["image"] as? String == "mentor-claims:latest")
+            let env = (service["environment"] as? [String: Any] ?? [:]).mapValues { "\($0)" }
+            for key in env.keys {
+                #expect(ServiceConfiguration.variableNames.contains(key), "\(name.rawValue) sets unknown variable \(key)")
+            }
+            #expect(env["LOG_FORMAT"] == "json")
+            #expect(env["HTTP_HOST"] == "0.0.0.0")
+            #expect(env["HTTP_PORT"] == "\(name.defaultHTTPPort)")
+            #expect((service["ports"] as? [String])?.contains("\(name.defaultHTTPPort):\(name.defaultHTTPPort)") == true)
+            let busPort = try BusEndpointCheck.port(name.defaultBusEndpoint)
+            #expect(env["BUS_PUBLISH"] == "tcp://0.0.0.0:\(busPort)")
+            endpoints[name.rawValue] = "tcp://\(name.rawValue):\(busPort)"
+            let mounts = service["volumes"] as? [String] ?? []
+            #expect(mounts == ["\(name.rawValue)-data:/data"])
+            #expect(volumes.keys.contains("\(name.rawValue)-data"))
+            #expect(env["DATABASE_PATH"]?.hasPrefix("/data/") == true)
+            let health = (service["healthcheck"] as? [String: Any])?["test"] as? [String] ?? []
+            #expect(health.last == "http://127.0.0.1:\(name.defaultHTTPPort)/ready")
+            // The values themselves pass the service's own configuration checks.
+            var values = env
+            values["AUTH_JWT_SECRET"] = "a-test-secret-of-at-least-thirty-two-chars"
+            values["PAYER_EMAIL_ADDRESSES"] = "payer@example.invalid"
+            #expect(throws: Never.self) { try ServiceConfiguration.load(for: name, from: EnvironmentReader(values)) }
+        }
+        for name in ServiceName.allCases {
+            let env = (services[name.rawValue]?["environment"] as? [String: Any] ?? [:]).mapValues { "\($0)" }
+            let peers = Set((env["BUS_PEERS"] ?? "").split(separator: ",").map(String.init))
+            let expected = Set(ServiceName.allCases.filter { $0 != name }.map { "\($0.rawValue)=\(endpoints[$0.rawValue]!)" })
+            #expect(peers == expected, "\(name.rawValue) BUS_PEERS")
+        }
+        // A real SMTP server that the notifications service points at.
+        let smtpHost = (services["notifications"]?["environment"] as? [String: Any])?["SMTP_HOST"] as? String ?? ""
+        #expect(services[smtpHost] != nil, "the SMTP host \(smtpHost) is not a compose service")
+    }
+
+    @Test func theDockerfileBuildsTheFourExecutablesIntoASlimNonRootImage() throws {
+        let text = try String(contentsOf: root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        for name in ServiceName.allCases { #expect(text.contains("--product \(name.rawValue)")) }
+        for package in ["libzmq5", "libsqlite3-0", "tzdata", "curl"] { #expect(text.contains(package)) }
+        #expect(text.contains("FROM debian:bookworm-slim"))
+        #expect(text.contains("USER mentorclaims"))
+    }
+
+    @Test func theREADMEDocumentsEveryConfigurationVariableAndBothCommands() throws {
+        let text = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        for variable in ServiceConfiguration.variableNames { #expect(text.contains("`\(variable)`"), "README lacks \(variable)") }
+        #expect(text.contains("make run"))
+        #expect(text.contains("make test"))
+    }
+}
+
+enum BusEndpointCheck {
+    static func port(_ endpoint: String) throws -> Int {
+        try #require(Int(endpoint.split(separator: ":").last ?? ""))
+    }
+}
+
+/// Each service's `/openapi.yaml` documents exactly the routes its code serves.
+@Suite struct OpenAPIDocumentTests {
+    @Test(arguments: ServiceName.allCases.map(\.rawValue))
+    func theOpenAPIDocumentListsEveryRouteOfTheService(service: String) async throws {
+        let routes = try ProcessLauncher.run(BuiltProducts.path(service), arguments: ["routes"])
+        #expect(routes.status == 0, "\(routes.output)")
+        let folder = try TemporaryFolder("openapi")
+        defer { folder.remove() }
+        let port = FreePorts.one()
+        let process = try ProcessLauncher.start(
+            BuiltProducts.path(service),
+            environment: [
+                "HTTP_PORT": "\(port)", "DATABASE_PATH": folder.path("db.sqlite"),
+                "BUS_PUBLISH": "tcp://127.0.0.1:\(FreePorts.pair())", "BUS_PEERS": "",
+            ],
+            directory: folder.url)
+        let http = TestHTTP(base: "http://127.0.0.1:\(port)")
+        try await Eventually.wait("\(service) to answer", timeout: 30) { try await http.get("/health").status == 200 }
+        let yaml = try await http.get("/openapi.yaml").text
+        await process.stop()
+        try yaml.write(toFile: folder.path("openapi.yaml"), atomically: true, encoding: .utf8)
+        let parsed = try ProcessLauncher.run(
+            "/usr/bin/env",
+            arguments: ["python3", "-c", "import json,sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(json.dumps(d))", folder.path("openapi.yaml")])
+        let document = try JSONSerialization.jsonObject(with: Data(parsed.output.utf8)) as? [String: Any] ?? [:]
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = document["paths"] as? [String: [String: Any]] ?? [:]
+        var documented = Set<String>()
+        for (path, operations) in paths {
+            for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
+        }
+        let served = Set(routes.output.split(separator: "\n").map(String.init))
+        #expect(!served.isEmpty)
+        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+    }
+}
