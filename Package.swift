@@ -156,7 +156,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceSupportTests",
-            dependencies: ["ServiceSupport", "TestSupport"],
+            dependencies: [
+                "ServiceSupport", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             path: "Tests/ServiceSupportTests",
             swiftSettings: swiftSettings
         ),

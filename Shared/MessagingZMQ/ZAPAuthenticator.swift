@@ -70,3 +70,18 @@ final class ZAPAuthenticator: Sendable {
         finished.wait()
     }
 }
+
+/// Test access to the ZAP decision and Z85, without a socket.
+public enum ZMQCurveTestSupport {
+    /// The status code the ZAP handler answers `request` with.
+    public static func answer(_ request: [[UInt8]], allowed: Set<String>) -> String {
+        String(decoding: ZAPAuthenticator.answer(request, allowedKeys: allowed)[2], as: UTF8.self)
+    }
+
+    /// The 32 raw bytes of a Z85 key.
+    public static func decode(_ key: String) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        guard zmq_z85_decode(&out, key) != nil else { throw ZMQError("zmq_z85_decode") }
+        return out
+    }
+}

@@ -83,13 +83,16 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
             let detail: String
             switch error.status {
             case .notFound: detail = "There is nothing at \(request.uri.path)."
             case .contentTooLarge: detail = "The body is too large."
             case .methodNotAllowed: detail = "\(request.method) is not allowed on \(request.uri.path)."
-            default: detail = error.body ?? error.status.reasonPhrase
+            default: detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
+            }
+            if error.status.code >= 500 {
+                context.logger.error("server error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             }
             return try Problem(error.status, detail: detail).response(from: request, context: context)
         } catch {
@@ -101,7 +104,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Decoding request bodies with the limits and messages of `../spec/api.md`.
-public enum RequestBody {
+public enum RequestDecoding {
     /// The JSON body limit: 1 MiB.
     public static let jsonLimit = 1 << 20
     /// The CSV body limit: 20 MiB.
@@ -110,11 +113,16 @@ public enum RequestBody {
     /// Collects at most `limit` bytes; a larger body is 413.
     public static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         var request = request
+        let tooLarge = Problem(.contentTooLarge, detail: "The body is over the limit of \(limit) bytes.")
+        let buffer: ByteBuffer
         do {
-            return try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw Problem(.contentTooLarge, detail: "The body is over the limit of \(limit) bytes.")
+            buffer = try await request.collectBody(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw tooLarge
         }
+        // A body already in memory is returned whole; the limit still applies.
+        guard buffer.readableBytes <= limit else { throw tooLarge }
+        return buffer
     }
 
     /// Decodes a JSON body: malformed JSON is 400, wrong types or missing fields are 422 naming

@@ -15,7 +15,7 @@ public struct ServiceRequestContext: RequestContext {
     }
 
     /// JSON bodies up to 1 MiB; CSV routes collect their own, larger, limit.
-    public var maxUploadSize: Int { RequestBody.csvLimit }
+    public var maxUploadSize: Int { RequestDecoding.csvLimit }
 
     /// The signed-in user; 401 when there is none.
     public func requireUser() throws -> AuthenticatedUser {

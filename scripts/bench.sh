@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every benchmark in one go on this machine and prints the figures (release build).
+set -euo pipefail
+BIN="$(swift build -c release --show-bin-path)"
+echo "# Benchmarks, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -srm), $(swift --version 2>&1 | head -1)"
+echo
+echo "## Bus (100,000 messages, 500-byte payloads)"
+echo
+"$BIN/bus-bench" --count 100000 --payload-bytes 500
+echo
+echo "## Resident memory of each idle service"
+echo
+folder=$(mktemp -d)
+trap 'rm -rf "$folder"' EXIT
+pids=()
+i=0
+for s in claims-intake payments audit-sampling notifications; do
+  http=$((18080 + i)); bus=$((18551 + 2 * i))
+  peers=""
+  j=0
+  for p in claims-intake payments audit-sampling notifications; do
+    [ "$p" != "$s" ] && peers="$peers${peers:+,}$p=tcp://127.0.0.1:$((18551 + 2 * j))"
+    j=$((j + 1))
+  done
+  HTTP_PORT=$http BUS_PUBLISH=tcp://127.0.0.1:$bus BUS_PEERS=$peers DATABASE_PATH="$folder/$s.sqlite" \
+    MAIL_DIR="$folder/mail" LOG_LEVEL=error "$BIN/$s" > "$folder/$s.log" 2>&1 &
+  pids+=($!)
+  i=$((i + 1))
+done
+for port in 18080 18081 18082 18083; do
+  for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+done
+sleep 5
+echo "| service | resident memory (idle, ready) |"
+echo "|---|---:|"
+i=0
+for s in claims-intake payments audit-sampling notifications; do
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[$i]}/status")
+  echo "| $s | $((rss / 1024)) MiB |"
+  i=$((i + 1))
+done
+for pid in "${pids[@]}"; do kill -TERM "$pid"; done
+wait
