@@ -11,6 +11,8 @@ public struct BusNode: Sendable {
     public let status: BusStatus
     /// The publisher and subscribers, to run in the service's `ServiceGroup`.
     public let services: [any Service]
+    /// Wakes the relay on commits; kept alive as long as the node.
+    private let commitObserver: OutboxCommitObserver
 
     /// Everything a node needs.
     public struct Settings: Sendable {
@@ -43,6 +45,8 @@ public struct BusNode: Sendable {
     ) {
         let outbox = outbox ?? Outbox(producer: settings.name, now: now, wakeup: Wakeup())
         let wakeup = outbox.wakeup
+        commitObserver = OutboxCommitObserver(wakeup: wakeup)
+        database.add(transactionObserver: commitObserver, extent: .observerLifetime)
         let status = BusStatus(peers: settings.peers.map(\.name))
         self.outbox = outbox
         self.status = status

@@ -134,12 +134,20 @@ private struct SubscriberLoop {
     mutating func run(until thread: OwnerThread, wakeup: Wakeup) {
         perform(state.start(now: now()))
         publishStatus()
+        var batchStarted = Date.distantFuture
         while !thread.shouldStop {
             do {
+                // Group commit: while a batch is open, keep gathering for a few milliseconds so
+                // that one transaction (one fsync) carries as many messages as are arriving.
                 let received = try endpoint.receive(
-                    timeoutMilliseconds: 200, maximum: settings.batchSize, wakeup: wakeup)
+                    timeoutMilliseconds: batch.isEmpty ? 200 : 2, maximum: settings.batchSize - batch.count,
+                    wakeup: wakeup)
+                if batch.isEmpty { batchStarted = Date() }
                 for frames in received { handle(frames) }
-                try flush()
+                let full = batch.count >= settings.batchSize
+                let quiet = received.isEmpty
+                let old = Date().timeIntervalSince(batchStarted) >= 0.02
+                if !batch.isEmpty && (full || quiet || old) { try flush() }
                 perform(state.tick(now: now()))
                 publishStatus()
             } catch {

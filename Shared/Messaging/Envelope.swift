@@ -60,17 +60,38 @@ public struct Envelope<Payload: Codable & Sendable>: Codable, Sendable {
         case causationId = "causation_id"
     }
 
+    /// Decodes the wire format; UUIDs are read by ``WireUUID`` (much faster than Foundation's).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func uuid(_ key: CodingKeys) throws -> UUID {
+            let text = try container.decode(String.self, forKey: key)
+            guard let value = WireUUID.parse(text) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "'\(text)' is not a UUID")
+            }
+            return value
+        }
+        id = try uuid(.id)
+        type = try container.decode(String.self, forKey: .type)
+        version = try container.decode(Int.self, forKey: .version)
+        producer = try container.decode(String.self, forKey: .producer)
+        sequence = try container.decode(Int64.self, forKey: .sequence)
+        occurredAt = try container.decode(Date.self, forKey: .occurredAt)
+        correlationId = try uuid(.correlationId)
+        causationId = try container.decodeNil(forKey: .causationId) ? nil : try uuid(.causationId)
+        payload = try container.decode(Payload.self, forKey: .payload)
+    }
+
     /// Encodes `causation_id` as `null` when absent, as the wire format shows.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
+        try container.encode(WireUUID.format(id), forKey: .id)
         try container.encode(type, forKey: .type)
         try container.encode(version, forKey: .version)
         try container.encode(producer, forKey: .producer)
         try container.encode(sequence, forKey: .sequence)
         try container.encode(occurredAt, forKey: .occurredAt)
-        try container.encode(correlationId, forKey: .correlationId)
-        try container.encode(causationId, forKey: .causationId)
+        try container.encode(WireUUID.format(correlationId), forKey: .correlationId)
+        try container.encode(causationId.map(WireUUID.format), forKey: .causationId)
         try container.encode(payload, forKey: .payload)
     }
 }
@@ -174,14 +195,71 @@ public enum BusJSON {
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = WireDate.encodingStrategy
+        return encoder
+    }
+
+    /// The encoder for outbox envelopes: key order does not matter on the wire (stored bytes
+    /// are published and replayed as they are), and not sorting saves time on every message.
+    public static func envelopeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = WireDate.encodingStrategy
         return encoder
     }
 
     /// A new decoder for envelopes. Each thread or task keeps its own.
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = WireDate.decodingStrategy
         return decoder
+    }
+}
+
+/// Writes an envelope's JSON by hand around the payload's own encoding: the header is a handful
+/// of known fields, and writing them directly saves a third of the encoding time of a small
+/// message (measured in `bus-bench`). Keys come out in sorted order.
+public enum EnvelopeWriter {
+    /// The envelope as UTF-8 JSON; `encoder` encodes the payload only.
+    public static func encode<P: Codable & Sendable>(_ envelope: Envelope<P>, payloadEncoder encoder: JSONEncoder) throws -> [UInt8] {
+        let payload = try encoder.encode(envelope.payload)
+        var out: [UInt8] = []
+        out.reserveCapacity(payload.count + 260)
+        func raw(_ text: String) { out.append(contentsOf: text.utf8) }
+        func string(_ text: String) {
+            out.append(34)
+            for byte in text.utf8 {
+                switch byte {
+                case 34: out.append(contentsOf: [92, 34])
+                case 92: out.append(contentsOf: [92, 92])
+                case 8: out.append(contentsOf: [92, 98])
+                case 9: out.append(contentsOf: [92, 116])
+                case 10: out.append(contentsOf: [92, 110])
+                case 12: out.append(contentsOf: [92, 102])
+                case 13: out.append(contentsOf: [92, 114])
+                case 0..<32:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                default: out.append(byte)
+                }
+            }
+            out.append(34)
+        }
+        raw("{\"causation_id\":")
+        if let causation = envelope.causationId { string(WireUUID.format(causation)) } else { raw("null") }
+        raw(",\"correlation_id\":")
+        string(WireUUID.format(envelope.correlationId))
+        raw(",\"id\":")
+        string(WireUUID.format(envelope.id))
+        raw(",\"occurred_at\":")
+        string(WireDate.format(envelope.occurredAt))
+        raw(",\"payload\":")
+        out.append(contentsOf: payload)
+        raw(",\"producer\":")
+        string(envelope.producer)
+        raw(",\"sequence\":\(envelope.sequence),\"type\":")
+        string(envelope.type)
+        raw(",\"version\":\(envelope.version)}")
+        return out
     }
 }

@@ -47,16 +47,31 @@ public struct Inbox: Sendable {
 
     /// The last applied sequence of `producer`.
     public static func appliedThrough(_ db: Database, producer: String) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT applied_through FROM bus_inbox WHERE producer = ?", arguments: [producer]) ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT applied_through FROM bus_inbox WHERE producer = ?"), arguments: [producer]) ?? 0
     }
 
     /// Applies `items` in one transaction on `writer`, then retries parked messages.
+    ///
+    /// The common batch, where every message applies, runs without a savepoint per message; if
+    /// any message parks or fails, that transaction is rolled back and the batch is applied
+    /// again with a savepoint around each message, so only that message's writes are undone.
     public func apply(_ items: [InboxItem], on writer: some DatabaseWriter, decoder: JSONDecoder) throws -> InboxReport {
-        try writer.write { db in try apply(items, in: db, decoder: decoder) }
+        do {
+            return try writer.write { db in try apply(items, in: db, decoder: decoder, isolateEachMessage: false) }
+        } catch is NeedsIsolation {
+            return try writer.write { db in try apply(items, in: db, decoder: decoder, isolateEachMessage: true) }
+        }
     }
 
-    /// Applies `items` inside the caller's transaction.
+    /// Thrown inside the optimistic pass to start again with a savepoint per message.
+    private struct NeedsIsolation: Error {}
+
+    /// Applies `items` inside the caller's transaction, each message in its own savepoint.
     public func apply(_ items: [InboxItem], in db: Database, decoder: JSONDecoder) throws -> InboxReport {
+        try apply(items, in: db, decoder: decoder, isolateEachMessage: true)
+    }
+
+    private func apply(_ items: [InboxItem], in db: Database, decoder: JSONDecoder, isolateEachMessage: Bool) throws -> InboxReport {
         var report = InboxReport()
         var cursors: [String: Int64] = [:]
         func cursor(_ producer: String) throws -> Int64 {
@@ -94,7 +109,8 @@ public struct Inbox: Sendable {
                     continue
                 }
                 cursors[message.producer] = message.sequence
-                switch try handle(message, in: db) {
+                let result = isolateEachMessage ? try handle(message, in: db) : try handleOptimistically(message, in: db)
+                switch result {
                 case .applied(let wrote):
                     if wrote {
                         report.applied[message.type, default: 0] += 1
@@ -120,15 +136,15 @@ public struct Inbox: Sendable {
             }
         }
         for (producer, sequence) in cursors {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO bus_inbox (producer, applied_through, updated_at) VALUES (?, ?, ?)
                     ON CONFLICT (producer) DO UPDATE SET applied_through = excluded.applied_through, updated_at = excluded.updated_at
-                    """,
-                arguments: [producer, sequence, timestamp])
+                    """
+            ).execute(arguments: [producer, sequence, timestamp])
         }
         report.cursors = cursors
-        if anyApplied {
+        if anyApplied, try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM bus_parked)")) == true {
             try retryParked(in: db, decoder: decoder, at: timestamp, report: &report)
         }
         return report
@@ -138,6 +154,20 @@ public struct Inbox: Sendable {
         case applied(wrote: Bool)
         case parked(String)
         case poison(String)
+    }
+
+    /// Applies without a savepoint; anything but success asks for the isolated pass.
+    private func handleOptimistically(_ message: DecodedMessage, in db: Database) throws -> Result {
+        if let poison = message.poison { return .poison(poison) }
+        guard let apply = message.apply else { return .applied(wrote: false) }
+        let outcome: HandlingOutcome
+        do {
+            outcome = try apply(db)
+        } catch {
+            throw NeedsIsolation()
+        }
+        guard outcome == .applied else { throw NeedsIsolation() }
+        return .applied(wrote: true)
     }
 
     private func handle(_ message: DecodedMessage, in db: Database) throws -> Result {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,7 +52,7 @@ public struct Outbox: Sendable {
     public let wakeup: Wakeup
 
     /// Creates an outbox for `producer`. `wakeup` is signalled after each commit that added
-    /// messages, so the relay publishes them at once.
+    /// messages (by ``OutboxCommitObserver``), so the relay publishes them at once.
     public init(producer: String, now: @escaping @Sendable () -> Date, wakeup: Wakeup) {
         self.producer = producer
         self.now = now
@@ -68,19 +69,21 @@ public struct Outbox: Sendable {
     public func append<M: BusMessage>(
         _ message: M, in db: Database, correlationId: UUID? = nil, causationId: UUID? = nil
     ) throws -> Envelope<M> {
-        guard let sequence = try Int64.fetchOne(
-            db, sql: "UPDATE bus_producer SET last_sequence = last_sequence + 1 WHERE id = 1 RETURNING last_sequence")
+        // The next sequence follows the newest outbox row (the primary key's last entry, so
+        // cheap); pruning always keeps that row, and `last_sequence` covers an empty outbox.
+        // Writes are serialized, so this is gapless.
+        let next = try db.cachedStatement(
+            sql: "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM bus_outbox), 0), last_sequence) + 1 FROM bus_producer WHERE id = 1")
+        guard let sequence = try Int64.fetchOne(next)
         else { throw DatabaseError(message: "bus_producer row is missing: the bus migrations did not run") }
         let id = UUID()
         let envelope = Envelope(
             id: id, type: M.type, version: M.version, producer: producer, sequence: sequence,
             occurredAt: now(), correlationId: correlationId ?? id, causationId: causationId, payload: message)
-        let bytes = try BusJSON.encoder().encode(envelope)
-        try db.execute(
-            sql: "INSERT INTO bus_outbox (sequence, message_id, type, envelope, occurred_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [sequence, id.uuidString.lowercased(), M.type, bytes, Int64(envelope.occurredAt.timeIntervalSince1970 * 1000)])
-        let wakeup = self.wakeup
-        db.afterNextTransaction(onCommit: { _ in wakeup.wake() })
+        let bytes = Data(try EnvelopeWriter.encode(envelope, payloadEncoder: BusJSON.envelopeEncoder()))
+        try db.cachedStatement(
+            sql: "INSERT INTO bus_outbox (sequence, message_id, type, envelope, occurred_at) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [sequence, id.uuidString.lowercased(), M.type, bytes, Int64(envelope.occurredAt.timeIntervalSince1970 * 1000)])
         return envelope
     }
 }
@@ -106,14 +109,18 @@ public struct OutboxEntry: Sendable, Equatable {
 public enum OutboxStore {
     /// The latest committed sequence and the relay's published-through mark.
     public static func marks(_ db: Database) throws -> (head: Int64, publishedThrough: Int64) {
-        let row = try Row.fetchOne(db, sql: "SELECT last_sequence, published_through FROM bus_producer WHERE id = 1")
-        return (row?["last_sequence"] ?? 0, row?["published_through"] ?? 0)
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT MAX(COALESCE((SELECT MAX(sequence) FROM bus_outbox), 0), last_sequence) AS head, published_through
+                FROM bus_producer WHERE id = 1
+                """))
+        return (row?["head"] ?? 0, row?["published_through"] ?? 0)
     }
 
     /// Up to `limit` entries after `sequence`, in order.
     public static func entries(_ db: Database, after sequence: Int64, limit: Int) throws -> [OutboxEntry] {
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT sequence, type, envelope FROM bus_outbox WHERE sequence > ? ORDER BY sequence LIMIT ?",
+            db.cachedStatement(sql: "SELECT sequence, type, envelope FROM bus_outbox WHERE sequence > ? ORDER BY sequence LIMIT ?"),
             arguments: [sequence, limit])
         var entries: [OutboxEntry] = []
         entries.reserveCapacity(limit)
@@ -126,7 +133,7 @@ public enum OutboxStore {
 
     /// The oldest sequence still stored, if any.
     public static func firstSequence(_ db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT MIN(sequence) FROM bus_outbox")
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(sequence) FROM bus_outbox"))
     }
 
     /// Records how far the relay has published (never moves backwards).
@@ -137,11 +144,43 @@ public enum OutboxStore {
     }
 
     /// Deletes messages that occurred before `cutoff`. Returns how many went.
+    /// The newest row is always kept (and the head saved in `last_sequence`), so that the next
+    /// sequence continues from it.
     @discardableResult
     public static func prune(_ db: Database, occurredBefore cutoff: Date) throws -> Int {
+        let head = try marks(db).head
+        try db.execute(sql: "UPDATE bus_producer SET last_sequence = ? WHERE id = 1", arguments: [head])
         try db.execute(
-            sql: "DELETE FROM bus_outbox WHERE occurred_at < ?",
-            arguments: [Int64(cutoff.timeIntervalSince1970 * 1000)])
+            sql: "DELETE FROM bus_outbox WHERE occurred_at < ? AND sequence < ?",
+            arguments: [Int64(cutoff.timeIntervalSince1970 * 1000), head])
         return db.changesCount
+    }
+}
+
+/// Wakes the relay once after each commit that inserted into the outbox. One observer for the
+/// whole connection costs nothing per message, unlike a commit hook per appended message.
+public final class OutboxCommitObserver: TransactionObserver, Sendable {
+    private let wakeup: Wakeup
+    private let dirty = Mutex(false)
+
+    /// Creates an observer that signals `wakeup`.
+    public init(wakeup: Wakeup) { self.wakeup = wakeup }
+
+    public func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        if case .insert(let table) = eventKind { return table == "bus_outbox" }
+        return false
+    }
+
+    public func databaseDidChange(with event: DatabaseEvent) {
+        dirty.withLock { $0 = true }
+        stopObservingDatabaseChangesUntilNextTransaction()
+    }
+
+    public func databaseDidCommit(_ db: Database) {
+        if dirty.withLock({ value -> Bool in defer { value = false }; return value }) { wakeup.wake() }
+    }
+
+    public func databaseDidRollback(_ db: Database) {
+        dirty.withLock { $0 = false }
     }
 }

@@ -11,18 +11,17 @@ public enum BusSchema {
             try db.execute(sql: """
                 CREATE TABLE bus_producer (
                     id INTEGER PRIMARY KEY CHECK (id = 1),
-                    last_sequence INTEGER NOT NULL,
+                    last_sequence INTEGER NOT NULL, -- the head when the outbox is empty (after pruning)
                     published_through INTEGER NOT NULL
                 );
                 INSERT INTO bus_producer (id, last_sequence, published_through) VALUES (1, 0, 0);
                 CREATE TABLE bus_outbox (
                     sequence INTEGER PRIMARY KEY,
-                    message_id TEXT NOT NULL UNIQUE,
+                    message_id TEXT NOT NULL,
                     type TEXT NOT NULL,
                     envelope BLOB NOT NULL,
                     occurred_at INTEGER NOT NULL
                 );
-                CREATE INDEX bus_outbox_occurred_at ON bus_outbox (occurred_at);
                 CREATE TABLE bus_inbox (
                     producer TEXT PRIMARY KEY,
                     applied_through INTEGER NOT NULL,

@@ -49,7 +49,49 @@ import Testing
             correlationId: UUID(uuidString: "AAAAAAAA-2222-3333-4444-555555555555")!, causationId: nil,
             payload: Counted(n: 7, note: "x"))
         let json = String(decoding: try BusJSON.encoder().encode(envelope), as: UTF8.self)
-        #expect(json == #"{"causation_id":null,"correlation_id":"AAAAAAAA-2222-3333-4444-555555555555","id":"11111111-2222-3333-4444-555555555555","occurred_at":"2026-05-02T09:15:00Z","payload":{"n":7,"note":"x"},"producer":"claims-intake","sequence":42,"type":"test.counted","version":1}"#)
+        #expect(json == #"{"causation_id":null,"correlation_id":"aaaaaaaa-2222-3333-4444-555555555555","id":"11111111-2222-3333-4444-555555555555","occurred_at":"2026-05-02T09:15:00Z","payload":{"n":7,"note":"x"},"producer":"claims-intake","sequence":42,"type":"test.counted","version":1}"#)
+    }
+
+    @Test func theHandWrittenEnvelopeIsTheSameJSONAsTheEncoders() throws {
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for causation in [nil, UUID()] {
+            let envelope = Envelope(
+                id: UUID(), type: "test.counted", version: 2, producer: "pro\"ducer\\\n", sequence: 9_000_000_001,
+                occurredAt: Date(timeIntervalSince1970: 1_790_000_000), correlationId: UUID(), causationId: causation,
+                payload: Counted(n: -3, note: "a \"quote\", a / slash, \u{1} and é"))
+            let written = try EnvelopeWriter.encode(envelope, payloadEncoder: sorted)
+            #expect(String(decoding: written, as: UTF8.self) == String(decoding: try BusJSON.encoder().encode(envelope), as: UTF8.self))
+            let back = try BusJSON.decoder().decode(Envelope<Counted>.self, from: Data(written))
+            #expect(back.id == envelope.id && back.causationId == envelope.causationId && back.payload == envelope.payload)
+            #expect(back.occurredAt == envelope.occurredAt && back.producer == envelope.producer)
+        }
+    }
+
+    @Test func wireUUIDsRoundTripInEitherCaseAndRefuseAnythingElse() {
+        for _ in 0..<100 {
+            let uuid = UUID()
+            #expect(WireUUID.parse(WireUUID.format(uuid)) == uuid)
+            #expect(WireUUID.parse(uuid.uuidString) == uuid)
+            #expect(WireUUID.format(uuid) == uuid.uuidString.lowercased())
+        }
+        for bad in ["", "not-a-uuid", "11111111-2222-3333-4444-55555555555", "11111111-2222-3333-4444-5555555555555",
+                    "111111112-222-3333-4444-555555555555", "g1111111-2222-3333-4444-555555555555"] {
+            #expect(WireUUID.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func wireDatesMatchFoundationsISO8601() throws {
+        let samples: [TimeInterval] = [0, 951_782_400, 1_777_713_300, 4_102_444_799, -34_560_000]
+        for seconds in samples {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(WireDate.format(date) == date.formatted(.iso8601))
+            #expect(WireDate.parse(WireDate.format(date)) == date)
+        }
+        #expect(WireDate.parse("2026-05-02T09:15:00.250Z") == Date(timeIntervalSince1970: 1_777_713_300.25))
+        #expect(WireDate.parse("2026-05-02T10:15:00+01:00") == Date(timeIntervalSince1970: 1_777_713_300))
+        #expect(WireDate.parse("2026-13-02T09:15:00Z") == nil)
+        #expect(WireDate.parse("yesterday") == nil)
     }
 
     func decoded(_ n: Int, sequence: Int64, producer: String = "p", type: String = Counted.type) throws -> InboxItem {

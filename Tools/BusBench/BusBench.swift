@@ -23,7 +23,7 @@ struct BusBench: AsyncParsableCommand {
 
     @Option(help: "Messages per measurement.") var count = 100_000
     @Option(help: "Payload bytes.") var payloadBytes = 500
-    @Option(help: "Messages per producer transaction on the durable path.") var perTransaction = 100
+    @Option(help: "Messages per producer transaction on the durable path (group commit).") var perTransaction = 1000
     @Option(help: "Folder for the databases.") var folder = "./.data/bench"
 
     func run() async throws {
@@ -31,6 +31,7 @@ struct BusBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let text = String(repeating: "m", count: payloadBytes)
         let envelopes = try makeEnvelopes(text: text)
+        try printCodingCosts(text: text, envelopes: envelopes)
         print("| measurement | messages | seconds | messages/s |")
         print("|---|---:|---:|---:|")
         let raw = try zmqThroughput(envelopes: envelopes, decode: false)
@@ -48,6 +49,46 @@ struct BusBench: AsyncParsableCommand {
     }
 
     func rate(_ seconds: Double) -> Double { Double(count) / seconds }
+
+    /// Where the time goes: one envelope's encoding and decoding, single-threaded.
+    func printCodingCosts(text: String, envelopes: [[UInt8]]) throws {
+        let sample = min(count, 20_000)
+        let encoder = BusJSON.envelopeEncoder()
+        var started = Date()
+        for n in 1...sample {
+            _ = try EnvelopeWriter.encode(Envelope(
+                id: UUID(), type: BenchPayload.type, version: 1, producer: "bench", sequence: Int64(n), occurredAt: Date(),
+                correlationId: UUID(), causationId: nil, payload: BenchPayload(n: n, text: text)), payloadEncoder: encoder)
+        }
+        let encode = Date().timeIntervalSince(started) / Double(sample) * 1e6
+        let decoder = BusJSON.decoder()
+        started = Date()
+        for envelope in envelopes.prefix(sample) { _ = try decoder.decode(Envelope<BenchPayload>.self, from: Data(envelope)) }
+        let decode = Date().timeIntervalSince(started) / Double(sample) * 1e6
+        print(String(format: "Per message, one thread: envelope encode %.1f µs, decode %.1f µs (%d-byte envelopes).", encode, decode, envelopes[0].count))
+        // Storage alone: outbox appends (per transaction of perTransaction) and inbox batches of 1000.
+        let db = try ServiceDatabase.open(path: "\(folder)/parts.sqlite", migrator: migrator())
+        let outbox = Outbox(producer: "bench", now: { Date() }, wakeup: Wakeup())
+        started = Date()
+        var n = 0
+        while n < sample {
+            let from = n + 1
+            let upTo = min(sample, n + perTransaction)
+            try db.write { db in for i in from...upTo { try outbox.append(BenchPayload(n: i, text: text), in: db) } }
+            n = upTo
+        }
+        let append = Date().timeIntervalSince(started) / Double(sample) * 1e6
+        let registry = HandlerRegistry(handlers())
+        let inbox = Inbox(registry: registry, now: { Date() })
+        let decoded = try envelopes.prefix(sample).map { try registry.decode(type: BenchPayload.type, envelope: $0, decoder: decoder) }
+        started = Date()
+        for chunk in stride(from: 0, to: decoded.count, by: 1000) {
+            _ = try inbox.apply(decoded[chunk..<min(decoded.count, chunk + 1000)].map { .message($0) }, on: db, decoder: decoder)
+        }
+        let apply = Date().timeIntervalSince(started) / Double(sample) * 1e6
+        print(String(format: "Outbox append %.1f µs per message (%d per transaction, encoding included); inbox apply %.1f µs per message (batches of 1000, handler insert included).", append, perTransaction, apply))
+        print("")
+    }
 
     func report(_ name: String, _ seconds: Double) {
         print(String(format: "| %@ | %d | %.3f | %.0f |", name, count, seconds, rate(seconds)))
@@ -127,7 +168,8 @@ struct BusBench: AsyncParsableCommand {
 
     func handlers() -> [MessageHandler] {
         [.on(BenchPayload.self) { envelope, db in
-            try db.execute(sql: "INSERT INTO received (n, sequence) VALUES (?, ?)", arguments: [envelope.payload.n, envelope.sequence])
+            try db.cachedStatement(sql: "INSERT INTO received (n, sequence) VALUES (?, ?)")
+                .execute(arguments: [envelope.payload.n, envelope.sequence])
             return .applied
         }]
     }
