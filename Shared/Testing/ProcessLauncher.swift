@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -40,12 +41,15 @@ public final class LaunchedProcess: @unchecked Sendable {
     private let process: Process
     /// Where standard output and error go.
     public let logFile: URL
+    /// The folder it runs in.
+    public let directory: URL
     /// The command, for messages.
     public let name: String
 
-    fileprivate init(process: Process, logFile: URL, name: String) {
+    fileprivate init(process: Process, logFile: URL, directory: URL, name: String) {
         self.process = process
         self.logFile = logFile
+        self.directory = directory
         self.name = name
     }
 
@@ -72,6 +76,11 @@ public final class LaunchedProcess: @unchecked Sendable {
         return !process.isRunning
     }
 
+    /// SIGKILLs it without waiting: for `defer` blocks, so a failing test leaves nothing running.
+    public func killNow() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// SIGKILLs it and waits for it to go.
     public func kill9() async {
         guard process.isRunning else { return }
@@ -89,6 +98,18 @@ public final class LaunchedProcess: @unchecked Sendable {
 
 /// Starts processes for tests.
 public enum ProcessLauncher {
+    /// Every process started by tests, so that a failing test's `defer` can end them.
+    private static let started = Mutex<[LaunchedProcess]>([])
+
+    /// SIGKILLs every process still running that a test started in `folder` (or below it), for
+    /// `defer` in tests that start processes.
+    public static func killAll(in folder: URL) {
+        let prefix = folder.standardizedFileURL.path
+        for process in started.withLock({ $0 }) where process.directory.standardizedFileURL.path.hasPrefix(prefix) {
+            process.killNow()
+        }
+    }
+
     /// Starts `executable` (a path) with `arguments` and `environment` added to this one's, in
     /// `directory`, writing its output to `logFile`.
     public static func start(
@@ -115,7 +136,9 @@ public enum ProcessLauncher {
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        return LaunchedProcess(process: process, logFile: logFile, name: name)
+        let launched = LaunchedProcess(process: process, logFile: logFile, directory: directory, name: name)
+        started.withLock { $0.append(launched) }
+        return launched
     }
 
     /// Runs a command to completion and returns its exit status and output.

@@ -82,6 +82,12 @@ public final class ServiceCluster: @unchecked Sendable {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// SIGKILLs whatever still runs and removes the data, without waiting: for `defer`.
+    public func killAll() {
+        for process in processes.values { process.killNow() }
+        folder.remove()
+    }
+
     /// Stops every service (SIGTERM, then SIGKILL) and removes the data.
     public func tearDown() async {
         for process in processes.values { await process.stop() }

@@ -39,6 +39,7 @@ import Glibc
 
     @Test func aSubscriberKilledFiveTimesStillAppliesAllTenThousandOnceInOrder() async throws {
         let folder = try TemporaryFolder("bus-kill")
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
         let port = FreePorts.pair()
         let producer = try ProcessLauncher.start(
             probe,
@@ -72,6 +73,7 @@ import Glibc
 
     @Test func aProducerKilledBetweenCommitAndPublishDeliversEveryCommittedMessageAfterRestart() async throws {
         let folder = try TemporaryFolder("bus-crash")
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
         let port = FreePorts.pair()
         let consumer = try startConsumer(folder, producerPort: port)
         let arguments = [
@@ -97,6 +99,7 @@ import Glibc
 
     @Test func aLateSubscriberCatchesUpByReplay() async throws {
         let folder = try TemporaryFolder("bus-late")
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
         let port = FreePorts.pair()
         let producer = try ProcessLauncher.start(
             probe,
@@ -118,6 +121,7 @@ import Glibc
 
     @Test func aSubscriberWhoseLastFiveMessagesWereDroppedRecoversThemByHeartbeatWithinThreeSeconds() async throws {
         let folder = try TemporaryFolder("bus-tail")
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
         let port = FreePorts.pair()
         let consumer = try startConsumer(folder, producerPort: port, extra: ["--drop-live", "996-1000"])
         let producer = try ProcessLauncher.start(
@@ -147,6 +151,7 @@ import Glibc
 
     @Test func aClientThatIsNotSwiftReadsTheBusAndTheReplayProtocol() async throws {
         let folder = try TemporaryFolder("bus-python")
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
         let port = FreePorts.pair()
         let script = BuiltProducts.packageRoot.appendingPathComponent("Tests/Scripts/bus_client.py").path
         let client = try ProcessLauncher.start(

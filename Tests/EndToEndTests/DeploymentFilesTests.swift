@@ -87,7 +87,7 @@ enum BusEndpointCheck {
         let routes = try ProcessLauncher.run(BuiltProducts.path(service), arguments: ["routes"])
         #expect(routes.status == 0, "\(routes.output)")
         let folder = try TemporaryFolder("openapi")
-        defer { folder.remove() }
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
         let port = FreePorts.one()
         let process = try ProcessLauncher.start(
             BuiltProducts.path(service),

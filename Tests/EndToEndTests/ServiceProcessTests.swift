@@ -9,6 +9,7 @@ import Glibc
 @Suite(.serialized) struct ServiceProcessTests {
     @Test func everyServiceStartsAnswersHealthAndReadyRefusesBadTokensAndStopsOnSigterm() async throws {
         let cluster = try ServiceCluster()
+        defer { cluster.killAll() }
         try cluster.startAll()
         try await cluster.waitAllReady()
         let support = try cluster.token(["--role", "support", "--email", "support@education.example"])
@@ -49,6 +50,7 @@ import Glibc
 
     @Test func aServiceIsNotReadyUntilItHasHeardFromItsPeers() async throws {
         let cluster = try ServiceCluster()
+        defer { cluster.killAll() }
         try cluster.start("payments")
         let http = cluster.http("payments")
         try await Eventually.wait("payments to answer", timeout: 30) { try await http.get("/health").status == 200 }
@@ -59,6 +61,25 @@ import Glibc
         try cluster.start("audit-sampling")
         try cluster.start("notifications")
         try await cluster.waitReady("payments")
+        await cluster.tearDown()
+    }
+
+    @Test func jsonLogsAreOneObjectPerLineWithTheServiceName() async throws {
+        let cluster = try ServiceCluster(environment: ["LOG_FORMAT": "json"])
+        defer { cluster.killAll() }
+        let process = try cluster.start("notifications")
+        let http = cluster.http("notifications")
+        try await Eventually.wait("notifications to answer", timeout: 30) { try await http.get("/health").status == 200 }
+        _ = try await http.get("/api/v1/anything")
+        await process.stop()
+        let lines = process.output.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(lines.count >= 3)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["service"] as? String == "notifications", "\(line)")
+            #expect(object?["level"] != nil && object?["message"] != nil && object?["timestamp"] != nil)
+        }
+        #expect(!process.output.contains(ServiceCluster.secret))
         await cluster.tearDown()
     }
 
@@ -83,6 +104,7 @@ import Glibc
 
     @Test func theTokenCommandPrintsATokenTheServicesAccept() async throws {
         let cluster = try ServiceCluster()
+        defer { cluster.killAll() }
         try cluster.start("claims-intake")
         let http = cluster.http("claims-intake")
         try await Eventually.wait("claims-intake to answer", timeout: 30) { try await http.get("/health").status == 200 }
@@ -97,6 +119,7 @@ import Glibc
 
     @Test func malformedBusInputLeavesTheServiceRunningCountedAndValidMessagesApplied() async throws {
         let cluster = try ServiceCluster()
+        defer { cluster.killAll() }
         let fakePort = FreePorts.pair()
         let payments = try cluster.start(
             "payments", environment: ["BUS_PEERS": "claims-intake=tcp://127.0.0.1:\(fakePort)"])

@@ -196,6 +196,8 @@ public enum DevelopmentToken {
         user: AuthenticatedUser, secret: String, lifetime: TimeInterval = 8 * 3600, now: Date = Date(),
         issuer: String? = nil, audience: String? = nil
     ) async throws -> String {
+        // Whole seconds, as identity providers write NumericDate claims.
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         let claims = UserClaims(
