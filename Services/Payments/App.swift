@@ -1,67 +1,25 @@
 import Foundation
 import Logging
 import Metrics
-import MessagingZMQ
 import Prometheus
 import ServiceSupport
 
-/// `payments`: serves the API and joins the bus; `payments token …` prints a development token.
+/// `payments`: serves the API and joins the bus; `payments token …` prints a development token and
+/// `payments routes` lists the routes it serves.
 @main
 struct App {
     static func main() async {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "token" {
-            await TokenCommand.main(Array(arguments.dropFirst()))
-            return
-        }
-        if arguments.first == "routes" {
-            await printRoutes()
-            return
-        }
-        let configuration: Configuration
-        do {
-            configuration = try Configuration.load()
-        } catch {
-            FileHandle.standardError.write(Data("payments cannot start: \(error)\n".utf8))
-            exit(78)
-        }
-        LogSetup.bootstrap(service: "payments", format: configuration.common.logFormat, level: configuration.common.logLevel)
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let logger = Logger(label: "payments")
-        do {
-            let transport = try ZMQBusTransport(
-                maxMessageBytes: configuration.common.busMaxMessageBytes, curve: configuration.common.busCurve)
-            let dependencies = ServiceDependencies(now: { Date() }, transport: transport, metrics: registry, logger: logger)
-            let service = try await Payments.build(configuration: configuration, dependencies: dependencies)
-            try await service.group.run()
-            transport.shutdown()
-            logger.notice("stopped")
-        } catch {
-            logger.critical("payments stopped: \(error)")
-            exit(1)
-        }
-    }
-
-    /// `payments routes`: every HTTP route, for checking the OpenAPI document against the code.
-    static func printRoutes() async {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        do {
-            var environment = ProcessInfo.processInfo.environment
-            environment["DATABASE_PATH"] = folder.appendingPathComponent("routes.sqlite").path
-            let configuration = try Configuration.load(from: EnvironmentReader(environment))
-            let transport = try ZMQBusTransport(maxMessageBytes: configuration.common.busMaxMessageBytes)
-            var logger = Logger(label: "payments")
-            logger.logLevel = .critical
-            let dependencies = ServiceDependencies(
-                now: { Date() }, transport: transport, metrics: PrometheusCollectorRegistry(), logger: logger)
-            let service = try await Payments.build(configuration: configuration, dependencies: dependencies)
-            print(service.routeLines.joined(separator: "\n"))
-            transport.shutdown()
-        } catch {
-            FileHandle.standardError.write(Data("cannot list routes: \(error)\n".utf8))
-            exit(1)
-        }
+        await ServiceMain.run(
+            name: "payments",
+            load: { try Configuration.load(from: $0) },
+            common: { $0.common },
+            bootstrap: { configuration in
+                // The only process-wide calls: logging and metrics, once, here.
+                LogSetup.bootstrap(service: "payments", format: configuration.logFormat, level: configuration.logLevel)
+                let registry = PrometheusCollectorRegistry()
+                MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+                return registry
+            },
+            build: { try await Payments.build(configuration: $0, dependencies: $1) })
     }
 }

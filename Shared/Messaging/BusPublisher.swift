@@ -92,17 +92,7 @@ public struct BusPublisher: Service {
             endpoint.close()
             status.publisherBound(false)
         }
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await thread.join()
-            } onGracefulShutdown: {
-                thread.requestStop()
-                wakeup.wake()
-            }
-        } onCancel: {
-            thread.requestStop()
-            wakeup.wake()
-        }
+        await thread.runUntilShutdown(wakeup: wakeup)
     }
 }
 

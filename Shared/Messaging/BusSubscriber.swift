@@ -83,17 +83,7 @@ public struct BusSubscriber: Service {
             loop.run(until: thread, wakeup: wakeup)
             endpoint.close()
         }
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await thread.join()
-            } onGracefulShutdown: {
-                thread.requestStop()
-                wakeup.wake()
-            }
-        } onCancel: {
-            thread.requestStop()
-            wakeup.wake()
-        }
+        await thread.runUntilShutdown(wakeup: wakeup)
     }
 }
 

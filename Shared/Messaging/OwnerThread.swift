@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// A dedicated thread that owns blocking resources (ZeroMQ sockets, synchronous database
@@ -57,6 +58,22 @@ public final class OwnerThread: Sendable {
 
     /// Asks the loop to stop; the caller also wakes it.
     public func requestStop() { stopRequested.store(true, ordering: .releasing) }
+
+    /// Waits for the body to return, asking it to stop (and waking it through `wakeup`) on
+    /// graceful shutdown or task cancellation: the `run()` of a thread-owning `Service`.
+    public func runUntilShutdown(wakeup: Wakeup) async {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await join()
+            } onGracefulShutdown: {
+                self.requestStop()
+                wakeup.wake()
+            }
+        } onCancel: {
+            self.requestStop()
+            wakeup.wake()
+        }
+    }
 
     /// Waits, without blocking a thread of the pool, until the body has returned.
     public func join() async {

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import MessagingZMQ
+import Prometheus
+
+/// What every executable's `main` does after `App.swift` has chosen the service: the `token`
+/// and `routes` subcommands, or reading the configuration, bootstrapping (through the caller,
+/// which alone makes the process-wide calls) and running until SIGTERM/SIGINT.
+public enum ServiceMain {
+    /// Runs the executable named `name`.
+    ///
+    /// - Parameters:
+    ///   - load: reads the service's configuration from an environment.
+    ///   - common: the shared part of that configuration.
+    ///   - bootstrap: installs logging and metrics for the process; returns the metrics registry.
+    ///   - build: the service's composition root.
+    public static func run<Configuration: Sendable>(
+        name: String,
+        load: @Sendable (EnvironmentReader) throws -> Configuration,
+        common: @Sendable (Configuration) -> ServiceConfiguration,
+        bootstrap: @Sendable (ServiceConfiguration) -> PrometheusCollectorRegistry,
+        build: @Sendable (Configuration, ServiceDependencies) async throws -> BuiltService
+    ) async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "token" {
+            await TokenCommand.main(Array(arguments.dropFirst()))
+            return
+        }
+        if arguments.first == "routes" {
+            await printRoutes(name: name, load: load, common: common, build: build)
+            return
+        }
+        let configuration: Configuration
+        do {
+            configuration = try load(EnvironmentReader())
+        } catch {
+            FileHandle.standardError.write(Data("\(name) cannot start: \(error)\n".utf8))
+            exit(78)
+        }
+        let registry = bootstrap(common(configuration))
+        let logger = Logger(label: name)
+        do {
+            let transport = try ZMQBusTransport(
+                maxMessageBytes: common(configuration).busMaxMessageBytes, curve: common(configuration).busCurve)
+            let dependencies = ServiceDependencies(now: { Date() }, transport: transport, metrics: registry, logger: logger)
+            let service = try await build(configuration, dependencies)
+            try await service.group.run()
+            transport.shutdown()
+            logger.notice("stopped")
+        } catch {
+            logger.critical("\(name) stopped: \(error)")
+            exit(1)
+        }
+    }
+
+    /// `<service> routes`: every HTTP route, for checking the OpenAPI document against the code.
+    static func printRoutes<Configuration: Sendable>(
+        name: String, load: @Sendable (EnvironmentReader) throws -> Configuration, common: @Sendable (Configuration) -> ServiceConfiguration,
+        build: @Sendable (Configuration, ServiceDependencies) async throws -> BuiltService
+    ) async {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_PATH"] = folder.appendingPathComponent("routes.sqlite").path
+            let configuration = try load(EnvironmentReader(environment))
+            let transport = try ZMQBusTransport(maxMessageBytes: common(configuration).busMaxMessageBytes)
+            var logger = Logger(label: name)
+            logger.logLevel = .critical
+            let dependencies = ServiceDependencies(
+                now: { Date() }, transport: transport, metrics: PrometheusCollectorRegistry(), logger: logger)
+            let service = try await build(configuration, dependencies)
+            print(service.routeLines.joined(separator: "\n"))
+            transport.shutdown()
+        } catch {
+            FileHandle.standardError.write(Data("cannot list routes: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+}
