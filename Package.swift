@@ -47,6 +47,7 @@ let package = Package(
         ),
         .target(
             name: "Messages",
+            dependencies: ["Messaging"],
             path: "Shared/Messages",
             swiftSettings: swiftSettings
         ),
@@ -162,6 +163,12 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Tests/ServiceSupportTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClaimsIntakeTests",
+            dependencies: ["ClaimsIntake", "TestSupport"],
+            path: "Tests/ClaimsIntakeTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
