@@ -11,6 +11,9 @@ enum ClaimsIntake {
             configuration: configuration.common, dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
+                routes: { router, env in
+                    ReferenceDataRoutes(env: env).add(to: router)
+                },
                 openAPI: OpenAPIDocument.yaml))
     }
 }

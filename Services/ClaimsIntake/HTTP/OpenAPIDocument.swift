@@ -4,5 +4,123 @@ import ServiceSupport
 enum OpenAPIDocument {
     static let yaml = OpenAPI.document(
         title: "claims-intake",
-        description: "Claims intake: schools, trusts and support create, submit, find and track claims.")
+        description: "Claims intake: schools, trusts and support create, submit, find and track claims.",
+        paths: paths,
+        schemas: schemas)
+
+    private static let errors = """
+            "401": {description: No valid bearer token}
+            "403": {description: This role may never take this action}
+            "404": {description: Not found, or outside the user's organisations}
+            "422": {description: Validation failed; errors name each field}
+    """
+
+    static let paths = """
+      /api/v1/schools/{urn}:
+        parameters:
+          - {name: urn, in: path, required: true, schema: {type: integer}}
+        put:
+          summary: Create or update a school (support)
+          requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/SchoolInput"}}}}
+          responses:
+            "200": {description: Updated}
+            "201": {description: Created}
+    \(errors)
+        get:
+          summary: A school with its region, this year's hourly rate, eligibility and grant conditions
+          responses:
+            "200": {description: The school}
+    \(errors)
+      /api/v1/schools/{urn}/eligibility:
+        parameters:
+          - {name: urn, in: path, required: true, schema: {type: integer}}
+        post:
+          summary: Make the school eligible for an academic year (support)
+          requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {academic_year: {type: integer}}}}}}
+          responses:
+            "201": {description: Eligible}
+    \(errors)
+      /api/v1/schools/{urn}/grant-conditions:
+        parameters:
+          - {name: urn, in: path, required: true, schema: {type: integer}}
+        post:
+          summary: Accept the grant conditions (a school user of that school)
+          responses:
+            "201": {description: Accepted, with accepted_at and accepted_by}
+    \(errors)
+      /api/v1/providers/{code}:
+        parameters:
+          - {name: code, in: path, required: true, schema: {type: string}}
+        put:
+          summary: Create or update a provider (support)
+          requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {name: {type: string}, ukprn: {type: string}, accredited: {type: boolean}, email_addresses: {type: array, items: {type: string}}}}}}}
+          responses:
+            "200": {description: Updated}
+            "201": {description: Created}
+    \(errors)
+      /api/v1/providers:
+        get:
+          summary: Accredited providers matching name, code or UKPRN
+          parameters:
+            - {name: q, in: query, schema: {type: string}}
+          responses:
+            "200": {description: The providers}
+    \(errors)
+      /api/v1/funding-rates/{academic_year}:
+        parameters:
+          - {name: academic_year, in: path, required: true, schema: {type: integer}}
+        put:
+          summary: Set the hourly rates in pence (support)
+          requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {inner_london_pence: {type: integer}, outer_london_pence: {type: integer}, fringe_pence: {type: integer}, rest_of_england_pence: {type: integer}}}}}}
+          responses:
+            "200": {description: The rates}
+    \(errors)
+        get:
+          summary: The rates and the most a mentor can earn
+          responses:
+            "200": {description: The rates}
+    \(errors)
+      /api/v1/claim-windows:
+        post:
+          summary: Create a claim window (support)
+          requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {academic_year: {type: integer}, opens_on: {type: string, format: date}, closes_on: {type: string, format: date}}}}}}
+          responses:
+            "201": {description: The window}
+    \(errors)
+        get:
+          summary: Every window with its state (past, current, upcoming)
+          responses:
+            "200": {description: The windows}
+    \(errors)
+      /api/v1/claim-windows/current:
+        get:
+          summary: The open window with closes_at and days_left
+          responses:
+            "200": {description: The window}
+    \(errors)
+      /api/v1/claim-windows/{id}:
+        parameters:
+          - {name: id, in: path, required: true, schema: {type: integer}}
+        delete:
+          summary: Remove a window without claims that is not past (support)
+          responses:
+            "204": {description: Removed}
+            "409": {description: The window has claims or is past}
+    \(errors)
+    """
+
+    static let schemas = """
+        SchoolInput:
+          type: object
+          required: [name, postcode, local_authority, type_of_establishment, group, region, contact_emails]
+          properties:
+            name: {type: string}
+            postcode: {type: string}
+            local_authority: {type: string}
+            type_of_establishment: {type: string}
+            group: {type: string}
+            region: {type: string, enum: [inner_london, outer_london, fringe, rest_of_england]}
+            trust: {type: object, properties: {uid: {type: string}, name: {type: string}}}
+            contact_emails: {type: array, items: {type: string}}
+    """
 }
