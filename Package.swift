@@ -108,7 +108,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ClaimsIntake",
-            dependencies: ["ServiceSupport", "Messages"],
+            dependencies: ["ServiceSupport", "Messages", .product(name: "HTTPTypes", package: "swift-http-types")],
             path: "Services/ClaimsIntake",
             swiftSettings: swiftSettings
         ),

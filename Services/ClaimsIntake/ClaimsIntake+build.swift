@@ -13,6 +13,7 @@ enum ClaimsIntake {
                 migrations: { Migrations.register(in: &$0) },
                 routes: { router, env in
                     ReferenceDataRoutes(env: env).add(to: router)
+                    ClaimRoutes(env: env).add(to: router)
                 },
                 openAPI: OpenAPIDocument.yaml))
     }

@@ -74,3 +74,32 @@ struct IntakeHarness {
 
     func tearDown() { folder.remove() }
 }
+
+extension IntakeHarness {
+    /// A school ready to claim in 2025: eligible, grant conditions accepted, with mentors.
+    func readySchool(_ urn: Int, region: String = "inner_london", mentors: [String] = ["1234567", "7654321"], name: String? = nil) async throws -> String {
+        try await putSchool(urn, name: name ?? "School \(urn)", region: region)
+        let support = try await self.support
+        _ = try await http.send(.post, "/api/v1/schools/\(urn)/eligibility", token: support, json: ["academic_year": 2025])
+        let token = try await self.token(.school, urns: [urn])
+        _ = try await http.send(.post, "/api/v1/schools/\(urn)/grant-conditions", token: token, json: [:])
+        for (index, trn) in mentors.enumerated() {
+            _ = try await http.send(.post, "/api/v1/schools/\(urn)/mentors", token: token, json: [
+                "trn": trn, "first_name": "Mentor", "last_name": "Number \(index)",
+            ])
+        }
+        return token
+    }
+
+    /// Creates a draft claim; returns the reply.
+    func createClaim(_ urn: Int, token: String, provider: String = "1AB", mentors: [(String, Int)], key: String? = nil) async throws -> TestHTTP.Reply {
+        try await http.send(
+            .post, "/api/v1/schools/\(urn)/claims", token: token,
+            json: ["provider_code": provider, "mentors": mentors.map { ["trn": $0.0, "hours": $0.1] }],
+            headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+    }
+
+    func submit(_ reference: String, token: String) async throws -> TestHTTP.Reply {
+        try await http.send(.post, "/api/v1/claims/\(reference)/submit", token: token, json: ["declaration_accepted": true])
+    }
+}

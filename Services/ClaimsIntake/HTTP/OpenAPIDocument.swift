@@ -107,6 +107,93 @@ enum OpenAPIDocument {
             "204": {description: Removed}
             "409": {description: The window has claims or is past}
     \(errors)
+      /api/v1/schools/{urn}/mentors:
+        parameters:
+          - {name: urn, in: path, required: true, schema: {type: integer}}
+        post:
+          summary: Add a mentor to the school's list (TRN spaces removed)
+          requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {trn: {type: string}, first_name: {type: string}, last_name: {type: string}}}}}}
+          responses:
+            "201": {description: Added}
+            "409": {description: Already on the list}
+    \(errors)
+        get:
+          summary: The school's mentors
+          responses:
+            "200": {description: The list}
+    \(errors)
+      /api/v1/schools/{urn}/mentors/{trn}:
+        parameters:
+          - {name: urn, in: path, required: true, schema: {type: integer}}
+          - {name: trn, in: path, required: true, schema: {type: string}}
+        delete:
+          summary: Remove a mentor who is on no draft or submitted claim
+          responses:
+            "204": {description: Removed}
+            "409": {description: On a draft or submitted claim}
+    \(errors)
+      /api/v1/schools/{urn}/mentors/{trn}/allowance:
+        parameters:
+          - {name: urn, in: path, required: true, schema: {type: integer}}
+          - {name: trn, in: path, required: true, schema: {type: string}}
+        get:
+          summary: Hours claimed and remaining with a provider in the current window's year
+          parameters:
+            - {name: provider, in: query, required: true, schema: {type: string}}
+          responses:
+            "200": {description: academic_year, training_type, total_hours, used_hours, remaining_hours}
+    \(errors)
+      /api/v1/schools/{urn}/claims:
+        parameters:
+          - {name: urn, in: path, required: true, schema: {type: integer}}
+        post:
+          summary: Create a draft claim (accepts Idempotency-Key)
+          requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/ClaimInput"}}}}
+          responses:
+            "201": {description: The claim, status draft}
+            "409": {description: Idempotency-Key reused with another body}
+    \(errors)
+      /api/v1/claims/{reference}:
+        parameters:
+          - {name: reference, in: path, required: true, schema: {type: string}}
+        get:
+          summary: The claim, with its version as ETag
+          responses:
+            "200": {description: The claim}
+    \(errors)
+        patch:
+          summary: Change a draft claim (If-Match accepted)
+          requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/ClaimInput"}}}}
+          responses:
+            "200": {description: The claim}
+            "409": {description: Not a draft}
+            "412": {description: Stale If-Match}
+    \(errors)
+        delete:
+          summary: Delete a draft (school or support) or a submitted claim not yet sent to the payer (support)
+          responses:
+            "204": {description: Deleted}
+            "409": {description: Can no longer be deleted}
+            "412": {description: Stale If-Match}
+    \(errors)
+      /api/v1/claims/{reference}/submit:
+        parameters:
+          - {name: reference, in: path, required: true, schema: {type: string}}
+        post:
+          summary: Submit with the declaration (a school user of that school only); amount and rate frozen
+          requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {declaration_accepted: {type: boolean}}}}}}
+          responses:
+            "200": {description: The claim, status submitted}
+            "409": {description: Already submitted}
+    \(errors)
+      /api/v1/claims/{reference}/activity:
+        parameters:
+          - {name: reference, in: path, required: true, schema: {type: string}}
+        get:
+          summary: The claim's activity log, oldest first
+          responses:
+            "200": {description: The entries}
+    \(errors)
     """
 
     static let schemas = """
@@ -122,5 +209,13 @@ enum OpenAPIDocument {
             region: {type: string, enum: [inner_london, outer_london, fringe, rest_of_england]}
             trust: {type: object, properties: {uid: {type: string}, name: {type: string}}}
             contact_emails: {type: array, items: {type: string}}
+        ClaimInput:
+          type: object
+          required: [provider_code, mentors]
+          properties:
+            provider_code: {type: string}
+            mentors:
+              type: array
+              items: {type: object, properties: {trn: {type: string}, hours: {type: integer}}}
     """
 }

@@ -129,7 +129,11 @@ public enum RequestDecoding {
     /// the field, and unknown fields are ignored.
     public static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         let buffer = try await collect(request, limit: jsonLimit)
-        let data = Data(buffer: buffer)
+        return try decode(type, from: Data(buffer: buffer))
+    }
+
+    /// Decodes a JSON body already collected.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
             throw Problem(.badRequest, detail: "The body is not valid JSON.")
         }
