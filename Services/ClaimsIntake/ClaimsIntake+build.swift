@@ -11,6 +11,7 @@ enum ClaimsIntake {
             configuration: configuration.common, dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
+                handlers: { env in ClaimStatusHandlers(outbox: env.outbox).handlers },
                 routes: { router, env in
                     ReferenceDataRoutes(env: env).add(to: router)
                     ClaimRoutes(env: env).add(to: router)
