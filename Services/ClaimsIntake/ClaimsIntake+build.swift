@@ -14,6 +14,7 @@ enum ClaimsIntake {
                 handlers: { env in ClaimStatusHandlers(outbox: env.outbox).handlers },
                 routes: { router, env in
                     ReferenceDataRoutes(env: env).add(to: router)
+                    ClaimSearchRoutes(env: env).add(to: router)
                     ClaimRoutes(env: env).add(to: router)
                 },
                 openAPI: OpenAPIDocument.yaml))

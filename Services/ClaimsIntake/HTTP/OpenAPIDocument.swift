@@ -194,6 +194,48 @@ enum OpenAPIDocument {
           responses:
             "200": {description: The entries}
     \(errors)
+      /api/v1/claims:
+        get:
+          summary: Claims the user may see, filtered, sorted and paginated
+          parameters:
+            - {name: status, in: query, schema: {type: array, items: {type: string}}, explode: true}
+            - {name: school_urn, in: query, schema: {type: integer}}
+            - {name: provider_code, in: query, schema: {type: string}}
+            - {name: academic_year, in: query, schema: {type: integer}}
+            - {name: claim_window_id, in: query, schema: {type: integer}}
+            - {name: submitted_after, in: query, schema: {type: string, format: date}}
+            - {name: submitted_before, in: query, schema: {type: string, format: date}}
+            - {name: mentor_trn, in: query, schema: {type: string}}
+            - {name: q, in: query, schema: {type: string}}
+            - {name: flagged, in: query, schema: {type: boolean}}
+            - {name: sort, in: query, schema: {type: string, enum: [submitted_at, -submitted_at, amount, -amount, reference, school_name]}}
+            - {name: page, in: query, schema: {type: integer, minimum: 1}}
+            - {name: per_page, in: query, schema: {type: integer, minimum: 1, maximum: 100}}
+          responses:
+            "200": {description: "{items, page, per_page, total}"}
+    \(errors)
+      /api/v1/claims/export.csv:
+        get:
+          summary: The same filters as CSV (support)
+          responses:
+            "200": {description: "text/csv; claims export columns of files.md"}
+    \(errors)
+      /api/v1/schools/{urn}/summary:
+        parameters:
+          - {name: urn, in: path, required: true, schema: {type: integer}}
+        get:
+          summary: Per academic year, claims by status, amounts claimed, paid and clawed back
+          responses:
+            "200": {description: The summary}
+    \(errors)
+      /api/v1/trusts/{uid}/summary:
+        parameters:
+          - {name: uid, in: path, required: true, schema: {type: string}}
+        get:
+          summary: The same across a MAT user's schools in the trust
+          responses:
+            "200": {description: The summary}
+    \(errors)
     """
 
     static let schemas = """
