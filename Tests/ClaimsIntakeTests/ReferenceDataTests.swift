@@ -117,3 +117,41 @@ import TestSupport
         #expect(try h.published("claim-window.removed").count == 1)
     }
 }
+
+@Suite struct SchoolImportTests {
+    let header = "urn,name,postcode,local_authority,type_of_establishment,group,region,trust_uid,trust_name,contact_emails"
+
+    @Test func aGoodFileCreatesAndUpdatesAndTheSameFileTwiceChangesNothing() async throws {
+        let h = try await IntakeHarness.make()
+        defer { h.tearDown() }
+        let file = header + "\r\n100001,Hillside,N1 1AA,Islington,Academy,Academies,inner_london,T1,Trust One,a@x.example;b@x.example\r\n"
+            + "100002,\"Oak, Primary\",E1 1AA,Tower Hamlets,Community school,LA maintained,outer_london,,,c@y.example\r\n"
+        let support = try await h.support
+        let first = try await h.http.send(.post, "/api/v1/schools/import", token: support, body: file, contentType: "text/csv")
+        #expect(first.status == 200, "\(first.text)")
+        #expect(first.json?["created"] as? Int == 2)
+        let again = try await h.http.send(.post, "/api/v1/schools/import", token: support, body: file, contentType: "text/csv")
+        #expect(again.json?["unchanged"] as? Int == 2)
+        #expect(try h.published("school.upserted").count == 2)
+        let school = try await h.http.send(.get, "/api/v1/schools/100002", token: support)
+        #expect(school.json?["name"] as? String == "Oak, Primary")
+    }
+
+    @Test func aFileWithAnyBadRowChangesNothingAndNamesEveryRow() async throws {
+        let h = try await IntakeHarness.make()
+        defer { h.tearDown() }
+        let file = header + "\n100001,Hillside,N1 1AA,Islington,Academy,Academies,inner_london,,,a@x.example\n"
+            + "abc,No URN,N1,LA,Type,Group,inner_london,,,a@x.example\n"
+            + "100003,Bad region,N1,LA,Type,Group,wales,T9,,a@x.example\n"
+            + "100001,Duplicate,N1,LA,Type,Group,fringe,,,a@x.example\n"
+        let reply = try await h.http.send(.post, "/api/v1/schools/import", token: try await h.support, body: file, contentType: "text/csv")
+        #expect(reply.status == 422)
+        let rows = (reply.json?["rejected"] as? [[String: Any]])?.compactMap { $0["row"] as? Int }
+        #expect(rows == [3, 4, 5])
+        #expect(try h.published("school.upserted").isEmpty)
+        let missing = try await h.http.send(.post, "/api/v1/schools/import", token: try await h.support, body: "urn,name\n1,x\n", contentType: "text/csv")
+        #expect(missing.status == 422)
+        #expect(missing.text.contains("The file needs a column called ‘postcode’"))
+        #expect(try await h.http.send(.post, "/api/v1/schools/import", token: try await h.token(.school, urns: [1]), body: file, contentType: "text/csv").status == 403)
+    }
+}

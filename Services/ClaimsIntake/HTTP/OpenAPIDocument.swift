@@ -16,6 +16,14 @@ enum OpenAPIDocument {
     """
 
     static let paths = """
+      /api/v1/schools/import:
+        post:
+          summary: Import schools from the GIAS-style CSV (support); any bad row changes nothing
+          requestBody: {required: true, content: {text/csv: {schema: {type: string}}}}
+          responses:
+            "200": {description: "{created, updated, unchanged, rejected: []}"}
+            "413": {description: Over 20 MiB}
+    \(errors)
       /api/v1/schools/{urn}:
         parameters:
           - {name: urn, in: path, required: true, schema: {type: integer}}

@@ -88,6 +88,7 @@ struct ReferenceDataRoutes {
 
     func add(to router: Router<ServiceRequestContext>) {
         let api = router.group("api/v1")
+        api.post("schools/import") { request, context in try await importSchools(request, context) }
         api.put("schools/:urn") { request, context in try await putSchool(request, context) }
         api.get("schools/:urn") { _, context in try await getSchool(context) }
         api.post("schools/:urn/eligibility") { request, context in try await grantEligibility(request, context) }
@@ -132,6 +133,91 @@ struct ReferenceDataRoutes {
             return created
         }
         return try JSONResponse.make(try await view(of: urn.value), status: created ? .created : .ok)
+    }
+
+    /// `POST /api/v1/schools/import`: the GIAS-style CSV of files.md, validated whole first; a
+    /// file with any bad row changes nothing, and a school that did not change is left alone (so
+    /// uploading the same file twice has no further effect).
+    func importSchools(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let body = Data(buffer: try await RequestDecoding.collect(request, limit: RequestDecoding.csvLimit))
+        let table: CSVTable
+        do {
+            table = try CSVTable(body, required: [
+                "urn", "name", "postcode", "local_authority", "type_of_establishment", "group", "region", "trust_uid", "trust_name",
+                "contact_emails",
+            ])
+        } catch let error as CSVFileError {
+            throw Problem(.unprocessableContent, title: "The file cannot be read", detail: error.description)
+        }
+        struct Rejected: Encodable {
+            var row: Int
+            var message: String
+        }
+        var rejected: [Rejected] = []
+        var schools: [SchoolRecord] = []
+        var seen: [Int: Int] = [:]
+        for row in table.rows {
+            var problems: [String] = []
+            func need(_ column: String, _ label: String) -> String {
+                let value = row[column]
+                if value.isEmpty { problems.append("Enter the \(label)") }
+                return value
+            }
+            let urn = try? URN(parsing: row["urn"])
+            if urn == nil { problems.append("Enter a URN of 1 to 7 digits") }
+            if let urn, let first = seen[urn.value] { problems.append("URN \(urn.value) is also on row \(first)") }
+            let name = need("name", "school's name")
+            let postcode = need("postcode", "postcode")
+            let la = need("local_authority", "local authority")
+            let type = need("type_of_establishment", "type of establishment")
+            let group = need("group", "establishment group")
+            let region = try? Region(parsing: row["region"])
+            if region == nil { problems.append("Enter a region: inner_london, outer_london, fringe or rest_of_england") }
+            let uid = row["trust_uid"]
+            let trustName = row["trust_name"]
+            if uid.isEmpty != trustName.isEmpty { problems.append("Enter both the trust's uid and name, or neither") }
+            let emails = (try? emailList(row["contact_emails"].split(separator: ";").map(String.init), required: true))
+            if emails == nil { problems.append("Enter contact email addresses separated by ;") }
+            if let urn, seen[urn.value] == nil { seen[urn.value] = row.number }
+            if problems.isEmpty, let urn, let region, let emails {
+                schools.append(SchoolRecord(
+                    urn: urn.value, name: name, postcode: postcode.uppercased(), localAuthority: la, typeOfEstablishment: type,
+                    group: group, region: region, trust: uid.isEmpty ? nil : TrustSnapshot(uid: uid, name: trustName), contactEmails: emails))
+            } else {
+                rejected.append(Rejected(row: row.number, message: problems.joined(separator: "; ")))
+            }
+        }
+        struct Reply: Encodable {
+            var created: Int
+            var updated: Int
+            var unchanged: Int
+            var rejected: [Rejected]
+        }
+        guard rejected.isEmpty else {
+            return try JSONResponse.make(Reply(created: 0, updated: 0, unchanged: 0, rejected: rejected), status: .unprocessableContent)
+        }
+        let outbox = env.outbox
+        let now = env.now()
+        let toImport = schools
+        let counts = try await env.database.write { db -> (Int, Int, Int) in
+            var created = 0, updated = 0, unchanged = 0
+            for school in toImport {
+                if let existing = try ReferenceStore.school(db, urn: school.urn) {
+                    if existing == school {
+                        unchanged += 1
+                        continue
+                    }
+                    updated += 1
+                } else {
+                    created += 1
+                }
+                try ReferenceStore.upsert(db, school: school, now: now)
+                try outbox.append(SchoolUpserted(school: school.snapshot), in: db)
+            }
+            return (created, updated, unchanged)
+        }
+        return try JSONResponse.make(Reply(created: counts.0, updated: counts.1, unchanged: counts.2, rejected: []))
     }
 
     func view(of urn: Int) async throws -> SchoolView {
