@@ -25,7 +25,6 @@ test: test-deps
 
 ## Runs the benchmarks (release build) and prints the figures for docs/benchmarks.md.
 bench: test-deps
-	swift build -c release --product bus-bench
 	swift build -c release
 	@bash scripts/bench.sh
 

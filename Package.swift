@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "notifications", targets: ["Notifications"]),
         .executable(name: "bus-probe", targets: ["BusProbe"]),
         .executable(name: "bus-bench", targets: ["BusBench"]),
+        .executable(name: "intake-bench", targets: ["IntakeBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -155,6 +156,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tools/BusBench",
+            swiftSettings: swiftSettings
+        ),
+        // The claims-intake benchmark run by `make bench`.
+        .executableTarget(
+            name: "IntakeBench",
+            dependencies: [
+                "ServiceSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/IntakeBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(

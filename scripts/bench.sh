@@ -10,6 +10,10 @@ echo "## Bus (100,000 messages, 500-byte payloads)"
 echo
 "$BIN/bus-bench" --count 100000 --payload-bytes 500
 echo
+echo "## Claims intake over HTTP (100,000 claims)"
+echo
+"$BIN/intake-bench" --executable "$BIN/claims-intake" --claims 100000 --drafts 3000 --clients 16 --requests 400
+echo
 echo "## Resident memory of each idle service"
 echo
 folder=$(mktemp -d)

@@ -24,9 +24,12 @@ struct ClaimSearchRoutes {
         var sql: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
     }
 
+    /// Each sort follows an index where one exists (ties broken in the same direction, so SQLite
+    /// can walk the index instead of sorting every matching claim). Drafts, never submitted,
+    /// come first in ascending order of submission and last in descending order.
     static let sorts: [String: String] = [
-        "submitted_at": "submitted_at IS NULL, submitted_at, reference",
-        "-submitted_at": "submitted_at IS NULL, submitted_at DESC, reference",
+        "submitted_at": "submitted_at, reference",
+        "-submitted_at": "submitted_at DESC, reference DESC",
         "amount": "amount_pence, reference", "-amount": "amount_pence DESC, reference",
         "reference": "reference", "school_name": "school_name, reference",
     ]
