@@ -192,6 +192,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PaymentsTests",
+            dependencies: ["Payments", "TestSupport", "Messages", "ServiceSupport"],
+            path: "Tests/PaymentsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport", "ServiceSupport",

@@ -11,6 +11,8 @@ enum Payments {
             configuration: configuration.common, dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
+                handlers: { _ in ClaimCopyHandlers.handlers },
+                routes: { router, env in PaymentRoutes(env: env).add(to: router) },
                 openAPI: OpenAPIDocument.yaml))
     }
 }

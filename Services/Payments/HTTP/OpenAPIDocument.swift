@@ -4,5 +4,132 @@ import ServiceSupport
 enum OpenAPIDocument {
     static let yaml = OpenAPI.document(
         title: "payments",
-        description: "Payments: sends claims to the payer, imports what it paid, runs the information loop and clawbacks, keeps the ledger.")
+        description: "Payments: sends claims to the payer, imports what it paid, runs the information loop and clawbacks, keeps the ledger.",
+        paths: paths)
+
+    private static let errors = """
+            "401": {description: No valid bearer token}
+            "403": {description: Support only}
+            "404": {description: Not found}
+            "422": {description: Validation failed; errors name each field or row}
+    """
+
+    private static let id = "  - {name: id, in: path, required: true, schema: {type: integer}}"
+    private static let reference = "  - {name: reference, in: path, required: true, schema: {type: string}}"
+
+    static let paths = """
+      /api/v1/payments/runs:
+        post:
+          summary: Send every submitted claim (of a window, if given) to the payer; emails the payer a link
+          requestBody: {content: {application/json: {schema: {type: object, properties: {claim_window_id: {type: integer}}}}}}
+          responses:
+            "201": {description: "{id, claim_count, total_pence, created_by}"}
+            "409": {description: Nothing is payable}
+    \(errors)
+        get:
+          summary: Payment runs with their totals
+          responses:
+            "200": {description: The runs}
+    \(errors)
+      /api/v1/payments/runs/{id}:
+        parameters:
+        \(id)
+        get:
+          summary: A run with its claims
+          responses:
+            "200": {description: The run}
+    \(errors)
+      /api/v1/payments/runs/{id}/file:
+        parameters:
+        \(id)
+          - {name: token, in: query, required: true, schema: {type: string}}
+        get:
+          summary: The payment CSV through a single-use, 7-day link (no bearer token)
+          security: []
+          responses:
+            "200": {description: "text/csv; payment file of files.md"}
+            "404": {description: Unknown or altered link (plain page)}
+            "410": {description: Used, replaced or expired link (plain page)}
+      /api/v1/payments/runs/{id}/resend:
+        parameters:
+        \(id)
+        post:
+          summary: A new link to the payer; earlier links stop working
+          responses:
+            "200": {description: The run}
+    \(errors)
+      /api/v1/payments/runs/{id}/response:
+        parameters:
+        \(id)
+        post:
+          summary: The payer's response CSV; nothing is applied unless every row is right
+          requestBody: {required: true, content: {text/csv: {schema: {type: string}}}}
+          responses:
+            "200": {description: "{paid, information_requested, unchanged, already_applied}"}
+    \(errors)
+      /api/v1/payments/claims/{reference}/information-sent:
+        parameters:
+        \(reference)
+        post:
+          summary: payment_information_requested → payment_information_sent
+          responses:
+            "200": {description: The claim's new status}
+            "409": {description: Not in that status}
+    \(errors)
+      /api/v1/payments/claims/{reference}/paid:
+        parameters:
+        \(reference)
+        post:
+          summary: Information loop → paid
+          responses:
+            "200": {description: The claim's new status}
+            "409": {description: Not in the information loop}
+    \(errors)
+      /api/v1/payments/claims/{reference}/reject:
+        parameters:
+        \(reference)
+        post:
+          summary: Information loop → payment_not_approved, with a reason
+          requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {reason: {type: string}}}}}}
+          responses:
+            "200": {description: The claim's new status}
+            "409": {description: Not in the information loop}
+    \(errors)
+      /api/v1/payments/clawback-runs:
+        post:
+          summary: Send every approved clawback to the payer; emails the payer a link
+          responses:
+            "201": {description: "{id, claim_count, total_pence, created_by}"}
+            "409": {description: Nothing to claw back}
+    \(errors)
+      /api/v1/payments/clawback-runs/{id}/file:
+        parameters:
+        \(id)
+          - {name: token, in: query, required: true, schema: {type: string}}
+        get:
+          summary: The clawback CSV through a single-use, 7-day link (no bearer token)
+          security: []
+          responses:
+            "200": {description: "text/csv; clawback file of files.md"}
+            "404": {description: Unknown or altered link}
+            "410": {description: Used, replaced or expired link}
+      /api/v1/payments/clawback-runs/{id}/response:
+        parameters:
+        \(id)
+        post:
+          summary: The payer's clawback response CSV
+          requestBody: {required: true, content: {text/csv: {schema: {type: string}}}}
+          responses:
+            "200": {description: "{clawback_complete, unchanged, already_applied}"}
+    \(errors)
+      /api/v1/payments/ledger:
+        get:
+          summary: Per school and academic year, claimed, paid, clawed back and net, in pence, with totals
+          parameters:
+            - {name: academic_year, in: query, schema: {type: integer}}
+            - {name: school_urn, in: query, schema: {type: integer}}
+          responses:
+            "200": {description: "{items, totals}"}
+    \(errors)
+    """
 }

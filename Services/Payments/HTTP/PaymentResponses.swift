@@ -1,0 +1,236 @@
+import Foundation
+import GRDB
+import Hummingbird
+import Messages
+import Messaging
+import ServiceSupport
+
+extension PaymentRoutes {
+    /// The payer's response file: validated whole, every bad row named, nothing applied unless
+    /// every row is right; the same file again changes nothing.
+    func importResponse(_ request: Request, _ context: ServiceRequestContext, kind: Kind) async throws -> Response {
+        let user = try context.requireRole(.support)
+        let id = try runID(context)
+        let body = Data(buffer: try await RequestDecoding.collect(request, limit: RequestDecoding.csvLimit))
+        let required = kind == .payment ? ["claim_reference", "claim_status", "claim_unpaid_reason"] : ["claim_reference", "claim_status"]
+        let table: CSVTable
+        do { table = try CSVTable(body, required: required) } catch let error as CSVFileError {
+            throw Problem(.unprocessableContent, title: "The file cannot be read", detail: error.description)
+        }
+        let fingerprint = table.rows.map { row in required.map { row[$0] }.joined(separator: "\u{1F}") }.joined(separator: "\u{1E}")
+        let now = env.now()
+        let outbox = env.outbox
+        let actor = Actor.user(id: user.id, email: user.email, name: user.name)
+        struct Reply: Encodable {
+            var paid: Int?
+            var informationRequested: Int?
+            var clawbackComplete: Int?
+            var unchanged: Int
+            var alreadyApplied: Bool
+        }
+        let reply = try await env.database.write { db -> Reply in
+            _ = try runView(db, id: id, kind: kind, withClaims: false)
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM response_files WHERE run_id = ? AND fingerprint = ?)", arguments: [id, fingerprint]) == true {
+                return Reply(paid: kind == .payment ? 0 : nil, informationRequested: kind == .payment ? 0 : nil, clawbackComplete: kind == .clawback ? 0 : nil, unchanged: table.rows.count, alreadyApplied: true)
+            }
+            var errors: [FieldError] = []
+            var seen = Set<String>()
+            struct Line {
+                var reference: String
+                var status: String
+                var reason: String
+                var amount: Int64
+            }
+            var lines: [Line] = []
+            let inProgress = kind == .payment ? "payment_in_progress" : "clawback_in_progress"
+            for row in table.rows {
+                let reference = row["claim_reference"]
+                let status = row["claim_status"].lowercased()
+                let reason = kind == .payment ? row["claim_unpaid_reason"] : row["clawback_unsuccessful_reason"]
+                var problems: [String] = []
+                if !seen.insert(reference).inserted { problems.append("claim \(reference) is on more than one row") }
+                let claim = try Row.fetchOne(
+                    db, sql: "SELECT c.status, r.amount_pence FROM run_claims r JOIN claims c ON c.reference = r.reference WHERE r.run_id = ? AND r.reference = ?",
+                    arguments: [id, reference])
+                if claim == nil {
+                    problems.append("claim ‘\(reference)’ is not in this run")
+                } else if (claim?["status"] as String?) != inProgress {
+                    problems.append("claim \(reference) is no longer \(inProgress) (it is \(claim?["status"] as String? ?? ""))")
+                }
+                let allowed = kind == .payment ? ["paid", "unpaid", "payment_in_progress"] : ["clawback_complete", "clawback_in_progress"]
+                if !allowed.contains(status) {
+                    problems.append("claim_status must be \(allowed.joined(separator: ", ")), not ‘\(row["claim_status"])’")
+                }
+                if kind == .payment && status == "unpaid" && reason.isEmpty { problems.append("an unpaid claim needs a claim_unpaid_reason") }
+                if problems.isEmpty {
+                    lines.append(Line(reference: reference, status: status, reason: reason, amount: claim?["amount_pence"] ?? 0))
+                } else {
+                    errors.append(FieldError(field: "row \(row.number)", message: problems.joined(separator: "; ")))
+                }
+            }
+            guard errors.isEmpty else {
+                throw Problem(.unprocessableContent, title: "The file has errors", detail: "Nothing was applied. Correct every row listed and upload the whole file again.", errors: errors)
+            }
+            var paid = 0, informationRequested = 0, complete = 0, unchanged = 0
+            for line in lines {
+                switch line.status {
+                case "paid":
+                    try db.execute(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?", arguments: [line.amount, line.reference])
+                    try db.execute(sql: "UPDATE run_claims SET outcome = 'paid' WHERE run_id = ? AND reference = ?", arguments: [id, line.reference])
+                    try outbox.append(PaymentPaid(reference: line.reference, runId: id, amountPence: line.amount, by: nil), in: db)
+                    paid += 1
+                case "unpaid":
+                    try db.execute(sql: "UPDATE claims SET status = 'payment_information_requested', status_reason = ? WHERE reference = ?", arguments: [line.reason, line.reference])
+                    try db.execute(sql: "UPDATE run_claims SET outcome = 'unpaid' WHERE run_id = ? AND reference = ?", arguments: [id, line.reference])
+                    try outbox.append(PaymentInformationRequested(reference: line.reference, reason: line.reason), in: db)
+                    informationRequested += 1
+                case "clawback_complete":
+                    try db.execute(sql: "UPDATE claims SET status = 'clawback_complete', clawed_back_pence = clawback_amount_pence WHERE reference = ?", arguments: [line.reference])
+                    try db.execute(sql: "UPDATE run_claims SET outcome = 'clawback_complete' WHERE run_id = ? AND reference = ?", arguments: [id, line.reference])
+                    try outbox.append(ClawbackCompleted(fields: ClawbackRunFields(reference: line.reference, runId: id, clawbackAmountPence: line.amount)), in: db)
+                    complete += 1
+                default:
+                    unchanged += 1
+                }
+            }
+            try db.execute(
+                sql: "INSERT INTO response_files (run_id, fingerprint, applied_at, applied_by) VALUES (?, ?, ?, ?)",
+                arguments: [id, fingerprint, Self.millis(now), actor.email])
+            return Reply(
+                paid: kind == .payment ? paid : nil, informationRequested: kind == .payment ? informationRequested : nil,
+                clawbackComplete: kind == .clawback ? complete : nil, unchanged: unchanged, alreadyApplied: false)
+        }
+        return try JSONResponse.make(reply)
+    }
+
+    enum LoopAction { case informationSent, paid }
+
+    func claimReference(_ context: ServiceRequestContext) throws -> String {
+        guard let reference = context.parameters.get("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else {
+            throw Problem.notFound("There is no such claim.")
+        }
+        return reference
+    }
+
+    /// Support confirms the payer has the information, or that the payer paid.
+    func informationLoop(_ context: ServiceRequestContext, action: LoopAction) async throws -> Response {
+        let user = try context.requireRole(.support)
+        let reference = try claimReference(context)
+        let actor = Actor.user(id: user.id, email: user.email, name: user.name)
+        let outbox = env.outbox
+        let status = try await env.database.write { db -> String in
+            guard let claim = try Row.fetchOne(db, sql: "SELECT status, amount_pence FROM claims WHERE reference = ?", arguments: [reference]) else {
+                throw Problem.notFound("There is no such claim.")
+            }
+            let current: String = claim["status"]
+            switch action {
+            case .informationSent:
+                guard current == "payment_information_requested" else {
+                    throw Problem(.conflict, detail: "Information can only be marked as sent while the payer is asking for it; the claim is \(current).")
+                }
+                try db.execute(sql: "UPDATE claims SET status = 'payment_information_sent' WHERE reference = ?", arguments: [reference])
+                try outbox.append(PaymentInformationSent(reference: reference, by: actor), in: db)
+                return "payment_information_sent"
+            case .paid:
+                guard ["payment_information_requested", "payment_information_sent"].contains(current) else {
+                    throw Problem(.conflict, detail: "Only a claim in the information loop can be confirmed as paid here; the claim is \(current).")
+                }
+                let amount: Int64 = claim["amount_pence"]
+                try db.execute(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?", arguments: [amount, reference])
+                try outbox.append(PaymentPaid(reference: reference, runId: nil, amountPence: amount, by: actor), in: db)
+                return "paid"
+            }
+        }
+        struct Reply: Encodable {
+            var reference: String
+            var status: String
+        }
+        return try JSONResponse.make(Reply(reference: reference, status: status))
+    }
+
+    func reject(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        let user = try context.requireRole(.support)
+        let reference = try claimReference(context)
+        struct Input: Decodable { var reason: String }
+        let input = try await RequestDecoding.decode(Input.self, from: request)
+        let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw Problem.validation([FieldError(field: "reason", message: "Enter why the claim is not approved")]) }
+        let actor = Actor.user(id: user.id, email: user.email, name: user.name)
+        let outbox = env.outbox
+        try await env.database.write { db in
+            guard let current = try String.fetchOne(db, sql: "SELECT status FROM claims WHERE reference = ?", arguments: [reference]) else {
+                throw Problem.notFound("There is no such claim.")
+            }
+            guard ["payment_information_requested", "payment_information_sent"].contains(current) else {
+                throw Problem(.conflict, detail: "Only a claim in the information loop can be rejected; the claim is \(current).")
+            }
+            try db.execute(sql: "UPDATE claims SET status = 'payment_not_approved', status_reason = ? WHERE reference = ?", arguments: [reason, reference])
+            try outbox.append(PaymentRejected(reference: reference, reason: reason, by: actor), in: db)
+        }
+        struct Reply: Encodable {
+            var reference: String
+            var status: String
+        }
+        return try JSONResponse.make(Reply(reference: reference, status: "payment_not_approved"))
+    }
+
+    /// Per school and academic year: claimed, paid, clawed back and net, in pence, with totals.
+    func ledger(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let query = request.uri.queryParameters
+        var clauses = ["deleted = 0"]
+        var arguments: [Int] = []
+        if let year = query["academic_year"] {
+            guard let value = Int(String(year)) else { throw Problem.validation([FieldError(field: "academic_year", message: "Enter an academic year such as 2025")]) }
+            clauses.append("academic_year = ?")
+            arguments.append(value)
+        }
+        if let urn = query["school_urn"] {
+            guard let value = Int(String(urn)) else { throw Problem.validation([FieldError(field: "school_urn", message: "Enter a URN")]) }
+            clauses.append("school_urn = ?")
+            arguments.append(value)
+        }
+        struct Line: Encodable {
+            var schoolUrn: Int
+            var schoolName: String
+            var academicYear: Int
+            var claimedPence: Int64
+            var paidPence: Int64
+            var clawedBackPence: Int64
+            var netPence: Int64
+        }
+        struct Reply: Encodable {
+            var items: [Line]
+            var totals: Totals
+            struct Totals: Encodable {
+                var claimedPence: Int64
+                var paidPence: Int64
+                var clawedBackPence: Int64
+                var netPence: Int64
+            }
+        }
+        let whereClause = clauses.joined(separator: " AND ")
+        let values = arguments
+        let lines = try await env.database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT school_urn, MAX(school_name) AS school_name, academic_year, SUM(amount_pence) AS claimed, SUM(paid_pence) AS paid,
+                           SUM(clawed_back_pence) AS clawed
+                    FROM claims WHERE \(whereClause) GROUP BY school_urn, academic_year ORDER BY school_urn, academic_year
+                    """,
+                arguments: StatementArguments(values)
+            ).map { row in
+                let paid: Int64 = row["paid"]
+                let clawed: Int64 = row["clawed"]
+                return Line(
+                    schoolUrn: row["school_urn"], schoolName: row["school_name"], academicYear: row["academic_year"], claimedPence: row["claimed"],
+                    paidPence: paid, clawedBackPence: clawed, netPence: paid - clawed)
+            }
+        }
+        let totals = Reply.Totals(
+            claimedPence: lines.reduce(0) { $0 + $1.claimedPence }, paidPence: lines.reduce(0) { $0 + $1.paidPence },
+            clawedBackPence: lines.reduce(0) { $0 + $1.clawedBackPence }, netPence: lines.reduce(0) { $0 + $1.netPence })
+        return try JSONResponse.make(Reply(items: lines, totals: totals))
+    }
+}

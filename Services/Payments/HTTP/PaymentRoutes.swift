@@ -1,0 +1,247 @@
+import Foundation
+import GRDB
+import Hummingbird
+import Messages
+import Messaging
+import ServiceSupport
+
+/// Payment runs, the payer's files and responses, the information loop, clawback runs and the
+/// ledger (`../spec/api.md`, "Payments"). Everything is support only, except the download links.
+struct PaymentRoutes {
+    let env: ServiceEnvironment
+    static let linkLifetime: TimeInterval = 7 * 24 * 3600
+
+    static let paymentColumns = [
+        "claim_reference", "school_urn", "school_name", "school_local_authority", "provider_name", "claim_amount",
+        "school_type_of_establishment", "school_group", "claim_submission_date", "claim_status", "claim_unpaid_reason",
+    ]
+    static let clawbackColumns = [
+        "claim_reference", "school_urn", "school_name", "school_local_authority", "provider_name", "claim_amount", "clawback_amount",
+        "school_type_of_establishment", "school_group", "claim_submission_date", "claim_status",
+    ]
+
+    func add(to router: Router<ServiceRequestContext>) {
+        let api = router.group("api/v1/payments")
+        api.post("runs") { request, context in try await createRun(request, context, kind: .payment) }
+        api.get("runs") { _, context in try await listRuns(context, kind: .payment) }
+        api.get("runs/:id") { _, context in try await getRun(context, kind: .payment) }
+        api.get("runs/:id/file") { request, context in try await download(request, context, kind: .payment) }
+        api.post("runs/:id/resend") { _, context in try await resend(context, kind: .payment) }
+        api.post("runs/:id/response") { request, context in try await importResponse(request, context, kind: .payment) }
+        api.post("claims/:reference/information-sent") { _, context in try await informationLoop(context, action: .informationSent) }
+        api.post("claims/:reference/paid") { _, context in try await informationLoop(context, action: .paid) }
+        api.post("claims/:reference/reject") { request, context in try await reject(request, context) }
+        api.post("clawback-runs") { request, context in try await createRun(request, context, kind: .clawback) }
+        api.get("clawback-runs/:id/file") { request, context in try await download(request, context, kind: .clawback) }
+        api.post("clawback-runs/:id/response") { request, context in try await importResponse(request, context, kind: .clawback) }
+        api.get("ledger") { request, context in try await ledger(request, context) }
+    }
+
+    enum Kind: String { case payment, clawback }
+
+    static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
+
+    func londonDate(_ millis: Int64) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    func runID(_ context: ServiceRequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text) else { throw Problem.notFound("There is no such run.") }
+        return id
+    }
+
+    /// New single-use links, one per payer address; earlier links of the run stop working.
+    func issueLinks(_ db: Database, run: Int64, kind: Kind, now: Date) throws -> [RecipientLink] {
+        try db.execute(sql: "UPDATE links SET revoked_at = ? WHERE run_id = ? AND revoked_at IS NULL", arguments: [Self.millis(now), run])
+        var links: [RecipientLink] = []
+        for address in env.configuration.payerEmailAddresses {
+            var generator = SystemRandomNumberGenerator()
+            let token = (0..<4).map { _ in String(generator.next(), radix: 16) }.joined()
+            try db.execute(
+                sql: "INSERT INTO links (token, run_id, recipient, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [token, run, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
+            let path = kind == .payment ? "runs" : "clawback-runs"
+            links.append(RecipientLink(email: address, url: "\(env.configuration.publicBaseURL)/api/v1/payments/\(path)/\(run)/file?token=\(token)"))
+        }
+        return links
+    }
+
+    struct RunView: Encodable {
+        var id: Int64
+        var kind: String
+        var claimWindowId: Int64?
+        var claimCount: Int
+        var totalPence: Int64
+        var createdBy: String
+        var createdAt: Date
+        var claims: [RunClaim]?
+    }
+
+    struct RunClaim: Encodable {
+        var reference: String
+        var amountPence: Int64
+        var status: String
+    }
+
+    func createRun(_ request: Request, _ context: ServiceRequestContext, kind: Kind) async throws -> Response {
+        let user = try context.requireRole(.support)
+        struct Input: Decodable {
+            var claimWindowId: Int64?
+            enum CodingKeys: String, CodingKey { case claimWindowId = "claim_window_id" }
+        }
+        let buffer = try await RequestDecoding.collect(request, limit: RequestDecoding.jsonLimit)
+        let input = buffer.readableBytes == 0 ? Input(claimWindowId: nil) : try RequestDecoding.decode(Input.self, from: Data(buffer: buffer))
+        let now = env.now()
+        let outbox = env.outbox
+        let actor = Actor.user(id: user.id, email: user.email, name: user.name)
+        let view = try await env.database.write { db -> RunView in
+            var sql = kind == .payment
+                ? "SELECT * FROM claims WHERE status = 'submitted' AND deleted = 0"
+                : "SELECT * FROM claims WHERE status = 'clawback_requested' AND clawback_amount_pence > 0"
+            var arguments: [any DatabaseValueConvertible] = []
+            if kind == .payment, let window = input.claimWindowId {
+                sql += " AND claim_window_id = ?"
+                arguments.append(window)
+            }
+            let claims = try Row.fetchAll(db, sql: sql + " ORDER BY reference", arguments: StatementArguments(arguments))
+            guard !claims.isEmpty else {
+                throw Problem(.conflict, detail: kind == .payment ? "There are no submitted claims to pay." : "There are no approved clawbacks to send.")
+            }
+            var csv = CSVWriter(header: kind == .payment ? Self.paymentColumns : Self.clawbackColumns)
+            var total: Int64 = 0
+            for row in claims {
+                let amount: Int64 = row["amount_pence"]
+                let clawback: Int64 = row["clawback_amount_pence"]
+                total += kind == .payment ? amount : clawback
+                let common: [String] = [row["reference"], String(row["school_urn"] as Int), row["school_name"], row["school_local_authority"], row["provider_name"], CSVWriter.pounds(amount)]
+                let tail: [String] = [row["school_type_of_establishment"], row["school_group"], londonDate(row["submitted_at"])]
+                csv.append(kind == .payment
+                    ? common + tail + ["payment_in_progress", ""]
+                    : common + [CSVWriter.pounds(clawback)] + tail + ["clawback_in_progress"])
+            }
+            try db.execute(
+                sql: "INSERT INTO runs (kind, claim_window_id, created_at, created_by, claim_count, total_pence, file) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [kind.rawValue, input.claimWindowId, Self.millis(now), user.email, claims.count, total, csv.data])
+            let run = db.lastInsertedRowID
+            for row in claims {
+                let reference: String = row["reference"]
+                let amount: Int64 = kind == .payment ? row["amount_pence"] : row["clawback_amount_pence"]
+                try db.execute(
+                    sql: "INSERT INTO run_claims (run_id, kind, reference, amount_pence) VALUES (?, ?, ?, ?)",
+                    arguments: [run, kind.rawValue, reference, amount])
+                try db.execute(
+                    sql: "UPDATE claims SET status = ? WHERE reference = ?",
+                    arguments: [kind == .payment ? "payment_in_progress" : "clawback_in_progress", reference])
+                if kind == .payment {
+                    try outbox.append(PaymentRequested(reference: reference, runId: run), in: db)
+                } else {
+                    try outbox.append(ClawbackSent(fields: ClawbackRunFields(reference: reference, runId: run, clawbackAmountPence: amount)), in: db)
+                }
+            }
+            let links = try issueLinks(db, run: run, kind: kind, now: now)
+            let fields = RunCreatedFields(runId: run, claimCount: claims.count, totalPence: total, links: links)
+            if kind == .payment {
+                try outbox.append(PaymentRunCreated(run: fields), in: db)
+            } else {
+                try outbox.append(ClawbackRunCreated(run: fields), in: db)
+            }
+            _ = actor
+            return RunView(
+                id: run, kind: kind.rawValue, claimWindowId: input.claimWindowId, claimCount: claims.count, totalPence: total,
+                createdBy: user.email, createdAt: now, claims: nil)
+        }
+        return try JSONResponse.make(view, status: .created)
+    }
+
+    func runView(_ db: Database, id: Int64, kind: Kind, withClaims: Bool) throws -> RunView {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ? AND kind = ?", arguments: [id, kind.rawValue]) else {
+            throw Problem.notFound("There is no such run.")
+        }
+        var claims: [RunClaim]?
+        if withClaims {
+            claims = try Row.fetchAll(
+                db,
+                sql: "SELECT r.reference, r.amount_pence, c.status FROM run_claims r JOIN claims c ON c.reference = r.reference WHERE r.run_id = ? ORDER BY r.reference",
+                arguments: [id]
+            ).map { RunClaim(reference: $0["reference"], amountPence: $0["amount_pence"], status: $0["status"]) }
+        }
+        return RunView(
+            id: row["id"], kind: row["kind"], claimWindowId: row["claim_window_id"], claimCount: row["claim_count"],
+            totalPence: row["total_pence"], createdBy: row["created_by"],
+            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000), claims: claims)
+    }
+
+    func listRuns(_ context: ServiceRequestContext, kind: Kind) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let runs = try await env.database.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE kind = ? ORDER BY id DESC", arguments: [kind.rawValue])
+                .map { try runView(db, id: $0, kind: kind, withClaims: false) }
+        }
+        struct Reply: Encodable { var items: [RunView] }
+        return try JSONResponse.make(Reply(items: runs))
+    }
+
+    func getRun(_ context: ServiceRequestContext, kind: Kind) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let id = try runID(context)
+        return try JSONResponse.make(try await env.database.read { try runView($0, id: id, kind: kind, withClaims: true) })
+    }
+
+    /// A plain page for a refused link: it says what happened and what to do, nothing more.
+    func refusal(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+
+    func download(_ request: Request, _ context: ServiceRequestContext, kind: Kind) async throws -> Response {
+        guard let token = request.uri.queryParameters["token"].map(String.init), let id = try? runID(context) else {
+            return refusal(.notFound, "This link is not valid. Ask the Department for Education to send a new one.")
+        }
+        let now = env.now()
+        enum Outcome { case file(Data), unknown, used, expired }
+        let outcome = try await env.database.write { db -> Outcome in
+            guard let link = try Row.fetchOne(
+                db, sql: "SELECT l.* FROM links l JOIN runs r ON r.id = l.run_id WHERE l.token = ? AND l.run_id = ? AND r.kind = ?",
+                arguments: [token, id, kind.rawValue])
+            else { return .unknown }
+            if (link["used_at"] as Int64?) != nil || (link["revoked_at"] as Int64?) != nil { return .used }
+            if (link["expires_at"] as Int64) < Self.millis(now) { return .expired }
+            try db.execute(sql: "UPDATE links SET used_at = ? WHERE token = ?", arguments: [Self.millis(now), token])
+            return .file(try Data.fetchOne(db, sql: "SELECT file FROM runs WHERE id = ?", arguments: [id]) ?? Data())
+        }
+        switch outcome {
+        case .file(let data):
+            var headers = HTTPFields()
+            headers[.contentType] = "text/csv; charset=utf-8"
+            headers[.contentDisposition] = "attachment; filename=\"\(kind.rawValue)-run-\(id).csv\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        case .unknown:
+            context.logger.warning("refused an unknown or altered download link", metadata: ["run": "\(id)"])
+            return refusal(.notFound, "This link is not valid. Ask the Department for Education to send a new one.")
+        case .used:
+            context.logger.warning("refused a used or replaced download link", metadata: ["run": "\(id)"])
+            return refusal(.gone, "This link has already been used or replaced. Ask the Department for Education to send a new one.")
+        case .expired:
+            context.logger.warning("refused an expired download link", metadata: ["run": "\(id)"])
+            return refusal(.gone, "This link has expired. Ask the Department for Education to send a new one.")
+        }
+    }
+
+    func resend(_ context: ServiceRequestContext, kind: Kind) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let id = try runID(context)
+        let now = env.now()
+        let outbox = env.outbox
+        let view = try await env.database.write { db -> RunView in
+            let view = try runView(db, id: id, kind: kind, withClaims: false)
+            let links = try issueLinks(db, run: id, kind: kind, now: now)
+            try outbox.append(PaymentRunCreated(run: RunCreatedFields(runId: id, claimCount: view.claimCount, totalPence: view.totalPence, links: links)), in: db)
+            return view
+        }
+        return try JSONResponse.make(view)
+    }
+}
