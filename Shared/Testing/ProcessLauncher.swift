@@ -225,6 +225,8 @@ public enum Eventually {
         /// What was awaited.
         public var what: String
         public var description: String { "timed out waiting for \(what)" }
+        /// Creates one.
+        public init(what: String) { self.what = what }
     }
 
     /// Polls `condition` every `interval` until it holds or `timeout` passes.
