@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "bus-probe", targets: ["BusProbe"]),
         .executable(name: "bus-bench", targets: ["BusBench"]),
         .executable(name: "intake-bench", targets: ["IntakeBench"]),
+        .executable(name: "payments-bench", targets: ["PaymentsBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -167,6 +168,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/IntakeBench",
+            swiftSettings: swiftSettings
+        ),
+        // The payments benchmark run by `make bench`.
+        .executableTarget(
+            name: "PaymentsBench",
+            dependencies: [
+                "ServiceSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/PaymentsBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,6 +14,10 @@ echo "## Claims intake over HTTP (100,000 claims)"
 echo
 "$BIN/intake-bench" --executable "$BIN/claims-intake" --claims 100000 --drafts 3000 --clients 16 --requests 400
 echo
+echo "## Payments (100,000 claims)"
+echo
+"$BIN/payments-bench" --executable "$BIN/payments" --claims 100000
+echo
 echo "## Resident memory of each idle service"
 echo
 folder=$(mktemp -d)

@@ -49,9 +49,7 @@ extension PaymentRoutes {
                 let reason = kind == .payment ? row["claim_unpaid_reason"] : row["clawback_unsuccessful_reason"]
                 var problems: [String] = []
                 if !seen.insert(reference).inserted { problems.append("claim \(reference) is on more than one row") }
-                let claim = try Row.fetchOne(
-                    db, sql: "SELECT c.status, r.amount_pence FROM run_claims r JOIN claims c ON c.reference = r.reference WHERE r.run_id = ? AND r.reference = ?",
-                    arguments: [id, reference])
+                let claim = try Row.fetchOne(db.cachedStatement(sql: "SELECT c.status, r.amount_pence FROM run_claims r JOIN claims c ON c.reference = r.reference WHERE r.run_id = ? AND r.reference = ?"), arguments: [id, reference])
                 if claim == nil {
                     problems.append("claim ‘\(reference)’ is not in this run")
                 } else if (claim?["status"] as String?) != inProgress {
@@ -75,27 +73,25 @@ extension PaymentRoutes {
             for line in lines {
                 switch line.status {
                 case "paid":
-                    try db.execute(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?", arguments: [line.amount, line.reference])
-                    try db.execute(sql: "UPDATE run_claims SET outcome = 'paid' WHERE run_id = ? AND reference = ?", arguments: [id, line.reference])
+                    try db.cachedStatement(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?").execute(arguments: [line.amount, line.reference])
+                    try db.cachedStatement(sql: "UPDATE run_claims SET outcome = 'paid' WHERE run_id = ? AND reference = ?").execute(arguments: [id, line.reference])
                     try outbox.append(PaymentPaid(reference: line.reference, runId: id, amountPence: line.amount, by: nil), in: db)
                     paid += 1
                 case "unpaid":
-                    try db.execute(sql: "UPDATE claims SET status = 'payment_information_requested', status_reason = ? WHERE reference = ?", arguments: [line.reason, line.reference])
-                    try db.execute(sql: "UPDATE run_claims SET outcome = 'unpaid' WHERE run_id = ? AND reference = ?", arguments: [id, line.reference])
+                    try db.cachedStatement(sql: "UPDATE claims SET status = 'payment_information_requested', status_reason = ? WHERE reference = ?").execute(arguments: [line.reason, line.reference])
+                    try db.cachedStatement(sql: "UPDATE run_claims SET outcome = 'unpaid' WHERE run_id = ? AND reference = ?").execute(arguments: [id, line.reference])
                     try outbox.append(PaymentInformationRequested(reference: line.reference, reason: line.reason), in: db)
                     informationRequested += 1
                 case "clawback_complete":
-                    try db.execute(sql: "UPDATE claims SET status = 'clawback_complete', clawed_back_pence = clawback_amount_pence WHERE reference = ?", arguments: [line.reference])
-                    try db.execute(sql: "UPDATE run_claims SET outcome = 'clawback_complete' WHERE run_id = ? AND reference = ?", arguments: [id, line.reference])
+                    try db.cachedStatement(sql: "UPDATE claims SET status = 'clawback_complete', clawed_back_pence = clawback_amount_pence WHERE reference = ?").execute(arguments: [line.reference])
+                    try db.cachedStatement(sql: "UPDATE run_claims SET outcome = 'clawback_complete' WHERE run_id = ? AND reference = ?").execute(arguments: [id, line.reference])
                     try outbox.append(ClawbackCompleted(fields: ClawbackRunFields(reference: line.reference, runId: id, clawbackAmountPence: line.amount)), in: db)
                     complete += 1
                 default:
                     unchanged += 1
                 }
             }
-            try db.execute(
-                sql: "INSERT INTO response_files (run_id, fingerprint, applied_at, applied_by) VALUES (?, ?, ?, ?)",
-                arguments: [id, fingerprint, Self.millis(now), actor.email])
+            try db.cachedStatement(sql: "INSERT INTO response_files (run_id, fingerprint, applied_at, applied_by) VALUES (?, ?, ?, ?)").execute(arguments: [id, fingerprint, Self.millis(now), actor.email])
             return Reply(
                 paid: kind == .payment ? paid : nil, informationRequested: kind == .payment ? informationRequested : nil,
                 clawbackComplete: kind == .clawback ? complete : nil, unchanged: unchanged, alreadyApplied: false)
@@ -119,7 +115,7 @@ extension PaymentRoutes {
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let outbox = env.outbox
         let status = try await env.database.write { db -> String in
-            guard let claim = try Row.fetchOne(db, sql: "SELECT status, amount_pence FROM claims WHERE reference = ?", arguments: [reference]) else {
+            guard let claim = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, amount_pence FROM claims WHERE reference = ?"), arguments: [reference]) else {
                 throw Problem.notFound("There is no such claim.")
             }
             let current: String = claim["status"]
@@ -128,7 +124,7 @@ extension PaymentRoutes {
                 guard current == "payment_information_requested" else {
                     throw Problem(.conflict, detail: "Information can only be marked as sent while the payer is asking for it; the claim is \(current).")
                 }
-                try db.execute(sql: "UPDATE claims SET status = 'payment_information_sent' WHERE reference = ?", arguments: [reference])
+                try db.cachedStatement(sql: "UPDATE claims SET status = 'payment_information_sent' WHERE reference = ?").execute(arguments: [reference])
                 try outbox.append(PaymentInformationSent(reference: reference, by: actor), in: db)
                 return "payment_information_sent"
             case .paid:
@@ -136,7 +132,7 @@ extension PaymentRoutes {
                     throw Problem(.conflict, detail: "Only a claim in the information loop can be confirmed as paid here; the claim is \(current).")
                 }
                 let amount: Int64 = claim["amount_pence"]
-                try db.execute(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?", arguments: [amount, reference])
+                try db.cachedStatement(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?").execute(arguments: [amount, reference])
                 try outbox.append(PaymentPaid(reference: reference, runId: nil, amountPence: amount, by: actor), in: db)
                 return "paid"
             }
@@ -164,7 +160,7 @@ extension PaymentRoutes {
             guard ["payment_information_requested", "payment_information_sent"].contains(current) else {
                 throw Problem(.conflict, detail: "Only a claim in the information loop can be rejected; the claim is \(current).")
             }
-            try db.execute(sql: "UPDATE claims SET status = 'payment_not_approved', status_reason = ? WHERE reference = ?", arguments: [reason, reference])
+            try db.cachedStatement(sql: "UPDATE claims SET status = 'payment_not_approved', status_reason = ? WHERE reference = ?").execute(arguments: [reason, reference])
             try outbox.append(PaymentRejected(reference: reference, reason: reason, by: actor), in: db)
         }
         struct Reply: Encodable {

@@ -55,14 +55,12 @@ struct PaymentRoutes {
 
     /// New single-use links, one per payer address; earlier links of the run stop working.
     func issueLinks(_ db: Database, run: Int64, kind: Kind, now: Date) throws -> [RecipientLink] {
-        try db.execute(sql: "UPDATE links SET revoked_at = ? WHERE run_id = ? AND revoked_at IS NULL", arguments: [Self.millis(now), run])
+        try db.cachedStatement(sql: "UPDATE links SET revoked_at = ? WHERE run_id = ? AND revoked_at IS NULL").execute(arguments: [Self.millis(now), run])
         var links: [RecipientLink] = []
         for address in env.configuration.payerEmailAddresses {
             var generator = SystemRandomNumberGenerator()
             let token = (0..<4).map { _ in String(generator.next(), radix: 16) }.joined()
-            try db.execute(
-                sql: "INSERT INTO links (token, run_id, recipient, expires_at) VALUES (?, ?, ?, ?)",
-                arguments: [token, run, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
+            try db.cachedStatement(sql: "INSERT INTO links (token, run_id, recipient, expires_at) VALUES (?, ?, ?, ?)").execute(arguments: [token, run, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
             let path = kind == .payment ? "runs" : "clawback-runs"
             links.append(RecipientLink(email: address, url: "\(env.configuration.publicBaseURL)/api/v1/payments/\(path)/\(run)/file?token=\(token)"))
         }
@@ -122,19 +120,13 @@ struct PaymentRoutes {
                     ? common + tail + ["payment_in_progress", ""]
                     : common + [CSVWriter.pounds(clawback)] + tail + ["clawback_in_progress"])
             }
-            try db.execute(
-                sql: "INSERT INTO runs (kind, claim_window_id, created_at, created_by, claim_count, total_pence, file) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [kind.rawValue, input.claimWindowId, Self.millis(now), user.email, claims.count, total, csv.data])
+            try db.cachedStatement(sql: "INSERT INTO runs (kind, claim_window_id, created_at, created_by, claim_count, total_pence, file) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [kind.rawValue, input.claimWindowId, Self.millis(now), user.email, claims.count, total, csv.data])
             let run = db.lastInsertedRowID
             for row in claims {
                 let reference: String = row["reference"]
                 let amount: Int64 = kind == .payment ? row["amount_pence"] : row["clawback_amount_pence"]
-                try db.execute(
-                    sql: "INSERT INTO run_claims (run_id, kind, reference, amount_pence) VALUES (?, ?, ?, ?)",
-                    arguments: [run, kind.rawValue, reference, amount])
-                try db.execute(
-                    sql: "UPDATE claims SET status = ? WHERE reference = ?",
-                    arguments: [kind == .payment ? "payment_in_progress" : "clawback_in_progress", reference])
+                try db.cachedStatement(sql: "INSERT INTO run_claims (run_id, kind, reference, amount_pence) VALUES (?, ?, ?, ?)").execute(arguments: [run, kind.rawValue, reference, amount])
+                try db.cachedStatement(sql: "UPDATE claims SET status = ? WHERE reference = ?").execute(arguments: [kind == .payment ? "payment_in_progress" : "clawback_in_progress", reference])
                 if kind == .payment {
                     try outbox.append(PaymentRequested(reference: reference, runId: run), in: db)
                 } else {
@@ -157,7 +149,7 @@ struct PaymentRoutes {
     }
 
     func runView(_ db: Database, id: Int64, kind: Kind, withClaims: Bool) throws -> RunView {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ? AND kind = ?", arguments: [id, kind.rawValue]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ? AND kind = ?"), arguments: [id, kind.rawValue]) else {
             throw Problem.notFound("There is no such run.")
         }
         var claims: [RunClaim]?
@@ -204,13 +196,11 @@ struct PaymentRoutes {
         let now = env.now()
         enum Outcome { case file(Data), unknown, used, expired }
         let outcome = try await env.database.write { db -> Outcome in
-            guard let link = try Row.fetchOne(
-                db, sql: "SELECT l.* FROM links l JOIN runs r ON r.id = l.run_id WHERE l.token = ? AND l.run_id = ? AND r.kind = ?",
-                arguments: [token, id, kind.rawValue])
+            guard let link = try Row.fetchOne(db.cachedStatement(sql: "SELECT l.* FROM links l JOIN runs r ON r.id = l.run_id WHERE l.token = ? AND l.run_id = ? AND r.kind = ?"), arguments: [token, id, kind.rawValue])
             else { return .unknown }
             if (link["used_at"] as Int64?) != nil || (link["revoked_at"] as Int64?) != nil { return .used }
             if (link["expires_at"] as Int64) < Self.millis(now) { return .expired }
-            try db.execute(sql: "UPDATE links SET used_at = ? WHERE token = ?", arguments: [Self.millis(now), token])
+            try db.cachedStatement(sql: "UPDATE links SET used_at = ? WHERE token = ?").execute(arguments: [Self.millis(now), token])
             return .file(try Data.fetchOne(db, sql: "SELECT file FROM runs WHERE id = ?", arguments: [id]) ?? Data())
         }
         switch outcome {
