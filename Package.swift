@@ -210,6 +210,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AuditSamplingTests",
+            dependencies: ["AuditSampling", "TestSupport"],
+            path: "Tests/AuditSamplingTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport", "ServiceSupport",

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A small, seedable random number generator (SplitMix64), so a sample can be drawn again from
+/// its recorded seed and come out the same on any machine.
+struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A paid claim as the selection sees it.
+struct PaidClaim: Sendable, Equatable {
+    let reference: String
+    let schoolURN: Int
+    let amountPence: Int64
+    let flagged: Bool
+}
+
+/// Why a claim is in a sample.
+enum SampleReason: String, Sendable, Equatable {
+    case schoolOverThreshold = "school claims total more than £5,000"
+    case flagged = "flagged before payment"
+    case random = "drawn at random, weighted by value"
+}
+
+/// The service's own selection (`../spec/domain.md`, "Sampling"): every claim of a school whose
+/// claims total more than £5,000 in the year, every flagged claim, then claims drawn at random,
+/// weighted by value, until the sample holds at least `share` of the year's paid value.
+enum SampleSelection {
+    /// More than this, in pence, puts every claim of a school in the sample.
+    static let schoolThresholdPence: Int64 = 500_000
+
+    static func select(_ claims: [PaidClaim], share: Double, seed: UInt64) -> [(claim: PaidClaim, reason: SampleReason)] {
+        let ordered = claims.sorted { $0.reference < $1.reference }  // input order never matters
+        let total = ordered.reduce(Int64(0)) { $0 + $1.amountPence }
+        var bySchool: [Int: Int64] = [:]
+        for claim in ordered { bySchool[claim.schoolURN, default: 0] += claim.amountPence }
+        var chosen: [(PaidClaim, SampleReason)] = []
+        var taken = Set<String>()
+        var value: Int64 = 0
+        for claim in ordered where (bySchool[claim.schoolURN] ?? 0) > schoolThresholdPence {
+            chosen.append((claim, .schoolOverThreshold))
+            taken.insert(claim.reference)
+            value += claim.amountPence
+        }
+        for claim in ordered where claim.flagged && !taken.contains(claim.reference) {
+            chosen.append((claim, .flagged))
+            taken.insert(claim.reference)
+            value += claim.amountPence
+        }
+        // The target in pence, rounded up so that "at least the share" holds exactly.
+        let target = Int64((Double(total) * share).rounded(.up))
+        var pool = ordered.filter { !taken.contains($0.reference) && $0.amountPence > 0 }
+        var generator = SeededGenerator(seed: seed)
+        while value < target && !pool.isEmpty {
+            let weight = pool.reduce(Int64(0)) { $0 + $1.amountPence }
+            var pick = Int64(generator.next() % UInt64(weight))
+            var index = 0
+            while pick >= pool[index].amountPence {
+                pick -= pool[index].amountPence
+                index += 1
+            }
+            let claim = pool.remove(at: index)
+            chosen.append((claim, .random))
+            value += claim.amountPence
+        }
+        return chosen.map { (claim: $0.0, reason: $0.1) }
+    }
+}
+
+/// A provider's response deadline: 21 days after the request, moved to the next working day
+/// (Monday) when it falls on a weekend.
+enum ResponseDeadline {
+    static func due(requestedOn date: (year: Int, month: Int, day: Int)) -> (year: Int, month: Int, day: Int) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
+        let start = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day, hour: 12)) ?? Date()
+        var due = calendar.date(byAdding: .day, value: 21, to: start) ?? start
+        while calendar.isDateInWeekend(due) { due = calendar.date(byAdding: .day, value: 1, to: due) ?? due }
+        let parts = calendar.dateComponents([.year, .month, .day], from: due)
+        return (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+}
