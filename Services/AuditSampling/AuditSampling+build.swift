@@ -11,6 +11,8 @@ enum AuditSampling {
             configuration: configuration.common, dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
+                handlers: { env in ClaimHandlers(outbox: env.outbox).handlers },
+                routes: { router, env in AuditRoutes(env: env).add(to: router) },
                 openAPI: OpenAPIDocument.yaml))
     }
 }

@@ -4,5 +4,111 @@ import ServiceSupport
 enum OpenAPIDocument {
     static let yaml = OpenAPI.document(
         title: "audit-sampling",
-        description: "Audit sampling: flags risky claims, samples paid claims for audit, collects responses, requests clawbacks with four-eyes approval.")
+        description: "Audit sampling: flags risky claims, samples paid claims for audit, collects responses, requests clawbacks with four-eyes approval.",
+        paths: paths)
+
+    private static let errors = """
+            "401": {description: No valid bearer token}
+            "403": {description: This role may never take this action}
+            "404": {description: Not found, or outside the user's providers}
+            "409": {description: The claim is not in a state that allows this}
+            "422": {description: Validation failed; errors name each field or row}
+    """
+
+    private static let id = "  - {name: id, in: path, required: true, schema: {type: integer}}"
+    private static let reference = "  - {name: reference, in: path, required: true, schema: {type: string}}"
+
+    static let paths = """
+      /api/v1/audit/flags:
+        get:
+          summary: Flagged claims with reasons (support)
+          parameters:
+            - {name: academic_year, in: query, schema: {type: integer}}
+          responses:
+            "200": {description: The flagged claims}
+    \(errors)
+      /api/v1/audit/samples:
+        post:
+          summary: Sample paid claims, by the service's selection (JSON) or from a list (CSV)
+          requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {academic_year: {type: integer}, share: {type: number}, seed: {type: integer}}}}, text/csv: {schema: {type: string}}}}
+          responses:
+            "201": {description: "{id, seed, claim_count, sampled_pence, paid_pence, providers}"}
+    \(errors)
+      /api/v1/audit/samples/{id}:
+        parameters:
+        \(id)
+        get:
+          summary: The sample and its per-provider progress
+          responses:
+            "200": {description: The sample}
+    \(errors)
+      /api/v1/audit/provider-requests:
+        get:
+          summary: Open provider requests (a provider user sees its own)
+          parameters:
+            - {name: provider_code, in: query, schema: {type: string}}
+          responses:
+            "200": {description: The requests}
+    \(errors)
+      /api/v1/audit/provider-requests/{id}/file:
+        parameters:
+        \(id)
+          - {name: token, in: query, required: true, schema: {type: string}}
+        get:
+          summary: The provider's CSV through a single-use, 7-day link (no bearer token)
+          security: []
+          responses:
+            "200": {description: "text/csv; provider file of files.md"}
+            "404": {description: Unknown or altered link}
+            "410": {description: Used, replaced or expired link}
+      /api/v1/audit/provider-requests/{id}/resend:
+        parameters:
+        \(id)
+        post:
+          summary: New links (to other addresses if given); old ones stop working
+          responses:
+            "204": {description: Sent}
+    \(errors)
+      /api/v1/audit/provider-requests/{id}/response:
+        parameters:
+        \(id)
+        post:
+          summary: The provider's response CSV (support, or a provider user of that provider)
+          requestBody: {required: true, content: {text/csv: {schema: {type: string}}}}
+          responses:
+            "200": {description: "{accepted_claims, not_approved_claims}"}
+    \(errors)
+      /api/v1/audit/claims/{reference}/approve:
+        parameters:
+        \(reference)
+        post:
+          summary: Support approves a sampled claim → paid
+          responses:
+            "200": {description: The new status}
+    \(errors)
+      /api/v1/audit/claims/{reference}/school-response:
+        parameters:
+        \(reference)
+        post:
+          summary: Record the school's response → sampling_not_approved
+          responses:
+            "200": {description: The new status}
+    \(errors)
+      /api/v1/audit/claims/{reference}/clawback:
+        parameters:
+        \(reference)
+        post:
+          summary: Hours really trained per mentor → clawback_requires_approval, or paid when nothing is clawed back
+          responses:
+            "200": {description: The new status}
+    \(errors)
+      /api/v1/audit/claims/{reference}/clawback/decision:
+        parameters:
+        \(reference)
+        post:
+          summary: A support user other than the requester approves or rejects (else 403)
+          responses:
+            "200": {description: The new status}
+    \(errors)
+    """
 }

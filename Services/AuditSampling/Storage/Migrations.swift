@@ -6,5 +6,79 @@ enum Migrations {
         migrator.registerMigration("audit-sampling-v1") { db in
             try db.execute(sql: "CREATE TABLE service_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
+        migrator.registerMigration("audit-sampling-v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE claims (
+                    reference TEXT PRIMARY KEY,
+                    school_urn INTEGER NOT NULL,
+                    school_name TEXT NOT NULL,
+                    school_local_authority TEXT NOT NULL,
+                    school_type_of_establishment TEXT NOT NULL,
+                    school_group TEXT NOT NULL,
+                    provider_code TEXT NOT NULL,
+                    provider_name TEXT NOT NULL,
+                    academic_year INTEGER NOT NULL,
+                    amount_pence INTEGER NOT NULL,
+                    rate_pence INTEGER NOT NULL,
+                    submitted_at INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    flags TEXT NOT NULL DEFAULT '[]',
+                    mentors TEXT NOT NULL
+                );
+                CREATE INDEX claims_year ON claims (academic_year, status);
+                CREATE TABLE providers (
+                    code TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    email_addresses TEXT NOT NULL
+                );
+                CREATE TABLE samples (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    academic_year INTEGER NOT NULL,
+                    seed TEXT NOT NULL,
+                    share REAL,
+                    created_at INTEGER NOT NULL,
+                    created_by TEXT NOT NULL,
+                    claim_count INTEGER NOT NULL,
+                    sampled_pence INTEGER NOT NULL,
+                    paid_pence INTEGER NOT NULL
+                );
+                CREATE TABLE sample_claims (
+                    sample_id INTEGER NOT NULL REFERENCES samples (id),
+                    reference TEXT NOT NULL REFERENCES claims (reference),
+                    reason TEXT NOT NULL,
+                    open INTEGER NOT NULL DEFAULT 1,
+                    PRIMARY KEY (sample_id, reference)
+                );
+                -- A claim is never in two open samples: a unique key, not a check in code.
+                CREATE UNIQUE INDEX sample_claims_one_open ON sample_claims (reference) WHERE open = 1;
+                CREATE TABLE provider_requests (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sample_id INTEGER NOT NULL REFERENCES samples (id),
+                    provider_code TEXT NOT NULL,
+                    due_on TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    file BLOB NOT NULL,
+                    responded_at INTEGER
+                );
+                CREATE TABLE request_links (
+                    token TEXT PRIMARY KEY,
+                    request_id INTEGER NOT NULL REFERENCES provider_requests (id),
+                    recipient TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER,
+                    revoked_at INTEGER
+                );
+                CREATE TABLE clawback_requests (
+                    reference TEXT PRIMARY KEY REFERENCES claims (reference),
+                    requested_by_id TEXT NOT NULL,
+                    requested_by_email TEXT NOT NULL,
+                    mentors TEXT NOT NULL,
+                    amount_pence INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+                    decided_by_email TEXT,
+                    reason TEXT
+                );
+                """)
+        }
     }
 }

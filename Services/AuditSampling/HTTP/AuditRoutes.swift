@@ -1,0 +1,249 @@
+import Foundation
+import GRDB
+import Hummingbird
+import Messages
+import Messaging
+import ServiceSupport
+
+/// Flags, samples, provider requests and responses, and the decisions after a provider rejects.
+struct AuditRoutes {
+    let env: ServiceEnvironment
+    static let linkLifetime: TimeInterval = 7 * 24 * 3600
+    static let providerColumns = [
+        "claim_reference", "school_urn", "school_name", "school_local_authority", "school_type_of_establishment", "school_group",
+        "provider_name", "claim_submission_date", "mentor_trn", "mentor_full_name", "mentor_hours_of_training", "claim_accepted",
+        "rejection_reason",
+    ]
+
+    func add(to router: Router<ServiceRequestContext>) {
+        let api = router.group("api/v1/audit")
+        api.get("flags") { request, context in try await flags(request, context) }
+        api.post("samples") { request, context in try await createSample(request, context) }
+        api.get("samples/:id") { _, context in try await getSample(context) }
+        api.get("provider-requests") { request, context in try await listRequests(request, context) }
+        api.get("provider-requests/:id/file") { request, context in try await download(request, context) }
+        api.post("provider-requests/:id/resend") { request, context in try await resend(request, context) }
+        api.post("provider-requests/:id/response") { request, context in try await providerResponse(request, context) }
+        api.post("claims/:reference/approve") { _, context in try await approve(context) }
+        api.post("claims/:reference/school-response") { request, context in try await schoolResponse(request, context) }
+        api.post("claims/:reference/clawback") { request, context in try await requestClawback(request, context) }
+        api.post("claims/:reference/clawback/decision") { request, context in try await decide(request, context) }
+    }
+
+    static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
+
+    func london(_ date: Date) -> (year: Int, month: Int, day: Int) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    func dateText(_ d: (year: Int, month: Int, day: Int)) -> String { String(format: "%04d-%02d-%02d", d.year, d.month, d.day) }
+
+    func flags(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let year = request.uri.queryParameters["academic_year"].flatMap { Int(String($0)) }
+        struct Item: Encodable {
+            var reference: String
+            var schoolUrn: Int
+            var providerCode: String
+            var academicYear: Int
+            var reasons: [String]
+        }
+        let items = try await env.database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM claims WHERE flags != '[]' AND (? IS NULL OR academic_year = ?) ORDER BY reference", arguments: [year, year]
+            ).map {
+                Item(reference: $0["reference"], schoolUrn: $0["school_urn"], providerCode: $0["provider_code"], academicYear: $0["academic_year"],
+                     reasons: (try? JSONDecoder().decode([String].self, from: Data(($0["flags"] as String).utf8))) ?? [])
+            }
+        }
+        struct Reply: Encodable { var items: [Item] }
+        return try JSONResponse.make(Reply(items: items))
+    }
+
+    struct SampleInput: Decodable {
+        var academicYear: Int
+        var share: Double?
+        var seed: UInt64?
+        enum CodingKeys: String, CodingKey {
+            case share, seed
+            case academicYear = "academic_year"
+        }
+    }
+
+    func createSample(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        let user = try context.requireRole(.support)
+        let body = Data(buffer: try await RequestDecoding.collect(request, limit: RequestDecoding.csvLimit))
+        let isCSV = request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true
+        var listed: [(row: Int, reference: String, reason: String)]?
+        var input: SampleInput?
+        if isCSV {
+            do {
+                let table = try CSVTable(body, required: ["claim_reference", "sample_reason"])
+                listed = table.rows.map { (row: $0.number, reference: $0["claim_reference"], reason: $0["sample_reason"]) }
+            } catch let error as CSVFileError {
+                throw Problem(.unprocessableContent, title: "The file cannot be read", detail: error.description)
+            }
+        } else {
+            input = try RequestDecoding.decode(SampleInput.self, from: body)
+            if let share = input?.share, !(share > 0 && share <= 1) {
+                throw Problem.validation([FieldError(field: "share", message: "Enter a share between 0 and 1, such as 0.10")])
+            }
+        }
+        let now = env.now()
+        let outbox = env.outbox
+        let base = env.configuration.publicBaseURL
+        let sampleInput = input
+        let listedRows = listed
+        let view = try await env.database.write { db -> SampleView in
+            let input = sampleInput
+            let listed = listedRows
+            var chosen: [(reference: String, reason: String)] = []
+            var year = input?.academicYear ?? 0
+            let seed = input?.seed ?? UInt64.random(in: 1...UInt64(Int64.max))
+            if let listed {
+                var errors: [FieldError] = []
+                var seen = Set<String>()
+                for line in listed {
+                    var problems: [String] = []
+                    let status = try String.fetchOne(db, sql: "SELECT status FROM claims WHERE reference = ?", arguments: [line.reference])
+                    if status == nil { problems.append("claim ‘\(line.reference)’ is not known") } else if status != "paid" {
+                        problems.append("claim \(line.reference) is \(status ?? ""), not paid")
+                    }
+                    if line.reason.isEmpty { problems.append("enter a sample_reason") }
+                    if !seen.insert(line.reference).inserted { problems.append("claim \(line.reference) is on more than one row") }
+                    if problems.isEmpty { chosen.append((line.reference, line.reason)) } else {
+                        errors.append(FieldError(field: "row \(line.row)", message: problems.joined(separator: "; ")))
+                    }
+                }
+                guard errors.isEmpty else {
+                    throw Problem(.unprocessableContent, title: "The file has errors", detail: "Nothing was sampled. Correct every row listed.", errors: errors)
+                }
+                year = try Int.fetchOne(db, sql: "SELECT academic_year FROM claims WHERE reference = ?", arguments: [chosen.first?.reference ?? ""]) ?? 0
+            } else {
+                let paid = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT reference, school_urn, amount_pence, flags FROM claims c WHERE academic_year = ? AND status = 'paid'
+                        AND NOT EXISTS (SELECT 1 FROM sample_claims s WHERE s.reference = c.reference AND s.open = 1)
+                        """,
+                    arguments: [year]
+                ).map { PaidClaim(reference: $0["reference"], schoolURN: $0["school_urn"], amountPence: $0["amount_pence"], flagged: ($0["flags"] as String) != "[]") }
+                chosen = SampleSelection.select(paid, share: input?.share ?? 0.10, seed: seed).map { ($0.claim.reference, $0.reason.rawValue) }
+            }
+            guard !chosen.isEmpty else { throw Problem(.conflict, detail: "There are no paid claims to sample in that academic year.") }
+            let paidPence = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
+            var sampled: Int64 = 0
+            for c in chosen { sampled += try Int64.fetchOne(db, sql: "SELECT amount_pence FROM claims WHERE reference = ?", arguments: [c.reference]) ?? 0 }
+            try db.execute(
+                sql: "INSERT INTO samples (academic_year, seed, share, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [year, String(seed), listed == nil ? (input?.share ?? 0.10) : nil, Self.millis(now), user.email, chosen.count, sampled, paidPence])
+            let sampleID = db.lastInsertedRowID
+            for c in chosen {
+                do {
+                    try db.execute(sql: "INSERT INTO sample_claims (sample_id, reference, reason) VALUES (?, ?, ?)", arguments: [sampleID, c.reference, c.reason])
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw Problem(.conflict, detail: "Claim \(c.reference) is already in an open sample.")
+                }
+                try db.execute(sql: "UPDATE claims SET status = 'sampling_in_progress' WHERE reference = ?", arguments: [c.reference])
+                try outbox.append(SampleClaimSelected(reference: c.reference, sampleId: sampleID, sampleReason: c.reason), in: db)
+            }
+            // One request, file and deadline per provider; a link per recipient address.
+            let due = dateText(ResponseDeadline.due(requestedOn: london(now)))
+            let byProvider = Dictionary(grouping: chosen.map(\.reference)) { reference in
+                (try? String.fetchOne(db, sql: "SELECT provider_code FROM claims WHERE reference = ?", arguments: [reference])) ?? ""
+            }
+            for (code, references) in byProvider.sorted(by: { $0.key < $1.key }) {
+                var csv = CSVWriter(header: Self.providerColumns)
+                for reference in references.sorted() {
+                    guard let claim = try Row.fetchOne(db, sql: "SELECT * FROM claims WHERE reference = ?", arguments: [reference]) else { continue }
+                    let mentors = (try? JSONDecoder().decode([ClaimHandlers.MentorLine].self, from: Data((claim["mentors"] as String).utf8))) ?? []
+                    let submitted = dateText(london(Date(timeIntervalSince1970: Double(claim["submitted_at"] as Int64) / 1000)))
+                    for mentor in mentors {
+                        csv.append([
+                            reference, String(claim["school_urn"] as Int), claim["school_name"], claim["school_local_authority"],
+                            claim["school_type_of_establishment"], claim["school_group"], claim["provider_name"], submitted, mentor.trn,
+                            "\(mentor.firstName) \(mentor.lastName)", String(mentor.hours), "", "",
+                        ])
+                    }
+                }
+                try db.execute(
+                    sql: "INSERT INTO provider_requests (sample_id, provider_code, due_on, created_at, file) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [sampleID, code, due, Self.millis(now), csv.data])
+                let requestID = db.lastInsertedRowID
+                try publishRequest(db, requestID: requestID, recipients: nil, now: now, base: base, outbox: outbox)
+            }
+            return try sampleView(db, id: sampleID)
+        }
+        return try JSONResponse.make(view, status: .created)
+    }
+
+    /// Issues new links (earlier ones stop working) and publishes `sample.provider-requested`.
+    func publishRequest(_ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox) throws {
+        guard let request = try Row.fetchOne(db, sql: "SELECT * FROM provider_requests WHERE id = ?", arguments: [requestID]),
+            let provider = try Row.fetchOne(db, sql: "SELECT * FROM providers WHERE code = ?", arguments: [request["provider_code"] as String])
+        else { throw Problem.notFound("There is no such request.") }
+        let addresses = recipients ?? (provider["email_addresses"] as String).split(separator: ";").map(String.init)
+        try db.execute(sql: "UPDATE request_links SET revoked_at = ? WHERE request_id = ? AND revoked_at IS NULL", arguments: [Self.millis(now), requestID])
+        var links: [RecipientLink] = []
+        var generator = SystemRandomNumberGenerator()
+        for address in addresses {
+            let token = (0..<4).map { _ in String(generator.next(), radix: 16) }.joined()
+            try db.execute(
+                sql: "INSERT INTO request_links (token, request_id, recipient, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [token, requestID, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
+            links.append(RecipientLink(email: address, url: "\(base)/api/v1/audit/provider-requests/\(requestID)/file?token=\(token)"))
+        }
+        let count = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? AND c.provider_code = ?",
+            arguments: [request["sample_id"] as Int64, request["provider_code"] as String]) ?? 0
+        try outbox.append(
+            SampleProviderRequested(
+                sampleId: request["sample_id"], requestId: requestID,
+                provider: ProviderSnapshot(code: provider["code"], name: provider["name"], ukprn: "", accredited: true, emailAddresses: addresses),
+                recipients: links, dueOn: request["due_on"], claimCount: count),
+            in: db)
+    }
+
+    struct SampleView: Encodable {
+        struct Provider: Encodable {
+            var code: String
+            var requestId: Int64
+            var claimCount: Int
+            var dueOn: String
+            var responded: Bool
+        }
+        var id: Int64
+        var academicYear: Int
+        var seed: String
+        var claimCount: Int
+        var sampledPence: Int64
+        var paidPence: Int64
+        var providers: [Provider]
+    }
+
+    func sampleView(_ db: Database, id: Int64) throws -> SampleView {
+        guard let sample = try Row.fetchOne(db, sql: "SELECT * FROM samples WHERE id = ?", arguments: [id]) else {
+            throw Problem.notFound("There is no such sample.")
+        }
+        let providers = try Row.fetchAll(db, sql: "SELECT * FROM provider_requests WHERE sample_id = ? ORDER BY provider_code", arguments: [id]).map { r in
+            SampleView.Provider(
+                code: r["provider_code"], requestId: r["id"],
+                claimCount: try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? AND c.provider_code = ?",
+                    arguments: [id, r["provider_code"] as String]) ?? 0,
+                dueOn: r["due_on"], responded: (r["responded_at"] as Int64?) != nil)
+        }
+        return SampleView(
+            id: id, academicYear: sample["academic_year"], seed: sample["seed"], claimCount: sample["claim_count"],
+            sampledPence: sample["sampled_pence"], paidPence: sample["paid_pence"], providers: providers)
+    }
+
+    func getSample(_ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        guard let text = context.parameters.get("id"), let id = Int64(text) else { throw Problem.notFound("There is no such sample.") }
+        return try JSONResponse.make(try await env.database.read { try sampleView($0, id: id) })
+    }
+}
