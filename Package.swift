@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "bus-bench", targets: ["BusBench"]),
         .executable(name: "intake-bench", targets: ["IntakeBench"]),
         .executable(name: "payments-bench", targets: ["PaymentsBench"]),
+        .executable(name: "audit-bench", targets: ["AuditBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -179,6 +180,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/PaymentsBench",
+            swiftSettings: swiftSettings
+        ),
+        // The audit-sampling benchmark run by `make bench`.
+        .executableTarget(
+            name: "AuditBench",
+            dependencies: [
+                "ServiceSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/AuditBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -18,6 +18,10 @@ echo "## Payments (100,000 claims)"
 echo
 "$BIN/payments-bench" --executable "$BIN/payments" --claims 100000
 echo
+echo "## Audit sampling (100,000 paid claims)"
+echo
+"$BIN/audit-bench" --executable "$BIN/audit-sampling" --claims 100000
+echo
 echo "## Resident memory of each idle service"
 echo
 folder=$(mktemp -d)

@@ -53,3 +53,16 @@ import Testing
         #expect(ResponseDeadline.due(requestedOn: (2026, 3, 14)) == (2026, 4, 6))
     }
 }
+
+@Suite struct FenwickTreeTests {
+    @Test func drawsLandOnTheRightItemAndRemovedItemsAreNeverDrawn() {
+        var tree = FenwickTree([5, 0, 3, 2])
+        #expect(tree.total == 10)
+        #expect((0..<5).map { tree.index(containing: $0) } == [0, 0, 0, 0, 0])
+        #expect((5..<8).map { tree.index(containing: $0) } == [2, 2, 2])
+        #expect((8..<10).map { tree.index(containing: $0) } == [3, 3])
+        tree.remove(at: 2, weight: 3)
+        #expect(tree.total == 7)
+        #expect((5..<7).map { tree.index(containing: $0) } == [3, 3])
+    }
+}

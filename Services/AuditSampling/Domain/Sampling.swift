@@ -58,17 +58,14 @@ enum SampleSelection {
         }
         // The target in pence, rounded up so that "at least the share" holds exactly.
         let target = Int64((Double(total) * share).rounded(.up))
-        var pool = ordered.filter { !taken.contains($0.reference) && $0.amountPence > 0 }
+        let pool = ordered.filter { !taken.contains($0.reference) && $0.amountPence > 0 }
+        var weights = FenwickTree(pool.map(\.amountPence))
         var generator = SeededGenerator(seed: seed)
-        while value < target && !pool.isEmpty {
-            let weight = pool.reduce(Int64(0)) { $0 + $1.amountPence }
-            var pick = Int64(generator.next() % UInt64(weight))
-            var index = 0
-            while pick >= pool[index].amountPence {
-                pick -= pool[index].amountPence
-                index += 1
-            }
-            let claim = pool.remove(at: index)
+        while value < target && weights.total > 0 {
+            // Each remaining claim is drawn with probability proportional to its value.
+            let index = weights.index(containing: Int64(generator.next() % UInt64(weights.total)))
+            let claim = pool[index]
+            weights.remove(at: index, weight: claim.amountPence)
             chosen.append((claim, .random))
             value += claim.amountPence
         }
@@ -87,5 +84,47 @@ enum ResponseDeadline {
         while calendar.isDateInWeekend(due) { due = calendar.date(byAdding: .day, value: 1, to: due) ?? due }
         let parts = calendar.dateComponents([.year, .month, .day], from: due)
         return (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+}
+
+/// Prefix sums over weights with O(log n) update and search, so a weighted draw without
+/// replacement from 100,000 claims costs microseconds per draw instead of a scan.
+struct FenwickTree: Sendable {
+    private var tree: [Int64]
+    private(set) var total: Int64
+
+    init(_ weights: [Int64]) {
+        tree = [Int64](repeating: 0, count: weights.count + 1)
+        total = 0
+        for (i, w) in weights.enumerated() { add(at: i, w) }
+    }
+
+    private mutating func add(at index: Int, _ delta: Int64) {
+        var i = index + 1
+        while i < tree.count {
+            tree[i] += delta
+            i += i & -i
+        }
+        total += delta
+    }
+
+    /// Removes an item's weight so it cannot be drawn again.
+    mutating func remove(at index: Int, weight: Int64) { add(at: index, -weight) }
+
+    /// The index whose weight interval contains `target` (0 ≤ target < total).
+    func index(containing target: Int64) -> Int {
+        var position = 0
+        var remaining = target
+        var step = 1
+        while step * 2 < tree.count { step *= 2 }
+        while step > 0 {
+            let next = position + step
+            if next < tree.count && tree[next] <= remaining {
+                position = next
+                remaining -= tree[next]
+            }
+            step /= 2
+        }
+        return position
     }
 }

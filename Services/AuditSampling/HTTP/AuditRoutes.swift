@@ -32,10 +32,14 @@ struct AuditRoutes {
 
     static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
 
-    func london(_ date: Date) -> (year: Int, month: Int, day: Int) {
+    static let londonCalendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return calendar
+    }()
+
+    func london(_ date: Date) -> (year: Int, month: Int, day: Int) {
+        let parts = Self.londonCalendar.dateComponents([.year, .month, .day], from: date)
         return (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
@@ -123,47 +127,54 @@ struct AuditRoutes {
                 }
                 year = try Int.fetchOne(db, sql: "SELECT academic_year FROM claims WHERE reference = ?", arguments: [chosen.first?.reference ?? ""]) ?? 0
             } else {
-                let paid = try Row.fetchAll(
+                var paid: [PaidClaim] = []
+                let cursor = try Row.fetchCursor(
                     db,
                     sql: """
-                        SELECT reference, school_urn, amount_pence, flags FROM claims c WHERE academic_year = ? AND status = 'paid'
+                        SELECT reference, school_urn, amount_pence, flags != '[]' AS flagged FROM claims c WHERE academic_year = ? AND status = 'paid'
                         AND NOT EXISTS (SELECT 1 FROM sample_claims s WHERE s.reference = c.reference AND s.open = 1)
                         """,
-                    arguments: [year]
-                ).map { PaidClaim(reference: $0["reference"], schoolURN: $0["school_urn"], amountPence: $0["amount_pence"], flagged: ($0["flags"] as String) != "[]") }
+                    arguments: [year])
+                while let row = try cursor.next() {
+                    paid.append(PaidClaim(reference: row[0], schoolURN: row[1], amountPence: row[2], flagged: row[3]))
+                }
                 chosen = SampleSelection.select(paid, share: input?.share ?? 0.10, seed: seed).map { ($0.claim.reference, $0.reason.rawValue) }
             }
             guard !chosen.isEmpty else { throw Problem(.conflict, detail: "There are no paid claims to sample in that academic year.") }
             let paidPence = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
-            var sampled: Int64 = 0
-            for c in chosen { sampled += try Int64.fetchOne(db, sql: "SELECT amount_pence FROM claims WHERE reference = ?", arguments: [c.reference]) ?? 0 }
             try db.execute(
-                sql: "INSERT INTO samples (academic_year, seed, share, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [year, String(seed), listed == nil ? (input?.share ?? 0.10) : nil, Self.millis(now), user.email, chosen.count, sampled, paidPence])
+                sql: "INSERT INTO samples (academic_year, seed, share, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                arguments: [year, String(seed), listed == nil ? (input?.share ?? 0.10) : nil, Self.millis(now), user.email, chosen.count, paidPence])
             let sampleID = db.lastInsertedRowID
+            let insert = try db.cachedStatement(sql: "INSERT INTO sample_claims (sample_id, reference, reason) VALUES (?, ?, ?)")
+            let mark = try db.cachedStatement(sql: "UPDATE claims SET status = 'sampling_in_progress' WHERE reference = ?")
             for c in chosen {
                 do {
-                    try db.execute(sql: "INSERT INTO sample_claims (sample_id, reference, reason) VALUES (?, ?, ?)", arguments: [sampleID, c.reference, c.reason])
+                    try insert.execute(arguments: [sampleID, c.reference, c.reason])
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                     throw Problem(.conflict, detail: "Claim \(c.reference) is already in an open sample.")
                 }
-                try db.execute(sql: "UPDATE claims SET status = 'sampling_in_progress' WHERE reference = ?", arguments: [c.reference])
+                try mark.execute(arguments: [c.reference])
                 try outbox.append(SampleClaimSelected(reference: c.reference, sampleId: sampleID, sampleReason: c.reason), in: db)
             }
+            // Every sampled claim in one read, grouped by provider, in reference order.
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT c.* FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? ORDER BY c.provider_code, c.reference",
+                arguments: [sampleID])
+            let sampled = rows.reduce(Int64(0)) { $0 + ($1["amount_pence"] as Int64) }
+            try db.execute(sql: "UPDATE samples SET sampled_pence = ? WHERE id = ?", arguments: [sampled, sampleID])
             // One request, file and deadline per provider; a link per recipient address.
             let due = dateText(ResponseDeadline.due(requestedOn: london(now)))
-            let byProvider = Dictionary(grouping: chosen.map(\.reference)) { reference in
-                (try? String.fetchOne(db, sql: "SELECT provider_code FROM claims WHERE reference = ?", arguments: [reference])) ?? ""
-            }
-            for (code, references) in byProvider.sorted(by: { $0.key < $1.key }) {
+            let decoder = JSONDecoder()
+            for (code, claims) in Dictionary(grouping: rows, by: { $0["provider_code"] as String }).sorted(by: { $0.key < $1.key }) {
                 var csv = CSVWriter(header: Self.providerColumns)
-                for reference in references.sorted() {
-                    guard let claim = try Row.fetchOne(db, sql: "SELECT * FROM claims WHERE reference = ?", arguments: [reference]) else { continue }
-                    let mentors = (try? JSONDecoder().decode([ClaimHandlers.MentorLine].self, from: Data((claim["mentors"] as String).utf8))) ?? []
+                for claim in claims {
+                    let mentors = (try? decoder.decode([ClaimHandlers.MentorLine].self, from: Data((claim["mentors"] as String).utf8))) ?? []
                     let submitted = dateText(london(Date(timeIntervalSince1970: Double(claim["submitted_at"] as Int64) / 1000)))
                     for mentor in mentors {
                         csv.append([
-                            reference, String(claim["school_urn"] as Int), claim["school_name"], claim["school_local_authority"],
+                            claim["reference"], String(claim["school_urn"] as Int), claim["school_name"], claim["school_local_authority"],
                             claim["school_type_of_establishment"], claim["school_group"], claim["provider_name"], submitted, mentor.trn,
                             "\(mentor.firstName) \(mentor.lastName)", String(mentor.hours), "", "",
                         ])
