@@ -13,6 +13,7 @@ enum AuditSampling {
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in ClaimHandlers(outbox: env.outbox).handlers },
                 routes: { router, env in AuditRoutes(env: env).add(to: router) },
+                background: { env in [ProviderReminders(env: env)] },
                 openAPI: OpenAPIDocument.yaml))
     }
 }

@@ -39,16 +39,19 @@ public struct SampleProviderRequested: BusMessage, Equatable {
     public var recipients: [RecipientLink]
     public var dueOn: String
     public var claimCount: Int
-    public init(sampleId: Int64, requestId: Int64, provider: ProviderSnapshot, recipients: [RecipientLink], dueOn: String, claimCount: Int) {
+    /// 0 for the request itself; 1, 2… for each weekly reminder while it is still open (additive).
+    public var reminder: Int?
+    public init(sampleId: Int64, requestId: Int64, provider: ProviderSnapshot, recipients: [RecipientLink], dueOn: String, claimCount: Int, reminder: Int? = nil) {
         self.sampleId = sampleId
         self.requestId = requestId
         self.provider = provider
         self.recipients = recipients
         self.dueOn = dueOn
         self.claimCount = claimCount
+        self.reminder = reminder
     }
     enum CodingKeys: String, CodingKey {
-        case provider, recipients
+        case provider, recipients, reminder
         case sampleId = "sample_id"
         case requestId = "request_id"
         case dueOn = "due_on"

@@ -145,3 +145,31 @@ final class AuditHarness: @unchecked Sendable {
         #expect((again.json?["claim_count"] as? Int ?? 0) + (sample.json?["claim_count"] as? Int ?? 0) == 40)
     }
 }
+
+@Suite struct ProviderReminderTests {
+    @Test func anOpenRequestIsRemindedWeeklyOnceAndNotAfterTheProviderAnswers() async throws {
+        let h = try await AuditHarness(now: "2026-03-10T10:00:00Z")
+        defer { h.tearDown() }
+        try h.paidClaim("11111111", urn: 1)
+        let support = try await h.token("s1")
+        let sample = try await h.http.send(.post, "/api/v1/audit/samples", token: support, body: "claim_reference,sample_reason\n11111111,Check\n", contentType: "text/csv")
+        let requestID = try #require((sample.json?["providers"] as? [[String: Any]])?.first?["request_id"] as? Int)
+        let outbox = Outbox(producer: "audit-sampling", now: { h.clock.now() }, wakeup: Wakeup())
+        func remind() async throws -> Int {
+            try await ProviderReminders.remindDue(database: h.service.database, outbox: outbox, now: h.clock.now(), base: "https://audit.example")
+        }
+        h.clock.advance(by: 6 * 24 * 3600)
+        #expect(try await remind() == 0)
+        h.clock.advance(by: 24 * 3600)
+        #expect(try await remind() == 1)
+        #expect(try await remind() == 0)
+        let reminders = try h.published(SampleProviderRequested.type).compactMap { ($0["payload"] as? [String: Any])?["reminder"] as? Int }
+        #expect(reminders == [1])
+        h.clock.advance(by: 7 * 24 * 3600)
+        #expect(try await remind() == 1)
+        let answer = "claim_reference,mentor_trn,claim_accepted,rejection_reason\n11111111,1234567,yes,\n"
+        #expect(try await h.http.send(.post, "/api/v1/audit/provider-requests/\(requestID)/response", token: support, body: answer, contentType: "text/csv").status == 200)
+        h.clock.advance(by: 7 * 24 * 3600)
+        #expect(try await remind() == 0)
+    }
+}

@@ -192,7 +192,12 @@ struct AuditRoutes {
     }
 
     /// Issues new links (earlier ones stop working) and publishes `sample.provider-requested`.
-    func publishRequest(_ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox) throws {
+    func publishRequest(_ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox, reminder: Int? = nil) throws {
+        try Self.publishRequest(db, requestID: requestID, recipients: recipients, now: now, base: base, outbox: outbox, reminder: reminder)
+    }
+
+    /// Issues new links (earlier ones stop working) and publishes `sample.provider-requested`.
+    static func publishRequest(_ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox, reminder: Int?) throws {
         guard let request = try Row.fetchOne(db, sql: "SELECT * FROM provider_requests WHERE id = ?", arguments: [requestID]),
             let provider = try Row.fetchOne(db, sql: "SELECT * FROM providers WHERE code = ?", arguments: [request["provider_code"] as String])
         else { throw Problem.notFound("There is no such request.") }
@@ -214,8 +219,9 @@ struct AuditRoutes {
             SampleProviderRequested(
                 sampleId: request["sample_id"], requestId: requestID,
                 provider: ProviderSnapshot(code: provider["code"], name: provider["name"], ukprn: "", accredited: true, emailAddresses: addresses),
-                recipients: links, dueOn: request["due_on"], claimCount: count),
+                recipients: links, dueOn: request["due_on"], claimCount: count, reminder: reminder),
             in: db)
+        try db.execute(sql: "UPDATE provider_requests SET last_notified_at = ? WHERE id = ?", arguments: [Self.millis(now), requestID])
     }
 
     struct SampleView: Encodable {

@@ -80,5 +80,11 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("audit-sampling-v3-reminders") { db in
+            try db.execute(sql: """
+                ALTER TABLE provider_requests ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE provider_requests ADD COLUMN last_notified_at INTEGER;
+                """)
+        }
     }
 }
