@@ -184,7 +184,7 @@ struct AuditRoutes {
                     sql: "INSERT INTO provider_requests (sample_id, provider_code, due_on, created_at, file) VALUES (?, ?, ?, ?, ?)",
                     arguments: [sampleID, code, due, Self.millis(now), csv.data])
                 let requestID = db.lastInsertedRowID
-                try publishRequest(db, requestID: requestID, recipients: nil, now: now, base: base, outbox: outbox)
+                try publishRequest(db, requestID: requestID, recipients: nil, now: now, base: base, outbox: outbox, claimCount: claims.count)
             }
             return try sampleView(db, id: sampleID)
         }
@@ -192,12 +192,16 @@ struct AuditRoutes {
     }
 
     /// Issues new links (earlier ones stop working) and publishes `sample.provider-requested`.
-    func publishRequest(_ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox, reminder: Int? = nil) throws {
-        try Self.publishRequest(db, requestID: requestID, recipients: recipients, now: now, base: base, outbox: outbox, reminder: reminder)
+    func publishRequest(
+        _ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox, reminder: Int? = nil, claimCount: Int? = nil
+    ) throws {
+        try Self.publishRequest(db, requestID: requestID, recipients: recipients, now: now, base: base, outbox: outbox, reminder: reminder, claimCount: claimCount)
     }
 
     /// Issues new links (earlier ones stop working) and publishes `sample.provider-requested`.
-    static func publishRequest(_ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox, reminder: Int?) throws {
+    static func publishRequest(
+        _ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox, reminder: Int?, claimCount: Int? = nil
+    ) throws {
         guard let request = try Row.fetchOne(db, sql: "SELECT * FROM provider_requests WHERE id = ?", arguments: [requestID]),
             let provider = try Row.fetchOne(db, sql: "SELECT * FROM providers WHERE code = ?", arguments: [request["provider_code"] as String])
         else { throw Problem.notFound("There is no such request.") }
@@ -212,7 +216,7 @@ struct AuditRoutes {
                 arguments: [token, requestID, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
             links.append(RecipientLink(email: address, url: "\(base)/api/v1/audit/provider-requests/\(requestID)/file?token=\(token)"))
         }
-        let count = try Int.fetchOne(
+        let count = try claimCount ?? Int.fetchOne(
             db, sql: "SELECT COUNT(*) FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? AND c.provider_code = ?",
             arguments: [request["sample_id"] as Int64, request["provider_code"] as String]) ?? 0
         try outbox.append(
