@@ -228,6 +228,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "NotificationsTests",
+            dependencies: ["Notifications", "TestSupport", "Messages"],
+            path: "Tests/NotificationsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport", "ServiceSupport",

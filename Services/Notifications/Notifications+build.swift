@@ -11,6 +11,13 @@ enum Notifications {
             configuration: configuration.common, dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
+                handlers: { env in EmailHandlers(claimsBaseURL: env.configuration.publicBaseURL).handlers },
+                background: { env in
+                    [EmailSender(
+                        database: env.database, outbox: env.outbox,
+                        transport: FileMailTransport(directory: env.configuration.mail.directory), from: env.configuration.mail.from,
+                        logger: env.logger, now: env.now)]
+                },
                 openAPI: OpenAPIDocument.yaml))
     }
 }
