@@ -12,6 +12,7 @@ enum Notifications {
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in EmailHandlers(claimsBaseURL: env.configuration.publicBaseURL).handlers },
+                routes: { router, env in NotificationRoutes(env: env).add(to: router) },
                 background: { env in
                     [EmailSender(
                         database: env.database, outbox: env.outbox,

@@ -84,5 +84,15 @@ import TestSupport
         #expect(text.contains("=C2=A3857.60"))  // £857.60, quoted-printable
         let sent = try await service.database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM bus_outbox WHERE type = 'notification.sent'") }
         #expect(sent == 2)
+        let support = try await DevelopmentToken.make(
+            user: AuthenticatedUser(id: "s", email: "s@education.example", name: "S", role: .support), secret: developmentJWTSecret)
+        let log = try await InProcessHTTP(router: service.router).send(.get, "/api/v1/notifications?claim_reference=12345678&to=HEAD@school.example", token: support)
+        let items = log.json?["items"] as? [[String: Any]]
+        #expect(items?.count == 1)
+        #expect(items?.first?["status"] as? String == "sent")
+        #expect(items?.first?["template"] as? String == "claim_submitted")
+        let school = try await DevelopmentToken.make(
+            user: AuthenticatedUser(id: "h", email: "h@s.example", name: "H", role: .school, urns: [1]), secret: developmentJWTSecret)
+        #expect(try await InProcessHTTP(router: service.router).send(.get, "/api/v1/notifications", token: school).status == 403)
     }
 }
