@@ -160,11 +160,18 @@ let package = Package(
             path: "Tools/BusBench",
             swiftSettings: swiftSettings
         ),
+        // What the service benchmarks share: starting a release service, waiting, reading memory.
+        .target(
+            name: "BenchSupport",
+            path: "Tools/BenchSupport",
+            swiftSettings: swiftSettings
+        ),
         // The claims-intake benchmark run by `make bench`.
         .executableTarget(
             name: "IntakeBench",
             dependencies: [
                 "ServiceSupport",
+                "BenchSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -176,6 +183,7 @@ let package = Package(
             name: "PaymentsBench",
             dependencies: [
                 "ServiceSupport",
+                "BenchSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -187,6 +195,7 @@ let package = Package(
             name: "AuditBench",
             dependencies: [
                 "ServiceSupport",
+                "BenchSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import GRDB
 import ServiceSupport
@@ -27,59 +28,28 @@ struct AuditBench: AsyncParsableCommand {
             "DATABASE_PATH": database, "HTTP_PORT": "\(port)", "BUS_PUBLISH": "tcp://127.0.0.1:18591",
             "BUS_PEERS": "claims-intake=tcp://127.0.0.1:18593", "AUTH_JWT_SECRET": Self.secret, "LOG_LEVEL": "error",
         ]
-        var service = try launch(env: env)
-        try await waitHealthy(port)
-        service.terminate()
-        service.waitUntilExit()
+        let service = try ServiceUnderTest(executable: executable, port: port, environment: env)
+        defer { service.stop() }
+        try await service.waitHealthy()
+        service.stop()
         try seed(database)
-        service = try launch(env: env)
-        defer {
-            service.terminate()
-            service.waitUntilExit()
-        }
-        try await waitHealthy(port)
+        try await service.start()
         let support = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "bench", email: "support@education.example", name: "Bench", role: .support), secret: Self.secret)
-        try? "5".write(toFile: "/proc/\(service.processIdentifier)/clear_refs", atomically: false, encoding: .utf8)
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/audit/samples")!)
-        request.httpMethod = "POST"
-        request.timeoutInterval = 600
-        request.setValue("Bearer \(support)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(#"{"academic_year": 2025, "share": 0.10, "seed": 2025}"#.utf8)
+        service.resetPeakMemory()
         let started = Date()
-        let (data, _) = try await URLSession.shared.data(for: request)
+        let data = try await service.post(
+            "/api/v1/audit/samples", token: support, body: Data(#"{"academic_year": 2025, "share": 0.10, "seed": 2025}"#.utf8),
+            contentType: "application/json")
         let seconds = Date().timeIntervalSince(started)
         guard let reply = try JSONSerialization.jsonObject(with: data) as? [String: Any], let count = reply["claim_count"] as? Int else {
-            throw ValidationError("no sample: \(String(decoding: data.prefix(300), as: UTF8.self))")
+            throw BenchError("no sample: \(String(decoding: data.prefix(300), as: UTF8.self))")
         }
         let providers = (reply["providers"] as? [[String: Any]])?.count ?? 0
         print("| step (\(claims) paid claims) | claims sampled | provider files | seconds | peak resident memory of audit-sampling |")
         print("|---|---:|---:|---:|---:|")
         print(String(format: "| 10%% sample: select, record, publish, build each provider's file and links | %d | %d | %.2f | %d MiB |",
-                     count, providers, seconds, peak(service.processIdentifier)))
-    }
-
-    func launch(env: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    func waitHealthy(_ port: Int) async throws {
-        for _ in 0..<300 {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("audit-sampling did not start")
+                     count, providers, seconds, service.peakMemoryMiB))
     }
 
     func seed(_ path: String) throws {
@@ -104,11 +74,4 @@ struct AuditBench: AsyncParsableCommand {
         }
     }
 
-    func peak(_ pid: Int32) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-            let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        else { return -1 }
-        return kib / 1024
-    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import GRDB
 import ServiceSupport
@@ -31,17 +32,12 @@ struct IntakeBench: AsyncParsableCommand {
             "BUS_PEERS": "payments=tcp://127.0.0.1:18393", "AUTH_JWT_SECRET": Self.secret, "LOG_LEVEL": "error",
         ]
         // Start once so the service creates its schema, then stop and seed it directly.
-        var service = try launch(env: env)
-        try await waitHealthy(port)
-        service.terminate()
-        service.waitUntilExit()
+        let service = try ServiceUnderTest(executable: executable, port: port, environment: env)
+        defer { service.stop() }
+        try await service.waitHealthy()
+        service.stop()
         let seeded = try seed(database)
-        service = try launch(env: env)
-        defer {
-            service.terminate()
-            service.waitUntilExit()
-        }
-        try await waitHealthy(port)
+        try await service.start()
         let base = "http://127.0.0.1:\(port)"
         let support = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "bench-support", email: "support@education.example", name: "Bench", role: .support), secret: Self.secret)
@@ -64,28 +60,6 @@ struct IntakeBench: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         print(String(format: "Submissions: %d drafts submitted by %d concurrent clients in %.2f s = %.0f submissions/s (%d refused).",
                      submitted.ok, clients, seconds, Double(submitted.ok) / seconds, submitted.refused))
-    }
-
-    func launch(env: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    func waitHealthy(_ port: Int) async throws {
-        for _ in 0..<300 {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("claims-intake did not start")
     }
 
     struct Seeded {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import GRDB
 import ServiceSupport
@@ -28,62 +29,34 @@ struct PaymentsBench: AsyncParsableCommand {
             "DATABASE_PATH": database, "HTTP_PORT": "\(port)", "BUS_PUBLISH": "tcp://127.0.0.1:18491",
             "BUS_PEERS": "claims-intake=tcp://127.0.0.1:18493", "AUTH_JWT_SECRET": Self.secret, "LOG_LEVEL": "error",
         ]
-        var service = try launch(env: env)
-        try await waitHealthy(port)
-        service.terminate()
-        service.waitUntilExit()
+        let service = try ServiceUnderTest(executable: executable, port: port, environment: env)
+        defer { service.stop() }
+        try await service.waitHealthy()
+        service.stop()
         try seed(database)
-        service = try launch(env: env)
-        defer {
-            service.terminate()
-            service.waitUntilExit()
-        }
-        try await waitHealthy(port)
+        try await service.start()
         let support = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "bench", email: "support@education.example", name: "Bench", role: .support), secret: Self.secret)
-        let base = "http://127.0.0.1:\(port)/api/v1/payments"
         print("| step (\(claims) claims) | seconds | peak resident memory of payments |")
         print("|---|---:|---:|")
-        resetPeak(service.processIdentifier)
+        service.resetPeakMemory()
         var started = Date()
-        let run = try await post("\(base)/runs", token: support, body: Data("{}".utf8), type: "application/json")
+        let run = try await service.post("/api/v1/payments/runs", token: support, body: Data("{}".utf8), contentType: "application/json")
         let runSeconds = Date().timeIntervalSince(started)
         guard let id = (try JSONSerialization.jsonObject(with: run) as? [String: Any])?["id"] as? Int else {
-            throw ValidationError("the run was not created: \(String(decoding: run, as: UTF8.self))")
+            throw BenchError("the run was not created: \(String(decoding: run, as: UTF8.self))")
         }
-        print(String(format: "| payment run: select, build the CSV, store, publish %d payment.requested | %.2f | %d MiB |", claims, runSeconds, peak(service.processIdentifier)))
+        print(String(format: "| payment run: select, build the CSV, store, publish %d payment.requested | %.2f | %d MiB |", claims, runSeconds, service.peakMemoryMiB))
         var response = "claim_reference,claim_status,claim_unpaid_reason\r\n"
         for i in 0..<claims { response += String(format: "%08d", i) + (i % 50 == 0 ? ",unpaid,Bank details do not match\r\n" : ",paid,\r\n") }
-        resetPeak(service.processIdentifier)
+        service.resetPeakMemory()
         started = Date()
-        let imported = try await post("\(base)/runs/\(id)/response", token: support, body: Data(response.utf8), type: "text/csv")
+        let imported = try await service.post("/api/v1/payments/runs/\(id)/response", token: support, body: Data(response.utf8), contentType: "text/csv")
         let importSeconds = Date().timeIntervalSince(started)
         guard (try JSONSerialization.jsonObject(with: imported) as? [String: Any])?["paid"] as? Int == claims - claims / 50 else {
-            throw ValidationError("the response was not applied: \(String(decoding: imported.prefix(500), as: UTF8.self))")
+            throw BenchError("the response was not applied: \(String(decoding: imported.prefix(500), as: UTF8.self))")
         }
-        print(String(format: "| payer's response: validate and apply %d rows, publish each outcome | %.2f | %d MiB |", claims, importSeconds, peak(service.processIdentifier)))
-    }
-
-    func launch(env: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    func waitHealthy(_ port: Int) async throws {
-        for _ in 0..<300 {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("payments did not start")
+        print(String(format: "| payer's response: validate and apply %d rows, publish each outcome | %.2f | %d MiB |", claims, importSeconds, service.peakMemoryMiB))
     }
 
     func seed(_ path: String) throws {
@@ -100,27 +73,4 @@ struct PaymentsBench: AsyncParsableCommand {
         }
     }
 
-    func post(_ url: String, token: String, body: Data, type: String) async throws -> Data {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = "POST"
-        request.timeoutInterval = 600
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue(type, forHTTPHeaderField: "Content-Type")
-        request.httpBody = body
-        let (data, _) = try await URLSession.shared.data(for: request)
-        return data
-    }
-
-    /// Resets the kernel's peak-RSS mark of `pid` (Linux `clear_refs`), so each step's peak is its own.
-    func resetPeak(_ pid: Int32) {
-        try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
-    }
-
-    func peak(_ pid: Int32) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-            let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        else { return -1 }
-        return kib / 1024
-    }
 }
