@@ -76,11 +76,21 @@ public struct BusPublisher: Service {
         let logger = self.logger
         let now = self.now
         let thread = try await OwnerThread.start(name: "bus-publisher") { thread, ready in
-            let endpoint: any PublisherEndpoint
-            do {
-                endpoint = try transport.bindPublisher(at: settings.endpoint)
-            } catch {
-                ready(.failure(error))
+            // A port just released by a previous instance (its sockets closing with a linger) can
+            // still be busy for a moment: retry for a few seconds before giving up.
+            var bound: (any PublisherEndpoint)?
+            var lastError: (any Error)?
+            let deadline = Date().addingTimeInterval(5)
+            while bound == nil && Date() < deadline && !thread.shouldStop {
+                do {
+                    bound = try transport.bindPublisher(at: settings.endpoint)
+                } catch {
+                    lastError = error
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+            }
+            guard let endpoint = bound else {
+                ready(.failure(lastError ?? CancellationError()))
                 return
             }
             status.publisherBound(true)
