@@ -32,18 +32,9 @@ struct AuditRoutes {
 
     static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
 
-    static let londonCalendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
-        return calendar
-    }()
+    func london(_ date: Date) -> (year: Int, month: Int, day: Int) { LondonDates.day(of: date) }
 
-    func london(_ date: Date) -> (year: Int, month: Int, day: Int) {
-        let parts = Self.londonCalendar.dateComponents([.year, .month, .day], from: date)
-        return (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
-
-    func dateText(_ d: (year: Int, month: Int, day: Int)) -> String { String(format: "%04d-%02d-%02d", d.year, d.month, d.day) }
+    func dateText(_ d: (year: Int, month: Int, day: Int)) -> String { LondonDates.text(d) }
 
     func flags(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         _ = try context.requireRole(.support)
@@ -208,9 +199,8 @@ struct AuditRoutes {
         let addresses = recipients ?? (provider["email_addresses"] as String).split(separator: ";").map(String.init)
         try db.execute(sql: "UPDATE request_links SET revoked_at = ? WHERE request_id = ? AND revoked_at IS NULL", arguments: [Self.millis(now), requestID])
         var links: [RecipientLink] = []
-        var generator = SystemRandomNumberGenerator()
         for address in addresses {
-            let token = (0..<4).map { _ in String(generator.next(), radix: 16) }.joined()
+            let token = LinkToken.make()
             try db.execute(
                 sql: "INSERT INTO request_links (token, request_id, recipient, expires_at) VALUES (?, ?, ?, ?)",
                 arguments: [token, requestID, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])

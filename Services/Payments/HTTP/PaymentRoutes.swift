@@ -41,12 +41,7 @@ struct PaymentRoutes {
 
     static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
 
-    func londonDate(_ millis: Int64) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
-        let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(millis) / 1000))
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
+    func londonDate(_ millis: Int64) -> String { LondonDates.text(millis: millis) }
 
     func runID(_ context: ServiceRequestContext) throws -> Int64 {
         guard let text = context.parameters.get("id"), let id = Int64(text) else { throw Problem.notFound("There is no such run.") }
@@ -58,8 +53,7 @@ struct PaymentRoutes {
         try db.cachedStatement(sql: "UPDATE links SET revoked_at = ? WHERE run_id = ? AND revoked_at IS NULL").execute(arguments: [Self.millis(now), run])
         var links: [RecipientLink] = []
         for address in env.configuration.payerEmailAddresses {
-            var generator = SystemRandomNumberGenerator()
-            let token = (0..<4).map { _ in String(generator.next(), radix: 16) }.joined()
+            let token = LinkToken.make()
             try db.cachedStatement(sql: "INSERT INTO links (token, run_id, recipient, expires_at) VALUES (?, ?, ?, ?)").execute(arguments: [token, run, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
             let path = kind == .payment ? "runs" : "clawback-runs"
             links.append(RecipientLink(email: address, url: "\(env.configuration.publicBaseURL)/api/v1/payments/\(path)/\(run)/file?token=\(token)"))
