@@ -33,6 +33,9 @@ let package = Package(
         // in-process HTTP tests.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // TLS for the SMTP client's STARTTLS (already in the graph through Hummingbird's
+        // dependencies).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The only code that touches libzmq.
@@ -129,7 +132,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "Notifications",
-            dependencies: ["ServiceSupport", "Messages"],
+            dependencies: [
+                "ServiceSupport", "Messages",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             path: "Services/Notifications",
             swiftSettings: swiftSettings
         ),

@@ -3,7 +3,7 @@
 # SQLite, and the Python test tools (pyzmq, aiosmtpd, PyYAML) used as independent peers in tests.
 set -euo pipefail
 
-packages=(libzmq3-dev libsqlite3-dev pkg-config tzdata python3 python3-pip curl)
+packages=(libzmq3-dev libsqlite3-dev pkg-config tzdata python3 python3-pip curl openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

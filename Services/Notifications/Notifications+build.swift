@@ -7,18 +7,30 @@ enum Notifications {
     /// The composition root: the service's parts wired to storage, the bus and HTTP. Tests call
     /// it too, with an in-memory bus and a fixed clock.
     static func build(configuration: Configuration, dependencies: ServiceDependencies) async throws -> BuiltService {
-        try await ServiceHost.build(
+        let transport = try mailTransport(configuration.common.mail)
+        return try await ServiceHost.build(
             configuration: configuration.common, dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in EmailHandlers(claimsBaseURL: env.configuration.publicBaseURL).handlers },
                 routes: { router, env in NotificationRoutes(env: env).add(to: router) },
                 background: { env in
-                    [EmailSender(
-                        database: env.database, outbox: env.outbox,
-                        transport: FileMailTransport(directory: env.configuration.mail.directory), from: env.configuration.mail.from,
-                        logger: env.logger, now: env.now)]
+                    let mail = env.configuration.mail
+                    return [
+                        EmailSender(
+                            database: env.database, outbox: env.outbox, transport: transport, from: mail.from, logger: env.logger, now: env.now,
+                            policy: SendingPolicy(ratePerSecond: mail.ratePerSecond, maxAttempts: mail.maxAttempts, retryBase: mail.retryBaseSeconds)),
+                        WindowReminders(database: env.database, claimsBaseURL: env.configuration.publicBaseURL, logger: env.logger, now: env.now),
+                    ]
                 },
                 openAPI: OpenAPIDocument.yaml))
+    }
+
+    /// `MAIL_TRANSPORT`: `.eml` files in `MAIL_DIR`, or the SMTP server of `SMTP_*`.
+    static func mailTransport(_ mail: MailConfiguration) throws -> any MailTransport {
+        guard mail.transport == "smtp", let host = mail.smtpHost else { return FileMailTransport(directory: mail.directory) }
+        return try SMTPMailTransport(settings: SMTPSettings(
+            host: host, port: mail.smtpPort, username: mail.smtpUsername, password: mail.smtpPassword,
+            startTLS: mail.smtpStartTLS, certificateAuthorityFile: mail.smtpCAFile))
     }
 }

@@ -73,7 +73,7 @@ import TestSupport
         let sender = EmailSender(
             database: service.database, outbox: Outbox(producer: "notifications", now: { Date() }, wakeup: Wakeup()),
             transport: FileMailTransport(directory: folder.path("mail")), from: "Claim funding for mentor training <no-reply@example.invalid>",
-            logger: Logger(label: "x"), now: { Date() }, pause: .zero)
+            logger: Logger(label: "x"), now: { Date() }, policy: SendingPolicy(ratePerSecond: 1000, maxAttempts: 6, retryBase: 1))
         #expect(try await sender.sendDue() == 2)
         #expect(try await sender.sendDue() == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path("mail")).filter { $0.hasSuffix(".eml") }

@@ -1,8 +1,22 @@
 import Foundation
 import Messages
 
+/// What the emails about one claim need to know about it (from `claim.submitted`).
+struct ClaimFacts: Sendable, Equatable {
+    var reference: String
+    var schoolName: String
+    var providerName: String
+    var academicYear: Int
+    var amountPence: Int64
+    var ratePence: Int64
+    var mentors: [ClaimMentor]
+    /// Where the school sees the claim.
+    var url: String
+}
+
 /// The emails' words: plain English a school business manager understands, with the claim
-/// reference, the amount in pounds and a link to the claim.
+/// reference, the amount in pounds and a link to the claim. Each template has a stable name
+/// (the delivery log's `template`), a subject and a plain-text body.
 enum Templates {
     struct Rendered: Sendable, Equatable {
         let template: String
@@ -10,25 +24,232 @@ enum Templates {
         let body: String
     }
 
-    static func claimSubmitted(_ m: ClaimSubmitted, claimURL: String) -> Rendered {
-        let mentors = m.mentors.map { "- \($0.firstName) \($0.lastName) (TRN \($0.trn)): \($0.hours) hours" }.joined(separator: "\n")
+    static let signature = """
+        Claim funding for mentor training
+        Department for Education
+        """
+
+    // MARK: Claims
+
+    static func claimSubmitted(_ m: ClaimSubmitted, claimURL: String, windowClosesOn: String?) -> Rendered {
+        let next: String
+        if let windowClosesOn {
+            next = """
+                What happens next: the claim window closes on \(EmailDates.long(windowClosesOn)). After that we send your \
+                claim to the payer (ESFA), who pays the school. You do not need to do anything now; we will email you when \
+                it has been paid.
+                """
+        } else {
+            next = """
+                What happens next: after the claim window closes we send your claim to the payer (ESFA), who pays the \
+                school. You do not need to do anything now; we will email you when it has been paid.
+                """
+        }
         let body = """
             Your claim \(m.reference) for \(m.school.name) has been submitted.
 
-            Provider: \(m.provider.name)
+            Academic year: \(EmailDates.academicYear(m.academicYear))
+            Training provider: \(m.provider.name)
             Mentors and hours:
-            \(mentors)
+            \(mentorLines(m.mentors))
             Total: \(m.totalHours) hours at \(EmailMoney.pounds(m.ratePence)) an hour
             Amount claimed: \(EmailMoney.pounds(m.amountPence))
 
-            What happens next: after the claim window closes, we send your claim to the payer (ESFA) for payment. You do not need to do anything. We will email you when it has been paid.
+            \(next)
 
             View the claim: \(claimURL)
 
-            Claim funding for mentor training
+            \(signature)
             """
         return Rendered(template: "claim_submitted", subject: "Claim \(m.reference) submitted: \(EmailMoney.pounds(m.amountPence))", body: body)
     }
+
+    static func claimDeleted(_ claim: ClaimFacts, reason: String?) -> Rendered {
+        let body = """
+            Claim \(claim.reference) for \(claim.schoolName) (\(EmailMoney.pounds(claim.amountPence)), training provider \
+            \(claim.providerName)) has been deleted by the Department for Education support team.
+
+            Reason: \(reason ?? "none given")
+
+            The claim will not be paid. Its mentors' hours are free again, so you can make a new claim while the claim \
+            window is open. If you think this is a mistake, reply to the support team.
+
+            \(signature)
+            """
+        return Rendered(template: "claim_deleted", subject: "Claim \(claim.reference) has been deleted", body: body)
+    }
+
+    static func claimPaid(_ claim: ClaimFacts) -> Rendered {
+        let body = """
+            The payer (ESFA) has paid claim \(claim.reference) for \(claim.schoolName).
+
+            Amount paid: \(EmailMoney.pounds(claim.amountPence))
+            Training provider: \(claim.providerName)
+            Mentors and hours:
+            \(mentorLines(claim.mentors))
+
+            The money is paid to the school's usual bank account. You do not need to do anything.
+
+            Some paid claims are later checked with the training provider. If this one is, we will email you.
+
+            View the claim: \(claim.url)
+
+            \(signature)
+            """
+        return Rendered(template: "claim_paid", subject: "Claim \(claim.reference) paid: \(EmailMoney.pounds(claim.amountPence))", body: body)
+    }
+
+    static func informationRequested(_ claim: ClaimFacts, reason: String?) -> Rendered {
+        let body = """
+            The payer (ESFA) needs more information before it can pay claim \(claim.reference) for \(claim.schoolName) \
+            (\(EmailMoney.pounds(claim.amountPence))).
+
+            What they asked: \(reason ?? "no reason was given")
+
+            What you need to do: reply to this email with the information, or contact the support team. We pass it on \
+            to the payer and tell you when the claim is paid.
+
+            View the claim: \(claim.url)
+
+            \(signature)
+            """
+        return Rendered(template: "payment_information_requested", subject: "Claim \(claim.reference): the payer needs more information", body: body)
+    }
+
+    static func paymentNotApproved(_ claim: ClaimFacts, reason: String?) -> Rendered {
+        let body = """
+            The payer (ESFA) has not approved claim \(claim.reference) for \(claim.schoolName) \
+            (\(EmailMoney.pounds(claim.amountPence))). It will not be paid.
+
+            Reason: \(reason ?? "no reason was given")
+
+            The mentors' hours on this claim are free again: you can claim them in a new claim while a claim window is \
+            open.
+
+            View the claim: \(claim.url)
+
+            \(signature)
+            """
+        return Rendered(template: "payment_not_approved", subject: "Claim \(claim.reference) was not approved for payment", body: body)
+    }
+
+    // MARK: Audit
+
+    static func providerNotApproved(_ claim: ClaimFacts, mentors: [RejectedMentor], respondBy: String) -> Rendered {
+        let lines = mentors.map { mentor -> String in
+            let name = mentor.name ?? claim.mentors.first { $0.trn == mentor.trn }.map { "\($0.firstName) \($0.lastName)" } ?? "Mentor"
+            return "- \(name) (TRN \(mentor.trn)): \(mentor.reason)"
+        }.joined(separator: "\n")
+        let body = """
+            We checked claim \(claim.reference) for \(claim.schoolName) (\(EmailMoney.pounds(claim.amountPence))) with the \
+            training provider, \(claim.providerName). The provider did not confirm the training of these mentors:
+
+            \(lines)
+
+            What you need to do: by \(EmailDates.long(respondBy)), reply to this email with evidence that these mentors \
+            did the training you claimed for (for example dates, session records or emails with the provider). If we do \
+            not hear from you, part or all of the payment may be recovered.
+
+            View the claim: \(claim.url)
+
+            \(signature)
+            """
+        return Rendered(
+            template: "sampling_provider_not_approved",
+            subject: "Claim \(claim.reference): action needed by \(EmailDates.long(respondBy))", body: body)
+    }
+
+    static func schoolResponseRecorded(_ claim: ClaimFacts, approved: Bool, reason: String?) -> Rendered {
+        let outcome: String
+        if approved {
+            outcome = """
+                We have accepted it: the claim stays paid and nothing will be recovered. You do not need to do anything \
+                else.
+                """
+        } else {
+            outcome = """
+                We could not accept all of the claim. We will decide how many hours must be recovered and email you the \
+                amount before anything is taken back.
+                """
+        }
+        let body = """
+            We have recorded your response about claim \(claim.reference) for \(claim.schoolName) \
+            (\(EmailMoney.pounds(claim.amountPence))).
+
+            \(outcome)
+            \(reason.map { "\nNotes: \($0)\n" } ?? "")
+            View the claim: \(claim.url)
+
+            \(signature)
+            """
+        return Rendered(template: "school_response_recorded", subject: "Claim \(claim.reference): your response has been recorded", body: body)
+    }
+
+    static func clawbackRequested(_ claim: ClaimFacts, amountPence: Int64, mentors: [ClawbackMentor]) -> Rendered {
+        let lines = mentors.filter { $0.hoursClawedBack > 0 }.map { mentor -> String in
+            let name = claim.mentors.first { $0.trn == mentor.trn }.map { "\($0.firstName) \($0.lastName)" } ?? "Mentor"
+            return "- \(name) (TRN \(mentor.trn)): \(mentor.hoursClawedBack) hours"
+        }.joined(separator: "\n")
+        let body = """
+            After checking claim \(claim.reference) for \(claim.schoolName), we will recover \
+            \(EmailMoney.pounds(amountPence)) of the \(EmailMoney.pounds(claim.amountPence)) paid.
+
+            Hours recovered:
+            \(lines)
+            At \(EmailMoney.pounds(claim.ratePence)) an hour, that is \(EmailMoney.pounds(amountPence)).
+
+            How it is recovered: we ask the payer (ESFA) to take the amount back. ESFA recovers it from the school, \
+            usually by reducing a future payment to the school. You do not need to send any money. We will email you \
+            when it is complete.
+
+            View the claim: \(claim.url)
+
+            \(signature)
+            """
+        return Rendered(template: "clawback_requested", subject: "Claim \(claim.reference): \(EmailMoney.pounds(amountPence)) will be recovered", body: body)
+    }
+
+    static func clawbackComplete(_ claim: ClaimFacts, amountPence: Int64?) -> Rendered {
+        let amount = amountPence.map { EmailMoney.pounds($0) } ?? "The amount"
+        let body = """
+            The payer (ESFA) has recovered the clawback on claim \(claim.reference) for \(claim.schoolName).
+
+            Amount recovered: \(amount)
+
+            This claim is now closed. You do not need to do anything.
+
+            View the claim: \(claim.url)
+
+            \(signature)
+            """
+        return Rendered(template: "clawback_complete", subject: "Claim \(claim.reference): clawback complete", body: body)
+    }
+
+    /// To each of the provider's addresses, each with its own link.
+    static func samplingRequest(providerName: String, link: String, dueOn: String, claimCount: Int, reminder: Int) -> Rendered {
+        let claims = claimCount == 1 ? "1 claim" : "\(claimCount) claims"
+        let opening = reminder > 0
+            ? "This is a reminder: we are still waiting for your response about \(claims) for mentor training with \(providerName)."
+            : "We are checking a sample of paid claims for mentor training: \(claims) with \(providerName) as the training provider \(claimCount == 1 ? "is" : "are") in the sample."
+        let body = """
+            \(opening)
+
+            Please download the list of claims, tell us for each mentor whether they did the training the school claimed \
+            for, and upload your response by \(EmailDates.long(dueOn)).
+
+            Your link (it is for you only; do not forward it): \(link)
+
+            \(signature)
+            """
+        return Rendered(
+            template: reminder > 0 ? "sampling_reminder" : "sampling_request",
+            subject: reminder > 0
+                ? "Reminder: your response about mentor training claims is due by \(EmailDates.long(dueOn))"
+                : "Please check \(claims) for mentor training by \(EmailDates.long(dueOn))",
+            body: body)
+    }
+
+    // MARK: Payer
 
     static func paymentRunCreated(_ run: RunCreatedFields, link: String, clawback: Bool) -> Rendered {
         let kind = clawback ? "clawback" : "payment"
@@ -41,10 +262,121 @@ enum Templates {
 
             Download it here (the link works once and expires in 7 days): \(link)
 
-            Claim funding for mentor training
+            \(signature)
             """
         return Rendered(
             template: clawback ? "clawback_run_ready" : "payment_run_ready",
             subject: "\(clawback ? "Clawback" : "Payment") file \(run.runId) is ready to download", body: body)
+    }
+
+    // MARK: Claim windows
+
+    static func windowOpen(schoolName: String, academicYear: Int, opensOn: String, closesOn: String, url: String) -> Rendered {
+        let body = """
+            \(schoolName) can now claim funding for mentor training for the academic year \
+            \(EmailDates.academicYear(academicYear)).
+
+            The claim window is open from \(EmailDates.long(opensOn)) until 11:59pm on \(EmailDates.long(closesOn)).
+
+            You can claim for the time your mentors spent in initial training or refresher training with an accredited \
+            training provider. Make a claim: \(url)
+
+            \(signature)
+            """
+        return Rendered(template: "claim_window_open", subject: "You can now claim funding for mentor training", body: body)
+    }
+
+    static func windowClosing(schoolName: String, academicYear: Int, closesOn: String, daysLeft: Int, url: String) -> Rendered {
+        let when = daysLeft <= 1 ? "tomorrow" : "in \(daysLeft) days"
+        let body = """
+            The claim window for mentor training funding (academic year \(EmailDates.academicYear(academicYear))) closes \
+            \(when), at 11:59pm on \(EmailDates.long(closesOn)).
+
+            \(schoolName) has not submitted a claim in this window. If your mentors trained with an accredited provider \
+            this year, submit your claim before the window closes: \(url)
+
+            If you have nothing to claim, you can ignore this email.
+
+            \(signature)
+            """
+        return Rendered(
+            template: "claim_window_closing",
+            subject: "The claim window closes \(when == "tomorrow" ? "tomorrow" : "on \(EmailDates.long(closesOn))"): claim for mentor training",
+            body: body)
+    }
+
+    // MARK: Support
+
+    static func supportMessage(schoolName: String, subject: String, body text: String) -> Rendered {
+        let body = """
+            To \(schoolName),
+
+            \(text)
+
+            \(signature)
+            """
+        return Rendered(template: "support_message", subject: subject, body: body)
+    }
+
+    static func mentorLines(_ mentors: [ClaimMentor]) -> String {
+        mentors.map { "- \($0.firstName) \($0.lastName) (TRN \($0.trn)): \($0.hours) hours" }.joined(separator: "\n")
+    }
+}
+
+/// Dates as emails show them: `Friday 31 July 2026`.
+enum EmailDates {
+    private static let names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+    private static let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+    /// `YYYY-MM-DD` → `Friday 31 July 2026` (the text unchanged if it is not such a date).
+    static func long(_ text: String) -> String {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]),
+              let date = LondonCalendar.date(year: parts[0], month: parts[1], day: parts[2])
+        else { return text }
+        let weekday = LondonCalendar.calendar.component(.weekday, from: date)
+        return "\(days[weekday - 1]) \(parts[2]) \(names[parts[1] - 1]) \(parts[0])"
+    }
+
+    /// `2025` → `2025 to 2026`.
+    static func academicYear(_ year: Int) -> String { "\(year) to \(year + 1)" }
+}
+
+/// Calendar days in Europe/London.
+enum LondonCalendar {
+    static let calendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
+        return calendar
+    }()
+
+    /// Noon of the day, a time that exists on every day whatever the clocks do.
+    static func date(year: Int, month: Int, day: Int) -> Date? {
+        calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))
+    }
+
+    /// `YYYY-MM-DD` of `instant` in London.
+    static func day(_ instant: Date) -> String {
+        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    /// `YYYY-MM-DD` plus `days`.
+    static func adding(_ days: Int, to text: String) -> String? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, let date = date(year: parts[0], month: parts[1], day: parts[2]),
+              let moved = calendar.date(byAdding: .day, value: days, to: date)
+        else { return nil }
+        return day(moved)
+    }
+
+    /// Whole days from `from` to `to` (both `YYYY-MM-DD`).
+    static func days(from: String, to: String) -> Int? {
+        let a = from.split(separator: "-").compactMap { Int($0) }
+        let b = to.split(separator: "-").compactMap { Int($0) }
+        guard a.count == 3, b.count == 3,
+              let start = date(year: a[0], month: a[1], day: a[2]), let end = date(year: b[0], month: b[1], day: b[2])
+        else { return nil }
+        return calendar.dateComponents([.day], from: start, to: end).day
     }
 }

@@ -1,14 +1,101 @@
 import Foundation
 import GRDB
+import HTTPTypes
 import Hummingbird
 import ServiceSupport
 
-/// The delivery log for support: every email with its status, attempts and timestamps.
+/// The delivery log for support (every email with its status, attempts and timestamps), a
+/// support officer's message to a school, and sending a failed email again.
 struct NotificationRoutes {
     let env: ServiceEnvironment
 
     func add(to router: Router<ServiceRequestContext>) {
-        router.group("api/v1").get("notifications") { request, context in try await list(request, context) }
+        let api = router.group("api/v1/notifications")
+        api.get { request, context in try await list(request, context) }
+        api.post("messages") { request, context in try await message(request, context) }
+        api.post(":id/retry") { request, context in try await retry(request, context) }
+    }
+
+    struct MessageBody: Decodable {
+        var schoolUrn: Int
+        var subject: String
+        var body: String
+
+        enum CodingKeys: String, CodingKey {
+            case subject, body
+            case schoolUrn = "school_urn"
+        }
+    }
+
+    struct Accepted: Encodable {
+        var ids: [Int64]
+        var recipients: [String]
+    }
+
+    /// Support writes to a school: one email to each of its contacts. An `Idempotency-Key`
+    /// makes a repeated request (a client retrying after a timeout) queue nothing more.
+    func message(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let body = try await RequestDecoding.decode(MessageBody.self, from: request)
+        var errors: [FieldError] = []
+        let subject = body.subject.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = body.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        if subject.isEmpty || subject.count > 200 || subject.contains(where: { $0.isNewline }) {
+            errors.append(FieldError(field: "subject", message: "Enter a subject of 1 to 200 characters on one line."))
+        }
+        if text.isEmpty || text.count > 10_000 {
+            errors.append(FieldError(field: "body", message: "Enter a message of 1 to 10,000 characters."))
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let fact: UUID
+        if let key = request.headers[HTTPField.Name("Idempotency-Key")!] {
+            guard !key.isEmpty, key.count <= 200 else {
+                throw Problem.validation([FieldError(field: "Idempotency-Key", message: "Use a key of 1 to 200 characters.")])
+            }
+            fact = StableUUID.make("support-message:\(body.schoolUrn):\(key)")
+        } else {
+            fact = UUID()
+        }
+        let now = env.now()
+        let accepted = try await env.database.write { db -> Accepted in
+            guard let school = try Directory.school(db, urn: body.schoolUrn) else {
+                throw Problem.notFound("No school with URN \(body.schoolUrn) is known to notifications yet.")
+            }
+            let recipients = EmailHandlers.recipients(school.contacts)
+            guard !recipients.isEmpty else {
+                throw Problem(.unprocessableContent, detail: "School \(body.schoolUrn) has no contact email address: add one in claims intake first.")
+            }
+            let rendered = Templates.supportMessage(schoolName: school.name, subject: subject, body: text)
+            for recipient in recipients {
+                try EmailHandlers.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: now)
+            }
+            let ids = try Int64.fetchAll(
+                db, sql: "SELECT id FROM emails WHERE fact_id = ? ORDER BY id", arguments: [fact.uuidString.lowercased()])
+            return Accepted(ids: ids, recipients: recipients)
+        }
+        return try JSONResponse.make(accepted, status: .accepted)
+    }
+
+    /// Sends a failed email again, with as many attempts as the first time.
+    func retry(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else {
+            throw Problem.notFound("There is no email with that id.")
+        }
+        let now = Int64(env.now().timeIntervalSince1970 * 1000)
+        try await env.database.write { db in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM emails WHERE id = ?", arguments: [id]) else {
+                throw Problem.notFound("There is no email \(id).")
+            }
+            guard status == "failed" else {
+                throw Problem(.conflict, detail: "Email \(id) is \(status), not failed: only a failed email can be sent again.")
+            }
+            try db.execute(
+                sql: "UPDATE emails SET status = 'queued', next_attempt_at = ?, attempt_limit = attempts + ? WHERE id = ?",
+                arguments: [now, env.configuration.mail.maxAttempts, id])
+        }
+        env.logger.info("email queued again by support", metadata: ["notification_id": "\(id)"])
+        return try JSONResponse.make(["id": id], status: .accepted)
     }
 
     struct Item: Encodable {
@@ -21,6 +108,7 @@ struct NotificationRoutes {
         var attempts: Int
         var lastError: String?
         var createdAt: Date
+        var nextAttemptAt: Date?
         var sentAt: Date?
     }
 
@@ -31,9 +119,13 @@ struct NotificationRoutes {
         let reference = query["claim_reference"].map(String.init)
         let to = query["to"].map { String($0).lowercased() }
         let template = query["template"].map(String.init)
+        let status = query["status"].map(String.init)
+        if let status, !["queued", "sent", "failed"].contains(status) {
+            throw Problem.validation([FieldError(field: "status", message: "Use queued, sent or failed.")])
+        }
         let page = try await env.database.read { db -> Page<Item> in
-            let filter = "(? IS NULL OR claim_reference = ?) AND (? IS NULL OR recipient = ?) AND (? IS NULL OR template = ?)"
-            let arguments: StatementArguments = [reference, reference, to, to, template, template]
+            let filter = "(? IS NULL OR claim_reference = ?) AND (? IS NULL OR recipient = ?) AND (? IS NULL OR template = ?) AND (? IS NULL OR status = ?)"
+            let arguments: StatementArguments = [reference, reference, to, to, template, template, status, status]
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM emails WHERE \(filter)", arguments: arguments) ?? 0
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM emails WHERE \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
@@ -43,6 +135,7 @@ struct NotificationRoutes {
                     id: row["id"], template: row["template"], to: row["recipient"], subject: row["subject"], claimReference: row["claim_reference"],
                     status: row["status"], attempts: row["attempts"], lastError: row["last_error"],
                     createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000),
+                    nextAttemptAt: row["status"] as String == "queued" ? Date(timeIntervalSince1970: Double(row["next_attempt_at"] as Int64) / 1000) : nil,
                     sentAt: (row["sent_at"] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) })
             }
             return Page(items: items, page: pagination.page, perPage: pagination.perPage, total: total)

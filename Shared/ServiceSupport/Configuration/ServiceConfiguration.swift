@@ -73,7 +73,8 @@ public struct ServiceConfiguration: Sendable {
         "BUS_CURVE_ALLOWED_KEYS", "BUS_PEER_KEYS", "BUS_MAX_MESSAGE_BYTES", "BUS_OUTBOX_RETENTION_DAYS", "AUTH_JWT_SECRET",
         "AUTH_JWT_PUBLIC_KEYS_FILE", "AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE", "PUBLIC_BASE_URL", "PAYER_EMAIL_ADDRESSES",
         "MAIL_TRANSPORT", "MAIL_DIR", "MAIL_FROM", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD",
-        "SMTP_STARTTLS", "LOG_LEVEL", "LOG_FORMAT",
+        "SMTP_STARTTLS", "SMTP_CA_FILE", "MAIL_RATE_PER_SECOND", "MAIL_MAX_ATTEMPTS", "MAIL_RETRY_BASE_SECONDS",
+        "LOG_LEVEL", "LOG_FORMAT",
     ]
 
     /// Reads and checks every variable; the first bad one stops the service.
@@ -171,6 +172,14 @@ public struct MailConfiguration: Sendable, Equatable {
     public var smtpPassword: String?
     /// `SMTP_STARTTLS`.
     public var smtpStartTLS: Bool
+    /// `SMTP_CA_FILE`: an extra certificate authority (PEM) to trust for STARTTLS.
+    public var smtpCAFile: String?
+    /// `MAIL_RATE_PER_SECOND`: the steady pace of sending.
+    public var ratePerSecond: Int
+    /// `MAIL_MAX_ATTEMPTS`: tries before an email is marked failed.
+    public var maxAttempts: Int
+    /// `MAIL_RETRY_BASE_SECONDS`: the first retry's wait, doubled for each further one.
+    public var retryBaseSeconds: Double
 
     static func load(from env: EnvironmentReader) throws -> MailConfiguration {
         let transport = try env.choice("MAIL_TRANSPORT", default: "file", allowed: ["file", "smtp"])
@@ -186,6 +195,18 @@ public struct MailConfiguration: Sendable, Equatable {
             smtpPort: try env.int("SMTP_PORT", default: 587, in: 1...65535),
             smtpUsername: env.raw("SMTP_USERNAME"),
             smtpPassword: env.raw("SMTP_PASSWORD"),
-            smtpStartTLS: try env.bool("SMTP_STARTTLS", default: true))
+            smtpStartTLS: try env.bool("SMTP_STARTTLS", default: true),
+            smtpCAFile: env.raw("SMTP_CA_FILE"),
+            ratePerSecond: try env.int("MAIL_RATE_PER_SECOND", default: 20, in: 1...100_000),
+            maxAttempts: try env.int("MAIL_MAX_ATTEMPTS", default: 6, in: 1...100),
+            retryBaseSeconds: try Self.seconds(env, "MAIL_RETRY_BASE_SECONDS", default: 30))
+    }
+
+    static func seconds(_ env: EnvironmentReader, _ name: String, default fallback: Double) throws -> Double {
+        guard let raw = env.raw(name) else { return fallback }
+        guard let value = Double(raw), value >= 0.01, value <= 3600 else {
+            throw ConfigurationError(variable: name, message: "must be a number of seconds from 0.01 to 3600, not \"\(raw)\"")
+        }
+        return value
     }
 }

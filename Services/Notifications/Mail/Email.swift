@@ -4,6 +4,8 @@ import Foundation
 struct Email: Sendable, Equatable {
     /// Stable across retries and restarts, so a receiving server can tell a retry from a new email.
     let messageID: String
+    /// Which template it comes from, in an `X-Mentor-Claims-Template` header for filtering.
+    var template: String = ""
     let from: String
     let to: String
     let subject: String
@@ -36,6 +38,7 @@ enum EmailFormat {
         lines.append("From: \(encodeAddress(email.from))")
         lines.append("To: \(email.to)")
         lines.append("Subject: \(encodeHeader(email.subject))")
+        if !email.template.isEmpty { lines.append("X-Mentor-Claims-Template: \(email.template)") }
         lines.append("MIME-Version: 1.0")
         lines.append("Content-Type: text/plain; charset=utf-8")
         lines.append("Content-Transfer-Encoding: quoted-printable")
@@ -55,7 +58,7 @@ enum EmailFormat {
     /// `=?utf-8?B?…?=` when the text is not plain ASCII, split into encoded words of at most 39
     /// bytes (whole characters) folded onto continuation lines, so no line passes 78 characters.
     static func encodeHeader(_ text: String) -> String {
-        guard !text.allSatisfy({ $0.isASCII }) else { return text }
+        guard !text.allSatisfy({ $0.isASCII }) else { return fold(text, firstLineRoom: 68) }
         var words: [String] = []
         var chunk = ""
         for character in text {
@@ -67,6 +70,25 @@ enum EmailFormat {
         }
         if !chunk.isEmpty { words.append(chunk) }
         return words.map { "=?utf-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: "\r\n ")
+    }
+
+    /// Plain ASCII folded at spaces (RFC 5322 2.2.3) so that no line passes 78 characters; the
+    /// first line leaves room for the header's name.
+    static func fold(_ text: String, firstLineRoom: Int) -> String {
+        var lines: [String] = []
+        var current: String?
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let room = lines.isEmpty ? firstLineRoom : 77
+            if let line = current, line.count + 1 + word.count > room, !line.isEmpty {
+                lines.append(line)
+                current = String(word)
+            } else {
+                current = current.map { $0 + " " + word } ?? String(word)
+            }
+        }
+        lines.append(current ?? "")
+        // Each continuation line starts with the space that stood between the words.
+        return lines.joined(separator: "\r\n ")
     }
 
     /// `Name <address>` with the name encoded when needed.

@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+
+/// The claim-window emails, scheduled inside the service from its own copy of windows,
+/// eligibility and claims, and its own clock: "the window is open" on the opening day, then
+/// reminders 30, 7 and 1 days before the close, to eligible schools that have not submitted a
+/// claim in that window.
+///
+/// Each school gets at most one email per window milestone, ever: the `reminders` row and the
+/// queued emails are written in one transaction. A service that was down on a milestone's day
+/// sends, when it comes back, only the latest milestone due (with the real number of days left),
+/// not a burst of stale ones.
+struct WindowReminders: Service {
+    let database: DatabasePool
+    let claimsBaseURL: String
+    let logger: Logger
+    let now: @Sendable () -> Date
+    var interval: Duration = .seconds(60)
+
+    enum Milestone: String, CaseIterable {
+        case opening = "opening"
+        case closing30 = "closing_30"
+        case closing7 = "closing_7"
+        case closing1 = "closing_1"
+
+        var daysBeforeClose: Int? {
+            switch self {
+            case .opening: return nil
+            case .closing30: return 30
+            case .closing7: return 7
+            case .closing1: return 1
+            }
+        }
+    }
+
+    /// The milestone due for a window on `today` (all `YYYY-MM-DD`), if any: the latest whose day
+    /// has come, while the window is open. A closing reminder that would fall on or before the
+    /// opening day is skipped (the opening email says when it closes).
+    static func milestone(today: String, opensOn: String, closesOn: String) -> Milestone? {
+        guard today >= opensOn, today <= closesOn else { return nil }
+        var due: Milestone = .opening
+        for milestone in [Milestone.closing30, .closing7, .closing1] {
+            guard let days = milestone.daysBeforeClose, let day = LondonCalendar.adding(-days, to: closesOn) else { continue }
+            if day > opensOn && day <= today { due = milestone }
+        }
+        return due
+    }
+
+    /// Queues what is due now; returns how many emails it queued.
+    @discardableResult
+    func tick() async throws -> Int {
+        let instant = now()
+        let today = LondonCalendar.day(instant)
+        let base = claimsBaseURL
+        return try await database.write { db in
+            var queued = 0
+            let windows = try Row.fetchAll(
+                db, sql: "SELECT * FROM claim_windows WHERE removed = 0 AND opens_on <= ? AND closes_on >= ?", arguments: [today, today])
+            for window in windows {
+                let id: Int64 = window["id"]
+                let year: Int = window["academic_year"]
+                let opensOn: String = window["opens_on"]
+                let closesOn: String = window["closes_on"]
+                guard let milestone = Self.milestone(today: today, opensOn: opensOn, closesOn: closesOn) else { continue }
+                // Eligible schools with no live submitted claim in this window and no email yet
+                // for this milestone.
+                let schools = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT s.urn, s.name, s.contact_emails FROM eligibility e
+                        JOIN schools s ON s.urn = e.urn
+                        WHERE e.academic_year = ?
+                          AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.urn = e.urn AND c.claim_window_id = ? AND c.deleted = 0)
+                          AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.claim_window_id = ? AND r.milestone = ? AND r.urn = e.urn)
+                        ORDER BY s.urn
+                        """,
+                    arguments: [year, id, id, milestone.rawValue])
+                for school in schools {
+                    let urn: Int = school["urn"]
+                    let name: String = school["name"]
+                    let contacts = (try? JSONDecoder().decode([String].self, from: Data((school["contact_emails"] as String).utf8))) ?? []
+                    let rendered: Templates.Rendered
+                    if milestone == .opening {
+                        rendered = Templates.windowOpen(schoolName: name, academicYear: year, opensOn: opensOn, closesOn: closesOn, url: "\(base)/api/v1/claims")
+                    } else {
+                        let daysLeft = LondonCalendar.days(from: today, to: closesOn) ?? milestone.daysBeforeClose ?? 0
+                        rendered = Templates.windowClosing(
+                            schoolName: name, academicYear: year, closesOn: closesOn, daysLeft: daysLeft, url: "\(base)/api/v1/claims")
+                    }
+                    let fact = StableUUID.make("claim-window:\(id):\(milestone.rawValue):\(urn)")
+                    for recipient in EmailHandlers.recipients(contacts) {
+                        if try EmailHandlers.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: instant) { queued += 1 }
+                    }
+                    try db.execute(
+                        sql: "INSERT INTO reminders (claim_window_id, milestone, urn, queued_at) VALUES (?, ?, ?, ?)",
+                        arguments: [id, milestone.rawValue, urn, Int64(instant.timeIntervalSince1970 * 1000)])
+                }
+            }
+            return queued
+        }
+    }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let queued = try await tick()
+                    if queued > 0 { logger.info("claim window emails queued", metadata: ["count": "\(queued)"]) }
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.error("claim window reminders: \(error)")
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// A UUID that is always the same for the same name (for facts that have no message id, such as
+/// a reminder milestone or a support message with an idempotency key).
+enum StableUUID {
+    static func make(_ name: String) -> UUID {
+        func fnv(_ seed: UInt64) -> UInt64 {
+            var hash = seed
+            for byte in name.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+            return hash
+        }
+        let high = fnv(0xcbf2_9ce4_8422_2325)
+        let low = fnv(0x84222325_cbf29ce4)
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<8 {
+            bytes[i] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(i)))
+            bytes[8 + i] = UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(i)))
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8: custom
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
+        return UUID(uuid: (
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import GRDB
+import Logging
+import Messages
+import Metrics
+import Messaging
+import ServiceLifecycle
+import ServiceSupport
+
+/// Where emails go: files in `MAIL_DIR` (the default) or an SMTP server.
+protocol MailTransport: Sendable {
+    /// Delivers one email; throws with the server's answer when it cannot.
+    func send(_ email: Email) async throws
+    /// Ends any open connection politely.
+    func close() async
+}
+
+extension MailTransport {
+    func close() async {}
+}
+
+/// One RFC 5322 `.eml` file per email, written atomically (a temporary file renamed into place);
+/// the file is named by the email's Message-ID, so a retry overwrites rather than duplicates.
+struct FileMailTransport: MailTransport {
+    let directory: String
+
+    func send(_ email: Email) async throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let safe = email.messageID.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
+        let final = URL(fileURLWithPath: directory).appendingPathComponent(String(safe) + ".eml")
+        let temporary = URL(fileURLWithPath: directory).appendingPathComponent(".\(UUID().uuidString).tmp")
+        try Data(EmailFormat.rfc5322(email).utf8).write(to: temporary)
+        // rename(2) replaces atomically: a reader sees the old file or the new one, never half.
+        guard rename(temporary.path, final.path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: final.path])
+        }
+    }
+}
+
+/// How the sender paces and retries.
+struct SendingPolicy: Sendable {
+    /// At most this many emails a second, evenly spaced (`MAIL_RATE_PER_SECOND`).
+    var ratePerSecond: Int = 20
+    /// Tries before an email is marked failed (`MAIL_MAX_ATTEMPTS`); support's retry allows as
+    /// many again.
+    var maxAttempts: Int = 6
+    /// The first retry waits about this long; each further one twice as long, up to an hour,
+    /// with ±20% jitter (`MAIL_RETRY_BASE_SECONDS`).
+    var retryBase: Double = 30
+
+    func backoff(afterAttempt attempt: Int) -> Double {
+        min(3600, retryBase * pow(2, Double(max(0, attempt - 1)))) * Double.random(in: 0.8...1.2)
+    }
+}
+
+/// Sends queued emails at a steady pace, records each as sent (publishing `notification.sent`)
+/// or retries it with exponential backoff and jitter, and marks it failed after the last try or
+/// at once when the server refuses it permanently (5xx).
+///
+/// Each email is recorded before it is sent and marked sent only after the server accepted it,
+/// so a crash in between sends it again with the same Message-ID (at most one email per crash,
+/// since one email is in flight at a time); a crash anywhere else sends nothing twice.
+struct EmailSender: Service {
+    let database: DatabasePool
+    let outbox: Outbox
+    let transport: any MailTransport
+    let from: String
+    let logger: Logger
+    let now: @Sendable () -> Date
+    var policy = SendingPolicy()
+
+    /// Sends what is due now; returns how many were attempted.
+    @discardableResult
+    func sendDue(limit: Int = 100) async throws -> Int {
+        let at = Int64(now().timeIntervalSince1970 * 1000)
+        let due = try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM emails WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", arguments: [at, limit])
+        }
+        let interval = Duration.nanoseconds(1_000_000_000 / Int64(max(1, policy.ratePerSecond)))
+        let clock = ContinuousClock()
+        var next = clock.now
+        for row in due {
+            // Steady pace: each email has its slot; a slow one uses up the following slots.
+            if next > clock.now { try await Task.sleep(until: next, clock: clock) }
+            next = max(next, clock.now.advanced(by: .zero)) + interval
+            try await send(row)
+        }
+        return due.count
+    }
+
+    private func send(_ row: Row) async throws {
+        let id: Int64 = row["id"]
+        let template: String = row["template"]
+        let recipient: String = row["recipient"]
+        let reference: String? = row["claim_reference"]
+        var email = Email(
+            messageID: row["message_id"], from: from, to: recipient, subject: row["subject"], body: row["body"],
+            date: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000))
+        email.template = template
+        let outbox = self.outbox
+        do {
+            try await transport.send(email)
+            let sentAt = Int64(now().timeIntervalSince1970 * 1000)
+            try await database.write { db in
+                try db.execute(sql: "UPDATE emails SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
+                               arguments: [sentAt, id])
+                try outbox.append(
+                    NotificationSent(fields: NotificationFields(notificationId: id, template: template, to: recipient, reference: reference, error: nil)),
+                    in: db)
+            }
+            Counter(label: "notifications_emails_total", dimensions: [("template", template), ("outcome", "sent")]).increment()
+        } catch {
+            let attempts = (row["attempts"] as Int) + 1
+            let limit = (row["attempt_limit"] as Int?) ?? policy.maxAttempts
+            let permanent = (error as? SMTPError)?.isPermanent ?? false
+            let failed = permanent || attempts >= limit
+            let nextAttempt = Int64((now().timeIntervalSince1970 + policy.backoff(afterAttempt: attempts)) * 1000)
+            let message = String(String(describing: error).prefix(500))
+            try await database.write { db in
+                try db.execute(
+                    sql: "UPDATE emails SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?",
+                    arguments: [attempts, message, nextAttempt, failed ? "failed" : "queued", id])
+                if failed {
+                    try outbox.append(
+                        NotificationFailed(fields: NotificationFields(notificationId: id, template: template, to: recipient, reference: reference, error: message)),
+                        in: db)
+                }
+            }
+            Counter(label: "notifications_emails_total", dimensions: [("template", template), ("outcome", failed ? "failed" : "retry")]).increment()
+            logger.warning(
+                failed ? "email failed" : "email not sent; will retry",
+                metadata: ["notification_id": "\(id)", "template": "\(template)", "attempt": "\(attempts)", "error": "\(message)"])
+        }
+    }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let sent: Int
+                do {
+                    sent = try await sendDue()
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.error("email sender: \(error)")
+                    sent = 0
+                }
+                if sent == 0 { try await Task.sleep(for: .milliseconds(200)) }
+            }
+        }
+        await transport.close()
+    }
+}
