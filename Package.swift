@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "intake-bench", targets: ["IntakeBench"]),
         .executable(name: "payments-bench", targets: ["PaymentsBench"]),
         .executable(name: "audit-bench", targets: ["AuditBench"]),
+        .executable(name: "notifications-bench", targets: ["NotificationsBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -196,6 +197,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/PaymentsBench",
+            swiftSettings: swiftSettings
+        ),
+        // The notifications benchmark run by `make bench`.
+        .executableTarget(
+            name: "NotificationsBench",
+            dependencies: [
+                "BenchSupport", "Messages", "Messaging", "MessagingZMQ", "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tools/NotificationsBench",
             swiftSettings: swiftSettings
         ),
         // The audit-sampling benchmark run by `make bench`.

@@ -22,6 +22,10 @@ echo "## Audit sampling (100,000 paid claims)"
 echo
 "$BIN/audit-bench" --executable "$BIN/audit-sampling" --claims 100000
 echo
+echo "## Notifications (10,000 emails)"
+echo
+"$BIN/notifications-bench" --executable "$BIN/notifications" --emails 10000
+echo
 echo "## Resident memory of each idle service"
 echo
 folder=$(mktemp -d)
