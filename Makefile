@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test-deps build run test bench clean-data
+.PHONY: deps test-deps build run test bench chaos clean-data
 
 deps:
 	@bash scripts/install-deps.sh
@@ -27,6 +27,13 @@ test: test-deps
 bench: test-deps
 	swift build -c release
 	@bash scripts/bench.sh
+
+## The long chaos run: 2,000 claims' journeys while services are killed and paused (at least 50
+## kills); `make test` runs a short version of the same test.
+chaos: test-deps
+	swift build --build-tests
+	CHAOS_CLAIMS=$${CHAOS_CLAIMS:-2000} CHAOS_MIN_KILLS=$${CHAOS_MIN_KILLS:-50} CHAOS_KILL_EVERY_MS=$${CHAOS_KILL_EVERY_MS:-2500} \
+		swift test --skip-build --no-parallel --filter ChaosTests
 
 clean-data:
 	rm -rf .data

@@ -20,7 +20,12 @@ stop() {
 trap stop INT TERM
 
 for s in "${services[@]}"; do
-  "$BIN/$s" > ".data/logs/$s.log" 2>&1 &
+  if [ "$s" = notifications ]; then
+    # Links in emails lead to the claims, which claims-intake serves.
+    PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:8080}" "$BIN/$s" > ".data/logs/$s.log" 2>&1 &
+  else
+    "$BIN/$s" > ".data/logs/$s.log" 2>&1 &
+  fi
   pids+=($!)
 done
 

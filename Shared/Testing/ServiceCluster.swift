@@ -38,6 +38,8 @@ public final class ServiceCluster: @unchecked Sendable {
             "BUS_PUBLISH": "tcp://127.0.0.1:\(busPorts[name]!)", "BUS_PEERS": peers,
             "AUTH_JWT_SECRET": Self.secret, "MAIL_DIR": folder.path("mail"), "LOG_LEVEL": "info",
         ]
+        // Links in notifications' emails lead to the claims, which claims-intake serves.
+        if name == "notifications" { env["PUBLIC_BASE_URL"] = "http://127.0.0.1:\(httpPorts["claims-intake"]!)" }
         for (key, value) in extraEnvironment { env[key] = value }
         return env
     }

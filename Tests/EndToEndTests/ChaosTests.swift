@@ -1,0 +1,399 @@
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The claim journeys for many claims while a driver SIGKILLs a random service every few seconds
+/// (restarting it) and pauses one now and then with SIGSTOP/SIGCONT. `make test` runs a short
+/// version; `make chaos` runs 2,000 claims and at least 50 kills (`CHAOS_CLAIMS`,
+/// `CHAOS_MIN_KILLS`, `CHAOS_KILL_EVERY_MS`).
+@Suite(.serialized) struct ChaosTests {
+    static func setting(_ name: String, _ fallback: Int) -> Int {
+        ProcessInfo.processInfo.environment[name].flatMap(Int.init) ?? fallback
+    }
+
+    /// What each claim's journey intends, by its number.
+    enum Fate: String, CaseIterable {
+        case paid, paidAfterInformation, notApproved, sampledAccepted, clawedBack
+
+        init(_ i: Int) {
+            if i % 50 == 1 { self = .clawedBack }
+            else if i % 25 == 1 { self = .sampledAccepted }
+            else if i % 20 == 0 { self = .paidAfterInformation }
+            else if i % 20 == 10 { self = .notApproved }
+            else { self = .paid }
+        }
+
+        var finalStatus: String {
+            switch self {
+            case .paid, .paidAfterInformation, .sampledAccepted: return "paid"
+            case .notApproved: return "payment_not_approved"
+            case .clawedBack: return "clawback_complete"
+            }
+        }
+    }
+
+    @Test func claimJourneysUnderKillsAndPausesLoseNothingAndApplyNothingTwice() async throws {
+        let claimCount = Self.setting("CHAOS_CLAIMS", 120)
+        let minKills = Self.setting("CHAOS_MIN_KILLS", 6)
+        let every = Self.setting("CHAOS_KILL_EVERY_MS", 1500)
+        let folder = try TemporaryFolder("chaos")
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        let smtp = try await SMTPTestServer(folder: folder)
+        let cluster = try ServiceCluster(environment: [
+            "PAYER_EMAIL_ADDRESSES": "payer@esfa.example", "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(smtp.port)",
+            "SMTP_STARTTLS": "false", "MAIL_RATE_PER_SECOND": "1000", "MAIL_RETRY_BASE_SECONDS": "0.5", "LOG_LEVEL": "warning",
+        ])
+        defer { cluster.killAll() }
+        try cluster.startAll()
+        try await cluster.waitAllReady()
+        let j = try Journey(cluster: cluster, smtp: smtp)
+        let client = RobustClient()
+        let support = j.support
+        let second = try cluster.token(["--role", "support", "--email", "second@education.example", "--sub", "second-support"])
+        let provider = try cluster.token(["--role", "provider", "--provider-code", "1AB", "--email", "quality@best.example"])
+        let schools = 10
+        let schoolTokens = try (0..<schools).map { try cluster.token(["--role", "school", "--urn", "\(200_000 + $0)", "--email", "head@\(200_000 + $0).example"]) }
+
+        // Reference data, before the chaos starts.
+        try await j.expect(201, j.intake, "PUT", "/api/v1/providers/1AB", support, [
+            "name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["quality@best.example"],
+        ])
+        try await j.openWindow()
+        for s in 0..<schools {
+            let urn = 200_000 + s
+            try await j.expect(201, j.intake, "PUT", "/api/v1/schools/\(urn)", support, [
+                "name": "School \(s)", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
+                "group": "Academies", "region": "inner_london", "contact_emails": ["office@\(urn).example"],
+            ])
+            try await j.expect(201, j.intake, "POST", "/api/v1/schools/\(urn)/eligibility", support, ["academic_year": j.year])
+            try await j.expect(201, j.intake, "POST", "/api/v1/schools/\(urn)/grant-conditions", schoolTokens[s], [:])
+        }
+
+        // The chaos driver.
+        let driver = ChaosDriver(cluster: cluster, every: .milliseconds(every))
+        let driverTask = Task { await driver.run(minKills: minKills) }
+        let started = Date()
+
+        // 1. Every claim: a mentor, a draft (with an Idempotency-Key), the submission.
+        let references = ReferenceBook()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<6 {
+                group.addTask {
+                    for i in stride(from: w, to: claimCount, by: 6) {
+                        let urn = 200_000 + i % schools
+                        let token = schoolTokens[i % schools]
+                        let trn = String(format: "%07d", 2_000_000 + i)
+                        _ = try await client.call(j.intake, "POST", "/api/v1/schools/\(urn)/mentors", token, json: ["trn": trn, "first_name": "Mentor", "last_name": "\(i)"], accept: [201, 409])
+                        let draft = try await client.call(
+                            j.intake, "POST", "/api/v1/schools/\(urn)/claims", token,
+                            json: ["provider_code": "1AB", "mentors": [["trn": trn, "hours": 1 + i % 16]]], headers: ["Idempotency-Key": "claim-\(i)"], accept: [201])
+                        let reference = try #require(draft.json?["reference"] as? String)
+                        references.map.withLock { $0[i] = reference }
+                        _ = try await client.call(j.intake, "POST", "/api/v1/claims/\(reference)/submit", token, json: ["declaration_accepted": true], accept: [200, 409, 422])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let refs = references.map.withLock { $0 }
+        #expect(refs.count == claimCount)
+        let byReference = Dictionary(uniqueKeysWithValues: refs.map { ($0.value, $0.key) })
+        func count(_ status: String) async throws -> Int {
+            try await client.call(j.intake, "GET", "/api/v1/claims?status=\(status)&per_page=1", support).json?["total"] as? Int ?? -1
+        }
+        // Every claim submitted (a submission whose reply was lost was retried, and a 409 means
+        // it had gone through).
+        try await Eventually.wait("every claim submitted", timeout: 120, interval: .milliseconds(250)) { try await count("submitted") == claimCount }
+
+        // 2. Payment runs until every claim is in one.
+        try await Eventually.wait("every claim in a payment run", timeout: 180, interval: .milliseconds(500)) {
+            if try await count("submitted") > 0 {
+                _ = try await client.call(j.payments, "POST", "/api/v1/payments/runs", support, json: [:], accept: [201, 409])
+            }
+            return try await count("payment_in_progress") == claimCount
+        }
+
+        // 3. The payer's response to each run: a tenth unpaid.
+        let runs = try await client.call(j.payments, "GET", "/api/v1/payments/runs?per_page=100", support).json?["items"] as? [[String: Any]] ?? []
+        for run in runs {
+            let id = try #require(run["id"] as? Int)
+            let detail = try await client.call(j.payments, "GET", "/api/v1/payments/runs/\(id)", support)
+            let claims = (detail.json?["claims"] as? [[String: Any]] ?? []).compactMap { $0["reference"] as? String ?? $0["claim_reference"] as? String }
+            var csv = "claim_reference,claim_status,claim_unpaid_reason\r\n"
+            for reference in claims {
+                let fate = Fate(byReference[reference] ?? 0)
+                csv += fate == .paidAfterInformation || fate == .notApproved ? "\(reference),unpaid,Bank details do not match\r\n" : "\(reference),paid,\r\n"
+            }
+            _ = try await client.call(j.payments, "POST", "/api/v1/payments/runs/\(id)/response", support, csv: csv, accept: [200, 422])
+        }
+        let unpaid = refs.filter { [.paidAfterInformation, .notApproved].contains(Fate($0.key)) }
+        try await Eventually.wait("the payer's answers in claims-intake", timeout: 180, interval: .milliseconds(500)) {
+            try await count("payment_information_requested") == unpaid.count
+        }
+
+        // 4. The information loop.
+        for (i, reference) in unpaid {
+            _ = try await client.call(j.payments, "POST", "/api/v1/payments/claims/\(reference)/information-sent", support, json: [:], accept: [200, 409, 422])
+            if Fate(i) == .paidAfterInformation {
+                _ = try await client.call(j.payments, "POST", "/api/v1/payments/claims/\(reference)/paid", support, json: [:], accept: [200, 409, 422])
+            } else {
+                _ = try await client.call(j.payments, "POST", "/api/v1/payments/claims/\(reference)/reject", support, json: ["reason": "No reply"], accept: [200, 409, 422])
+            }
+        }
+        let sampled = refs.filter { [.sampledAccepted, .clawedBack].contains(Fate($0.key)) }
+        try await Eventually.wait("every claim paid or not approved", timeout: 180, interval: .milliseconds(500)) {
+            try await count("paid") == claimCount - unpaid.count + unpaid.filter { Fate($0.key) == .paidAfterInformation }.count
+        }
+
+        // 5. A sample; the provider answers, rejecting one claim in fifty.
+        var sampleCSV = "claim_reference,sample_reason\r\n"
+        for (_, reference) in sampled { sampleCSV += "\(reference),Chaos check\r\n" }
+        try await Eventually.wait("the sample taken", timeout: 180, interval: .milliseconds(500)) {
+            _ = try await client.call(j.audit, "POST", "/api/v1/audit/samples", support, csv: sampleCSV, accept: [201, 409, 422])
+            return try await count("sampling_in_progress") == sampled.count
+        }
+        let requests = try await client.call(j.audit, "GET", "/api/v1/audit/provider-requests?provider_code=1AB", provider).json?["items"] as? [[String: Any]] ?? []
+        var answer = "claim_reference,mentor_trn,claim_accepted,rejection_reason\r\n"
+        for (i, reference) in sampled {
+            answer += "\(reference),\(String(format: "%07d", 2_000_000 + i)),\(Fate(i) == .clawedBack ? "no,Not trained" : "yes,")\r\n"
+        }
+        for request in requests {
+            let id = try #require(request["id"] as? Int ?? request["request_id"] as? Int)
+            _ = try await client.call(j.audit, "POST", "/api/v1/audit/provider-requests/\(id)/response", provider, csv: answer, accept: [200, 422])
+        }
+        let clawed = sampled.filter { Fate($0.key) == .clawedBack }
+        try await Eventually.wait("the provider's answers in claims-intake", timeout: 180, interval: .milliseconds(500)) {
+            try await count("sampling_provider_not_approved") == clawed.count
+        }
+
+        // 6. The school's response, a clawback of every hour, a second support user's approval.
+        for (i, reference) in clawed {
+            let trn = String(format: "%07d", 2_000_000 + i)
+            _ = try await client.call(j.audit, "POST", "/api/v1/audit/claims/\(reference)/school-response", support, json: ["mentors": [["trn": trn, "reason": "No records"]]], accept: [200, 409, 422])
+            _ = try await client.call(j.audit, "POST", "/api/v1/audit/claims/\(reference)/clawback", support, json: ["mentors": [["trn": trn, "hours_trained": 0, "notes": "None"]]], accept: [200, 409, 422])
+            _ = try await client.call(j.audit, "POST", "/api/v1/audit/claims/\(reference)/clawback/decision", second, json: ["approved": true], accept: [200, 409, 422])
+        }
+        try await Eventually.wait("every clawback requested", timeout: 180, interval: .milliseconds(500)) {
+            try await count("clawback_requested") == clawed.count
+        }
+
+        // 7. Clawback runs; the payer confirms each claim (a claim of another run is refused
+        //    with 422 and changes nothing).
+        try await Eventually.wait("every clawback in a run", timeout: 180, interval: .milliseconds(500)) {
+            if try await count("clawback_requested") > 0 {
+                _ = try await client.call(j.payments, "POST", "/api/v1/payments/clawback-runs", support, json: [:], accept: [201, 409])
+            }
+            return try await count("clawback_in_progress") == clawed.count
+        }
+        // The payer learns each clawback run from its email's link.
+        func clawbackRuns() -> Set<Int> {
+            Set(smtp.received().filter { $0.template == "clawback_run_ready" }.compactMap { email -> Int? in
+                guard let link = Journey.link(in: email.body) else { return nil }
+                let parts = link.split(separator: "/")
+                guard let index = parts.firstIndex(of: "clawback-runs"), index + 1 < parts.count else { return nil }
+                return Int(parts[index + 1])
+            })
+        }
+        try await Eventually.wait("every clawback complete", timeout: 180, interval: .milliseconds(500)) {
+            for run in clawbackRuns() {
+                for (_, reference) in clawed {
+                    _ = try await client.call(j.payments, "POST", "/api/v1/payments/clawback-runs/\(run)/response", support,
+                                              csv: "claim_reference,claim_status\r\n\(reference),clawback_complete\r\n", accept: [200, 404, 422])
+                }
+            }
+            return try await count("clawback_complete") == clawed.count
+        }
+        let journeySeconds = Date().timeIntervalSince(started)
+
+        // The driver stops (after its minimum of kills); everything settles.
+        driver.stop()
+        await driverTask.value
+        try await cluster.waitAllReady(timeout: 120)
+
+        // Every claim in the state its journey intends.
+        let export = try await client.call(j.intake, "GET", "/api/v1/claims/export.csv", support)
+        let rows = export.text.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = export.text.split(whereSeparator: \.isNewline).first.map { $0.split(separator: ",").map(String.init) } ?? []
+        let statusColumn = try #require(header.firstIndex(of: "claim_status"))
+        let amountColumn = try #require(header.firstIndex(of: "claim_amount"))
+        var lost = 0
+        var expectedPaidPence = 0
+        for row in rows {
+            guard let i = byReference[row[0]] else { continue }
+            if row[statusColumn] != Fate(i).finalStatus { lost += 1 }
+            if Fate(i) != .notApproved { expectedPaidPence += Int((Double(row[amountColumn]) ?? 0) * 100 + 0.5) }
+        }
+        #expect(rows.count == claimCount, "claims-intake holds \(rows.count) claims for \(claimCount) created")
+        let appliedTwiceClaims = rows.count - Set(rows.map { $0[0] }).count + max(0, rows.count - claimCount)
+
+        // The ledger equals the payments made and clawed back.
+        let ledger = try await j.ledgerTotals()
+        let expectedClawedBack = clawed.reduce(0) { $0 + 5360 * (1 + $1.key % 16) }
+        #expect(ledger["paid_pence"] == expectedPaidPence)
+        #expect(ledger["clawed_back_pence"] == expectedClawedBack)
+
+        // Emails: none waiting or failed, none lost, repeats counted.
+        try await Eventually.wait("every email sent", timeout: 120, interval: .milliseconds(500)) {
+            let queued = try await client.call(j.notifications, "GET", "/api/v1/notifications?status=queued&per_page=1", support).json?["total"] as? Int
+            return queued == 0
+        }
+        await cluster.tearDown()
+
+        // Databases, read after every process stopped.
+        var databases: [String: DatabaseQueue] = [:]
+        for name in ServiceCluster.names {
+            databases[name] = try DatabaseQueue(path: cluster.folder.path("\(name)/\(name).sqlite"))
+        }
+        var integrity: [String: String] = [:]
+        for (name, db) in databases {
+            integrity[name] = try await db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } ?? "?"
+        }
+        #expect(integrity.values.allSatisfy { $0 == "ok" }, "\(integrity)")
+        // Each consumer applied exactly each producer's outbox.
+        var disagreements: [String] = []
+        for producer in ServiceCluster.names {
+            let head = try await databases[producer]!.read { try Int.fetchOne($0, sql: "SELECT MAX(sequence) FROM bus_outbox") ?? 0 }
+            for consumer in ServiceCluster.names where consumer != producer {
+                let applied = try await databases[consumer]!.read {
+                    try Int.fetchOne($0, sql: "SELECT applied_through FROM bus_inbox WHERE producer = ?", arguments: [producer]) ?? 0
+                }
+                let parked = try await databases[consumer]!.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM bus_parked") ?? 0 }
+                if applied != head || parked != 0 { disagreements.append("\(consumer) applied \(producer) through \(applied) of \(head), \(parked) parked") }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements)")
+        let emails = try await databases["notifications"]!.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM emails WHERE status = 'sent'") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM emails WHERE status != 'sent'") ?? 0,
+             Set(try String.fetchAll(db, sql: "SELECT '<' || message_id || '>' FROM emails WHERE status = 'sent'")))
+        }
+        let received = smtp.received()
+        let receivedIDs = Set(received.map(\.messageID))
+        let emailsLost = emails.2.subtracting(receivedIDs).count + emails.1
+        let emailsDuplicated = received.count - receivedIDs.count
+        let submittedEmails = received.filter { $0.template == "claim_submitted" }
+        #expect(Set(submittedEmails.map(\.messageID)).count == 2 * claimCount)  // the submitter and the school's office
+        #expect(emailsLost == 0)
+        #expect(emailsDuplicated <= driver.kills)
+        let paymentsClaims = try await databases["payments"]!.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM claims") ?? 0 }
+        #expect(paymentsClaims == claimCount)
+
+        let report = driver.report()
+        #expect(lost == 0)
+        #expect(appliedTwiceClaims == 0)
+        #expect(driver.kills >= minKills)
+        print("""
+
+            Chaos run: \(claimCount) claims, \(String(format: "%.0f", journeySeconds)) s of journeys, a kill every \(every) ms
+            | measure | value |
+            |---|---:|
+            | operations attempted (HTTP calls, retries counted once) | \(client.attempted) |
+            | operations acknowledged | \(client.acknowledged) |
+            | retries after a refused, dropped or 5xx answer | \(client.retries) |
+            | claims lost (not in the state intended) | \(lost) |
+            | claims applied twice (duplicates in claims-intake) | \(appliedTwiceClaims) |
+            | payments' copy of claims | \(paymentsClaims) of \(claimCount) |
+            | emails sent / lost / received twice | \(emails.0) / \(emailsLost) / \(emailsDuplicated) |
+            | SIGKILLs / SIGSTOP pauses | \(driver.kills) / \(driver.pauses) |
+            | recovery after a kill (to /ready 200), median / max | \(report.median) / \(report.max) |
+            | databases passing integrity_check | \(integrity.values.filter { $0 == "ok" }.count) of 4 |
+            """)
+    }
+}
+
+/// The claims' references by number, filled in by the workers.
+final class ReferenceBook: Sendable {
+    let map = Mutex<[Int: String]>([:])
+}
+
+/// Retries a call until the service answers (a killed service refuses connections until it is
+/// restarted; a paused one answers late): refused, dropped, timed out and 5xx are retried.
+final class RobustClient: Sendable {
+    private let counters = Mutex<(attempted: Int, acknowledged: Int, retries: Int)>((0, 0, 0))
+    var attempted: Int { counters.withLock { $0.attempted } }
+    var acknowledged: Int { counters.withLock { $0.acknowledged } }
+    var retries: Int { counters.withLock { $0.retries } }
+
+    func call(
+        _ http: TestHTTP, _ method: String, _ path: String, _ token: String, json: [String: Any]? = nil, csv: String? = nil,
+        headers: [String: String] = [:], accept: Set<Int> = [200]
+    ) async throws -> TestHTTP.Reply {
+        counters.withLock { $0.attempted += 1 }
+        let body: Data? = try json.map { try JSONSerialization.data(withJSONObject: $0) } ?? csv.map { Data($0.utf8) }
+        let deadline = Date().addingTimeInterval(120)
+        var last = ""
+        while Date() < deadline {
+            do {
+                let reply = try await http.send(method, path, token: token, body: body, contentType: csv == nil ? "application/json" : "text/csv", headers: headers)
+                if accept.contains(reply.status) {
+                    counters.withLock { $0.acknowledged += 1 }
+                    return reply
+                }
+                last = "\(reply.status) \(reply.text.prefix(300))"
+                guard reply.status >= 500 else { throw Eventually.TimedOut(what: "\(method) \(path) answered \(last)") }
+            } catch let error as Eventually.TimedOut {
+                throw error
+            } catch {
+                last = "\(error)"
+            }
+            counters.withLock { $0.retries += 1 }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw Eventually.TimedOut(what: "\(method) \(path): \(last)")
+    }
+}
+
+/// SIGKILLs a random service every `every` (restarting it at once) and every fifth time pauses
+/// one with SIGSTOP for up to a second and a half instead.
+final class ChaosDriver: Sendable {
+    let cluster: ServiceCluster
+    let every: Duration
+    private let state = Mutex<(stop: Bool, kills: Int, pauses: Int, recoveries: [Double])>((false, 0, 0, []))
+
+    init(cluster: ServiceCluster, every: Duration) {
+        self.cluster = cluster
+        self.every = every
+    }
+
+    var kills: Int { state.withLock { $0.kills } }
+    var pauses: Int { state.withLock { $0.pauses } }
+    func stop() { state.withLock { $0.stop = true } }
+
+    func report() -> (median: String, max: String) {
+        let sorted = state.withLock { $0.recoveries }.sorted()
+        guard !sorted.isEmpty else { return ("-", "-") }
+        return (String(format: "%.2f s", sorted[sorted.count / 2]), String(format: "%.2f s", sorted.last!))
+    }
+
+    func run(minKills: Int) async {
+        var round = 0
+        while true {
+            let (stopped, kills) = state.withLock { ($0.stop, $0.kills) }
+            if stopped && kills >= minKills { return }
+            try? await Task.sleep(for: every)
+            round += 1
+            let name = ServiceCluster.names.randomElement()!
+            guard let process = cluster.processes[name] else { continue }
+            if round % 5 == 0 {
+                process.send(SIGSTOP)
+                try? await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
+                process.send(SIGCONT)
+                state.withLock { $0.pauses += 1 }
+                continue
+            }
+            await process.kill9()
+            let started = Date()
+            guard (try? cluster.start(name)) != nil else { continue }
+            state.withLock { $0.kills += 1 }
+            if (try? await cluster.waitReady(name, timeout: 60)) != nil {
+                let seconds = Date().timeIntervalSince(started)
+                state.withLock { $0.recoveries.append(seconds) }
+            }
+        }
+    }
+}
