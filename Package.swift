@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "payments-bench", targets: ["PaymentsBench"]),
         .executable(name: "audit-bench", targets: ["AuditBench"]),
         .executable(name: "notifications-bench", targets: ["NotificationsBench"]),
+        .executable(name: "end-to-end-bench", targets: ["EndToEndBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -172,6 +173,10 @@ let package = Package(
         // What the service benchmarks share: starting a release service, waiting, reading memory.
         .target(
             name: "BenchSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tools/BenchSupport",
             swiftSettings: swiftSettings
         ),
@@ -197,6 +202,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/PaymentsBench",
+            swiftSettings: swiftSettings
+        ),
+        // The end-to-end benchmark run by `make bench`.
+        .executableTarget(
+            name: "EndToEndBench",
+            dependencies: [
+                "ServiceSupport", "BenchSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/EndToEndBench",
             swiftSettings: swiftSettings
         ),
         // The notifications benchmark run by `make bench`.

@@ -26,6 +26,10 @@ echo "## Notifications (10,000 emails)"
 echo
 "$BIN/notifications-bench" --executable "$BIN/notifications" --emails 10000
 echo
+echo "## End to end (2,000 claims through the four services)"
+echo
+"$BIN/end-to-end-bench" --bin "$BIN" --claims 2000 --clients 16
+echo
 echo "## Resident memory of each idle service"
 echo
 folder=$(mktemp -d)

@@ -92,7 +92,12 @@ public final class ServiceCluster: @unchecked Sendable {
 
     /// Stops every service (SIGTERM, then SIGKILL) and removes the data.
     public func tearDown() async {
-        for process in processes.values { await process.stop() }
+        await stopAll()
         folder.remove()
+    }
+
+    /// Stops every service (SIGTERM, then SIGKILL) and keeps the data, to be read afterwards.
+    public func stopAll() async {
+        for process in processes.values { await process.stop() }
     }
 }
