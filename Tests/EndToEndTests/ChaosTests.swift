@@ -98,7 +98,7 @@ import Glibc
         }
 
         // The chaos driver.
-        let driver = ChaosDriver(cluster: cluster, every: .milliseconds(every))
+        let driver = ChaosDriver(cluster: cluster, every: .milliseconds(every), cooldown: Double(Self.setting("CHAOS_COOLDOWN_MS", 4000)) / 1000)
         let driverTask = Task { await driver.run() }
         let started = Date()
 
@@ -373,15 +373,18 @@ final class RobustClient: Sendable {
 /// SIGKILLs a random service every `every` and restarts it at once (without waiting for it to be
 /// ready, so a service may be killed again while it is still catching up); every fifth time it
 /// pauses one with SIGSTOP for up to a second and a half instead, and every seventh it stops one
-/// gracefully with SIGTERM. Each restart's time to `/ready` 200 is measured on the side.
+/// gracefully with SIGTERM. A service is not killed again within `cooldown` of its last restart.
+/// Each restart's time to `/ready` 200 is measured on the side.
 final class ChaosDriver: Sendable {
     let cluster: ServiceCluster
     let every: Duration
+    let cooldown: TimeInterval
     private let state = Mutex<(stop: Bool, kills: Int, pauses: Int, terms: Int, duringJourney: Int?, recoveries: [Double])>((false, 0, 0, 0, nil, []))
 
-    init(cluster: ServiceCluster, every: Duration) {
+    init(cluster: ServiceCluster, every: Duration, cooldown: TimeInterval) {
         self.cluster = cluster
         self.every = every
+        self.cooldown = cooldown
     }
 
     var kills: Int { state.withLock { $0.kills } }
@@ -402,12 +405,16 @@ final class ChaosDriver: Sendable {
 
     func run() async {
         var round = 0
+        var lastRestart: [String: Date] = [:]
         while true {
             if state.withLock({ $0.stop }) { break }
             try? await Task.sleep(for: every)
             round += 1
-            let name = ServiceCluster.names.randomElement()!
-            guard let process = cluster.processes[name] else { continue }
+            // A service restarted less than `cooldown` ago is left to make progress: killed
+            // faster than it can finish one large request, nothing could ever complete.
+            let now = Date()
+            let candidates = ServiceCluster.names.filter { now.timeIntervalSince(lastRestart[$0] ?? .distantPast) >= cooldown }
+            guard let name = candidates.randomElement(), let process = cluster.processes[name] else { continue }
             if round % 5 == 0 {
                 process.send(SIGSTOP)
                 try? await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
@@ -424,6 +431,7 @@ final class ChaosDriver: Sendable {
                 state.withLock { $0.kills += 1 }
             }
             let started = Date()
+            lastRestart[name] = started
             guard (try? cluster.start(name)) != nil else { continue }
             let port = cluster.httpPorts[name]!
             Task {
