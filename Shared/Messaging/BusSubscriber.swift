@@ -266,7 +266,9 @@ private struct SubscriberLoop {
         var value = BusStatus.Peer()
         value.appliedThrough = state.cursor
         value.knownHead = state.knownHead
-        value.caughtUp = state.isCaughtUp
+        // Caught up only once the batch holding the last messages is committed: /ready must not
+        // say 200 while what it announces is still in memory.
+        value.caughtUp = state.isCaughtUp && batch.isEmpty
         value.heard = state.heardFromProducer
         status.update(peer: peer, value)
         metrics.lag.record(state.lag)
