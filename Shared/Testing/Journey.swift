@@ -54,14 +54,17 @@ public struct Journey: Sendable {
 
     /// Repeats a request until it answers `status` (for a step that waits on messages another
     /// service has yet to apply).
-    public func retryUntil(_ status: Int, _ http: TestHTTP, _ method: String, _ path: String, _ token: String, _ json: [String: Any] = [:], csv: String? = nil, timeout: TimeInterval = 30) async throws -> TestHTTP.Reply {
+    public func retryUntil(
+        _ status: Int, _ http: TestHTTP, _ method: String, _ path: String, _ token: String, _ json: [String: Any] = [:], csv: String? = nil,
+        headers: [String: String] = [:], timeout: TimeInterval = 30
+    ) async throws -> TestHTTP.Reply {
         var last: TestHTTP.Reply?
         do {
             try await Eventually.wait("\(method) \(path) → \(status)", timeout: timeout, interval: .milliseconds(100)) {
                 if let csv {
-                    last = try await http.send(method, path, token: token, body: Data(csv.utf8), contentType: "text/csv")
+                    last = try await http.send(method, path, token: token, body: Data(csv.utf8), contentType: "text/csv", headers: headers)
                 } else {
-                    last = try await send(http, method, path, token, json)
+                    last = try await send(http, method, path, token, json, headers: headers)
                 }
                 return last?.status == status
             }

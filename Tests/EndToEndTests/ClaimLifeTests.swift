@@ -58,8 +58,17 @@ import TestSupport
         #expect(try await j.email("claim_submitted", to: "office@b.example", about: b1).body.contains("Hillside Primary"))
 
         // Support sends a payment run; the payer downloads it through the emailed link.
-        let run = try await j.retryUntil(201, j.payments, "POST", "/api/v1/payments/runs", support, [:])
+        // (With an Idempotency-Key, as a client that may retry after a lost reply sends it.)
+        var created: TestHTTP.Reply?
+        try await Eventually.wait("a payment run", timeout: 30, interval: .milliseconds(100)) {
+            created = try await j.send(j.payments, "POST", "/api/v1/payments/runs", support, [:], headers: ["Idempotency-Key": "run-1"])
+            return created?.status == 201
+        }
+        let run = try #require(created)
         #expect(run.json?["claim_count"] as? Int == 3)
+        let repeated = try await j.send(j.payments, "POST", "/api/v1/payments/runs", support, [:], headers: ["Idempotency-Key": "run-1"])
+        #expect(repeated.status == 201 && repeated.json?["id"] as? Int == run.json?["id"] as? Int)
+        #expect(try await j.send(j.payments, "POST", "/api/v1/payments/runs", support, ["claim_window_id": 99], headers: ["Idempotency-Key": "run-1"]).status == 409)
         #expect(run.json?["total_pence"] as? Int == 85_760 + 57_900 + 32_160)
         let runID = try #require(run.json?["id"] as? Int)
         for reference in [a1, b1, a2] { try await j.statusBecomes(reference, "payment_in_progress") }
@@ -101,7 +110,10 @@ import TestSupport
 
         // A sample of the first claim; the provider downloads its file through its own link and
         // does not accept one mentor.
-        let sample = try await j.retryUntil(201, j.audit, "POST", "/api/v1/audit/samples", support, csv: "claim_reference,sample_reason\r\n\(a1),Random check\r\n")
+        let sampleCSV = "claim_reference,sample_reason\r\n\(a1),Random check\r\n"
+        let sample = try await j.retryUntil(201, j.audit, "POST", "/api/v1/audit/samples", support, csv: sampleCSV, headers: ["Idempotency-Key": "sample-1"])
+        let again = try await j.audit.send("POST", "/api/v1/audit/samples", token: support, body: Data(sampleCSV.utf8), contentType: "text/csv", headers: ["Idempotency-Key": "sample-1"])
+        #expect(again.status == 201 && again.json?["id"] as? Int == sample.json?["id"] as? Int)
         let requestID = try #require((sample.json?["providers"] as? [[String: Any]])?.first?["request_id"] as? Int)
         try await j.statusBecomes(a1, "sampling_in_progress")
         let request = try await j.email("sampling_request", to: "quality@best.example")

@@ -87,12 +87,16 @@ struct AuditRoutes {
                 throw Problem.validation([FieldError(field: "share", message: "Enter a share between 0 and 1, such as 0.10")])
             }
         }
+        let key = request.headers[IdempotencyStore.header]
+        if let key, let earlier = try await IdempotencyStore.earlier(env.database, user: user.id, key: key, body: body) { return earlier }
         let now = env.now()
         let outbox = env.outbox
         let base = env.configuration.publicBaseURL
         let sampleInput = input
         let listedRows = listed
-        let view = try await env.database.write { db -> SampleView in
+        enum Outcome { case created(SampleView), earlier((status: Int, body: Data)) }
+        let outcome = try await env.database.write { db -> Outcome in
+            if let key, let saved = try IdempotencyStore.saved(db, user: user.id, key: key, body: body) { return .earlier(saved) }
             let input = sampleInput
             let listed = listedRows
             var chosen: [(reference: String, reason: String)] = []
@@ -177,9 +181,16 @@ struct AuditRoutes {
                 let requestID = db.lastInsertedRowID
                 try publishRequest(db, requestID: requestID, recipients: nil, now: now, base: base, outbox: outbox, claimCount: claims.count)
             }
-            return try sampleView(db, id: sampleID)
+            let view = try sampleView(db, id: sampleID)
+            if let key {
+                try IdempotencyStore.save(db, user: user.id, key: key, body: body, status: 201, response: try JSONResponse.encoder().encode(view), now: now)
+            }
+            return .created(view)
         }
-        return try JSONResponse.make(view, status: .created)
+        switch outcome {
+        case .created(let view): return try JSONResponse.make(view, status: .created)
+        case .earlier(let saved): return IdempotencyStore.response(saved)
+        }
     }
 
     /// Issues new links (earlier ones stop working) and publishes `sample.provider-requested`.

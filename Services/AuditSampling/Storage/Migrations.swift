@@ -1,4 +1,5 @@
 import GRDB
+import ServiceSupport
 
 /// The service's own tables. Migrations are never edited once shipped; add a new one.
 enum Migrations {
@@ -85,6 +86,11 @@ enum Migrations {
                 ALTER TABLE provider_requests ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE provider_requests ADD COLUMN last_notified_at INTEGER;
                 """)
+        }
+        migrator.registerMigration("audit-sampling-v4-idempotency") { db in
+            // POST that creates something accepts an Idempotency-Key (a retried request after a
+            // lost reply gets the first response instead of creating a second run or sample).
+            try db.execute(sql: IdempotencyStore.tableSQL)
         }
     }
 }

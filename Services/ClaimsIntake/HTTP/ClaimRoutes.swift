@@ -497,37 +497,3 @@ struct ClaimView: Encodable {
     }
 }
 
-/// `Idempotency-Key`: a repeat with the same key and body gets the first response; the same key
-/// with another body gets 409.
-enum IdempotencyStore {
-    static let header = HTTPField.Name("Idempotency-Key")!
-
-    /// The request's fingerprint: its JSON with sorted keys, so the same request sent with its
-    /// keys in another order (as many clients do) is still the same request.
-    static func fingerprint(_ body: Data) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]),
-            let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed])
-        else { return String(decoding: body, as: UTF8.self) }
-        return String(decoding: canonical, as: UTF8.self)
-    }
-
-    static func earlier(_ database: some DatabaseReader, user: String, key: String, body: Data) async throws -> Response? {
-        let row = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT request_hash, status, body FROM idempotency_keys WHERE user_id = ? AND key = ?", arguments: [user, key])
-        }
-        guard let row else { return nil }
-        guard (row["request_hash"] as String) == fingerprint(body) else {
-            throw Problem(.conflict, detail: "This Idempotency-Key was already used with a different request.")
-        }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(
-            status: HTTPResponse.Status(code: row["status"]), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: row["body"] as Data)))
-    }
-
-    static func save(_ db: Database, user: String, key: String, body: Data, status: Int, response: Data, now: Date) throws {
-        try db.execute(
-            sql: "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [user, key, fingerprint(body), status, response, ClaimStore.millis(now)])
-    }
-}

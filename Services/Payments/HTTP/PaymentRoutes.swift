@@ -85,11 +85,16 @@ struct PaymentRoutes {
             enum CodingKeys: String, CodingKey { case claimWindowId = "claim_window_id" }
         }
         let buffer = try await RequestDecoding.collect(request, limit: RequestDecoding.jsonLimit)
-        let input = buffer.readableBytes == 0 ? Input(claimWindowId: nil) : try RequestDecoding.decode(Input.self, from: Data(buffer: buffer))
+        let body = Data(buffer: buffer)
+        let input = buffer.readableBytes == 0 ? Input(claimWindowId: nil) : try RequestDecoding.decode(Input.self, from: body)
+        let key = request.headers[IdempotencyStore.header]
+        if let key, let earlier = try await IdempotencyStore.earlier(env.database, user: user.id, key: key, body: body) { return earlier }
         let now = env.now()
         let outbox = env.outbox
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
-        let view = try await env.database.write { db -> RunView in
+        enum Outcome { case created(RunView), earlier((status: Int, body: Data)) }
+        let outcome = try await env.database.write { db -> Outcome in
+            if let key, let saved = try IdempotencyStore.saved(db, user: user.id, key: key, body: body) { return .earlier(saved) }
             var sql = kind == .payment
                 ? "SELECT * FROM claims WHERE status = 'submitted' AND deleted = 0"
                 : "SELECT * FROM claims WHERE status = 'clawback_requested' AND clawback_amount_pence > 0"
@@ -135,11 +140,18 @@ struct PaymentRoutes {
                 try outbox.append(ClawbackRunCreated(run: fields), in: db)
             }
             _ = actor
-            return RunView(
+            let view = RunView(
                 id: run, kind: kind.rawValue, claimWindowId: input.claimWindowId, claimCount: claims.count, totalPence: total,
                 createdBy: user.email, createdAt: now, claims: nil)
+            if let key {
+                try IdempotencyStore.save(db, user: user.id, key: key, body: body, status: 201, response: try JSONResponse.encoder().encode(view), now: now)
+            }
+            return .created(view)
         }
-        return try JSONResponse.make(view, status: .created)
+        switch outcome {
+        case .created(let view): return try JSONResponse.make(view, status: .created)
+        case .earlier(let saved): return IdempotencyStore.response(saved)
+        }
     }
 
     func runView(_ db: Database, id: Int64, kind: Kind, withClaims: Bool) throws -> RunView {

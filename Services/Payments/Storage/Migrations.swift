@@ -1,4 +1,5 @@
 import GRDB
+import ServiceSupport
 
 /// The service's own tables. Migrations are never edited once shipped; add a new one.
 enum Migrations {
@@ -68,6 +69,11 @@ enum Migrations {
                     PRIMARY KEY (run_id, fingerprint)
                 );
                 """)
+        }
+        migrator.registerMigration("payments-v3-idempotency") { db in
+            // POST that creates something accepts an Idempotency-Key (a retried request after a
+            // lost reply gets the first response instead of creating a second run or sample).
+            try db.execute(sql: IdempotencyStore.tableSQL)
         }
     }
 }
