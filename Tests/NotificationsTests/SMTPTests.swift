@@ -61,6 +61,20 @@ import TestSupport
         #expect(server.received().isEmpty)
     }
 
+    @Test func authLoginIsUsedWhenItIsTheOnlyMechanismOffered() async throws {
+        let folder = try TemporaryFolder("smtp")
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        let (certificate, key) = try SMTPTestServer.makeCertificate(in: folder)
+        let server = try await SMTPTestServer(folder: folder, options: ["--tls", certificate, key, "--auth", "mailer:pässword", "--auth-login-only"])
+        let transport = try SMTPMailTransport(settings: SMTPSettings(
+            host: "localhost", port: server.port, username: "mailer", password: "pässword", startTLS: true, certificateAuthorityFile: certificate))
+        try await transport.send(Self.email("login", body: "Sent after AUTH LOGIN"))
+        await transport.close()
+        let received = try await server.waitFor(1)
+        #expect(received[0].authenticated && received[0].tls)
+        #expect(received[0].body.contains("Sent after AUTH LOGIN"))
+    }
+
     @Test func aWrongPasswordSendsNothing() async throws {
         let folder = try TemporaryFolder("smtp")
         defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }

@@ -11,6 +11,7 @@ Optional behaviour, for the retry tests:
   --permanent ADDRESS     answer 550 to RCPT TO ADDRESS
   --tls CERT KEY          offer STARTTLS with this certificate and require it before MAIL
   --auth USER:PASSWORD    require AUTH (PLAIN or LOGIN) with these credentials
+  --auth-login-only       offer only AUTH LOGIN
 Prints "ready" once it listens; stops on SIGTERM or SIGINT.
 """
 import argparse
@@ -76,6 +77,7 @@ def main():
     parser.add_argument("--permanent", action="append", default=[])
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--auth")
+    parser.add_argument("--auth-login-only", action="store_true", help="offer AUTH LOGIN but not PLAIN")
     args = parser.parse_args()
 
     temporary = {}
@@ -97,6 +99,8 @@ def main():
             return AuthResult(success=ok)
 
         options.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(args.tls))
+        if args.auth_login_only:
+            options.update(auth_exclude_mechanism=["PLAIN"])
 
     controller = Controller(recorder, hostname="127.0.0.1", port=args.port, **options)
     controller.start()
