@@ -88,6 +88,20 @@ final class AuditHarness: @unchecked Sendable {
         #expect((list.json?["items"] as? [[String: Any]])?.count == 2)
     }
 
+    @Test func aSchoolPassingFiveThousandPoundsFlagsAllItsClaimsOnceAndNoOtherSchools() async throws {
+        let h = try await AuditHarness()
+        defer { h.tearDown() }
+        try h.paidClaim("40000000", urn: 2, trn: "7654321")  // another school, another mentor
+        for n in 0..<6 { try h.paidClaim(String(format: "3000000%d", n), urn: 1) }  // 6 × £772.00 = £4,632.00
+        #expect(try h.published(ClaimFlagged.type).isEmpty)
+        try h.paidClaim("30000006", urn: 1)  // £5,404.00: every claim of the school is flagged
+        let flagged = try h.published(ClaimFlagged.type).compactMap { $0["payload"] as? [String: Any] }
+        #expect(Set(flagged.compactMap { $0["reference"] as? String }) == Set((0...6).map { String(format: "3000000%d", $0) }))
+        #expect(flagged.allSatisfy { ($0["reasons"] as? [String])?.contains("The school's submitted claims for 2025 total more than £5,000") == true })
+        try h.paidClaim("30000007", urn: 1)  // the eighth is flagged; the first seven are not published again
+        #expect(try h.published(ClaimFlagged.type).count == 8)
+    }
+
     @Test func aSampledClaimIsRejectedByTheProviderAndTheSchoolThenClawedBackWithFourEyes() async throws {
         let h = try await AuditHarness(now: "2026-03-07T10:00:00Z")  // a Saturday
         defer { h.tearDown() }

@@ -36,7 +36,14 @@ struct ClaimHandlers {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO providers (code, name, email_addresses) VALUES (?, ?, ?)",
                     arguments: [m.provider.code, m.provider.name, m.provider.emailAddresses.joined(separator: ";")])
-                try Self.runChecks(db, year: m.academicYear, outbox: outbox, cause: envelope.id, correlation: envelope.correlationId)
+                for mentor in m.mentors {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO claim_mentors (reference, academic_year, provider_code, trn) VALUES (?, ?, ?, ?)",
+                        arguments: [m.reference, m.academicYear, m.provider.code, mentor.trn])
+                }
+                try Self.runChecks(
+                    db, year: m.academicYear, school: m.school.urn, provider: m.provider.code, mentors: m.mentors.map(\.trn),
+                    outbox: outbox, cause: envelope.id, correlation: envelope.correlationId)
                 return .applied
             },
             .on(ProviderUpserted.self) { envelope, db in
@@ -66,19 +73,54 @@ struct ClaimHandlers {
         ]
     }
 
-    /// Recomputes the year's flags and publishes `claim.flagged` for every claim whose flags
-    /// changed, so a later claim that makes an earlier one flaggable flags both.
-    static func runChecks(_ db: Database, year: Int, outbox: Outbox, cause: UUID, correlation: UUID) throws {
-        let rows = try Row.fetchAll(
-            db,
-            sql: "SELECT reference, school_urn, provider_code, amount_pence, mentors, flags FROM claims WHERE academic_year = ? AND status NOT IN ('deleted', 'payment_not_approved')",
-            arguments: [year])
-        let claims = rows.map { row in
+    /// Recomputes the flags a new submission can change, and publishes `claim.flagged` for every
+    /// claim whose flags changed, so a later claim that makes an earlier one flaggable flags
+    /// both. Only claims of the same school, or sharing a mentor with the same provider in the
+    /// year, can change; their flags are computed from everything they depend on (their schools'
+    /// claims and the claims sharing their mentors), never from a scan of the whole year.
+    static func runChecks(
+        _ db: Database, year: Int, school: Int, provider: String, mentors: [String], outbox: Outbox, cause: UUID, correlation: UUID
+    ) throws {
+        let live = "c.academic_year = ? AND c.status NOT IN ('deleted', 'payment_not_approved')"
+        let bySchool = try db.cachedStatement(sql: "SELECT c.reference FROM claims c WHERE \(live) AND c.school_urn = ?")
+        let byMentor = try db.cachedStatement(sql: """
+            SELECT c.reference FROM claim_mentors m JOIN claims c ON c.reference = m.reference
+            WHERE \(live) AND m.academic_year = ? AND m.provider_code = ? AND m.trn = ?
+            """)
+        var affected = Set(try String.fetchAll(bySchool, arguments: [year, school]))
+        for trn in mentors { affected.formUnion(try String.fetchAll(byMentor, arguments: [year, year, provider, trn])) }
+        guard !affected.isEmpty else { return }
+        func rows(_ references: Set<String>) throws -> [Row] {
+            let list = Array(references)
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT reference, school_urn, provider_code, amount_pence, mentors, flags FROM claims WHERE reference IN (\(list.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(list))
+        }
+        let affectedRows = try rows(affected)
+        var context = affected
+        var schools = Set<Int>()
+        var keys = Set<String>()
+        for row in affectedRows {
+            schools.insert(row["school_urn"])
+            let code: String = row["provider_code"]
+            for line in (try? JSONDecoder().decode([MentorLine].self, from: Data((row["mentors"] as String).utf8))) ?? [] {
+                keys.insert("\(code)|\(line.trn)")
+            }
+        }
+        for urn in schools where urn != school { context.formUnion(try String.fetchAll(bySchool, arguments: [year, urn])) }
+        for key in keys {
+            let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+            context.formUnion(try String.fetchAll(byMentor, arguments: [year, year, parts[0], parts[1]]))
+        }
+        let contextRows = context == affected ? affectedRows : try rows(context)
+        let claims = contextRows.map { row in
             SubmittedClaim(
                 reference: row["reference"], schoolURN: row["school_urn"], providerCode: row["provider_code"], academicYear: year,
                 amountPence: row["amount_pence"],
                 mentorTRNs: ((try? JSONDecoder().decode([MentorLine].self, from: Data((row["mentors"] as String).utf8))) ?? []).map(\.trn))
         }
+        let rows = affectedRows
         let flags = PrePaymentChecks.flags(claims)
         for row in rows {
             let reference: String = row["reference"]

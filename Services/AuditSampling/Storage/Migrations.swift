@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import ServiceSupport
 
@@ -91,6 +92,31 @@ enum Migrations {
             // POST that creates something accepts an Idempotency-Key (a retried request after a
             // lost reply gets the first response instead of creating a second run or sample).
             try db.execute(sql: IdempotencyStore.tableSQL)
+        }
+        migrator.registerMigration("audit-sampling-v5-claim-mentors") { db in
+            // The pre-payment checks look only at the claims a submission can affect: the
+            // school's, and those sharing a mentor with the same provider in the year.
+            try db.execute(sql: """
+                CREATE TABLE claim_mentors (
+                    reference TEXT NOT NULL,
+                    academic_year INTEGER NOT NULL,
+                    provider_code TEXT NOT NULL,
+                    trn TEXT NOT NULL,
+                    PRIMARY KEY (reference, trn)
+                );
+                CREATE INDEX claim_mentors_key ON claim_mentors (academic_year, provider_code, trn);
+                CREATE INDEX claims_school_year ON claims (academic_year, school_urn);
+                """)
+            struct Line: Decodable { var trn: String }
+            let rows = try Row.fetchAll(db, sql: "SELECT reference, academic_year, provider_code, mentors FROM claims")
+            for row in rows {
+                let lines = (try? JSONDecoder().decode([Line].self, from: Data((row["mentors"] as String).utf8))) ?? []
+                for line in lines {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO claim_mentors (reference, academic_year, provider_code, trn) VALUES (?, ?, ?, ?)",
+                        arguments: [row["reference"] as String, row["academic_year"] as Int, row["provider_code"] as String, line.trn])
+                }
+            }
         }
     }
 }
