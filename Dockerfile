@@ -14,11 +14,11 @@ COPY Shared ./Shared
 COPY Services ./Services
 COPY Tools ./Tools
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib \
-       --product claims-intake --product payments --product audit-sampling --product notifications \
-    && mkdir -p /out \
+# One product per invocation (swift build takes a single --product).
+RUN mkdir -p /out \
     && for s in claims-intake payments audit-sampling notifications; do \
-         cp "$(swift build -c release --show-bin-path)/$s" /out/; \
+         swift build -c release --static-swift-stdlib --product "$s" \
+         && cp "$(swift build -c release --show-bin-path)/$s" /out/ || exit 1; \
        done
 
 # --- run -------------------------------------------------------------------------------------

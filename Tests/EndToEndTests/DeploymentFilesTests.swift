@@ -60,7 +60,8 @@ import TestSupport
 
     @Test func theDockerfileBuildsTheFourExecutablesIntoASlimNonRootImage() throws {
         let text = try String(contentsOf: root.appendingPathComponent("Dockerfile"), encoding: .utf8)
-        for name in ServiceName.allCases { #expect(text.contains("--product \(name.rawValue)")) }
+        #expect(text.contains("--product \"$s\""))
+        for name in ServiceName.allCases { #expect(text.contains("for s in claims-intake payments audit-sampling notifications") && text.contains(name.rawValue)) }
         for package in ["libzmq5", "libsqlite3-0", "tzdata", "curl"] { #expect(text.contains(package)) }
         #expect(text.contains("FROM debian:bookworm-slim"))
         #expect(text.contains("USER mentorclaims"))
