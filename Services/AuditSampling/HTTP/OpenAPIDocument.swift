@@ -30,6 +30,7 @@ enum OpenAPIDocument {
       /api/v1/audit/samples:
         post:
           summary: Sample paid claims, by the service's selection (JSON) or from a list (CSV)
+          parameters: [{name: Idempotency-Key, in: header, schema: {type: string}, description: "A repeat with the same key and body gets the first response; another body gets 409"}]
           requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {academic_year: {type: integer}, share: {type: number}, seed: {type: integer}}}}, text/csv: {schema: {type: string}}}}
           responses:
             "201": {description: "{id, seed, claim_count, sampled_pence, paid_pence, providers}"}

@@ -21,6 +21,7 @@ enum OpenAPIDocument {
       /api/v1/payments/runs:
         post:
           summary: Send every submitted claim (of a window, if given) to the payer; emails the payer a link
+          parameters: [{name: Idempotency-Key, in: header, schema: {type: string}, description: "A repeat with the same key and body gets the first response; another body gets 409"}]
           requestBody: {content: {application/json: {schema: {type: object, properties: {claim_window_id: {type: integer}}}}}}
           responses:
             "201": {description: "{id, claim_count, total_pence, created_by}"}
@@ -98,6 +99,7 @@ enum OpenAPIDocument {
       /api/v1/payments/clawback-runs:
         post:
           summary: Send every approved clawback to the payer; emails the payer a link
+          parameters: [{name: Idempotency-Key, in: header, schema: {type: string}, description: "A repeat with the same key and body gets the first response; another body gets 409"}]
           responses:
             "201": {description: "{id, claim_count, total_pence, created_by}"}
             "409": {description: Nothing to claw back}
