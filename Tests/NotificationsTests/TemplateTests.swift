@@ -64,6 +64,14 @@ import TestSupport
         try harness.deliver(
             SampleProviderRequested(sampleId: 3, requestId: 9, provider: H.provider, recipients: recipients, dueOn: "2026-03-23", claimCount: 3, reminder: 1),
             from: "audit-sampling")
+        // A school eligible for the year, with no claim: the window's opening email.
+        try harness.deliver(SchoolUpserted(school: SchoolSnapshot(
+            urn: 100009, name: "Ysgol Fach", postcode: "N9", localAuthority: "Enfield", typeOfEstablishment: "Academy", group: "Academies",
+            region: "outer_london", trust: nil, contactEmails: ["office@fach.example"])))
+        try harness.deliver(SchoolEligibilityGranted(urn: 100009, academicYear: 2025))
+        let reminders = WindowReminders(
+            database: harness.service.database, claimsBaseURL: "https://claims.example", logger: .init(label: "r"), now: { harness.clock.now() })
+        #expect(try await reminders.tick() == 1)
         // Support writes to the school.
         let message = try await harness.http.send(
             .post, "/api/v1/notifications/messages", token: try await harness.token(),
@@ -128,11 +136,16 @@ import TestSupport
         #expect(one("sampling_request", to: "head@provider.example")?.body.contains("https://audit.example/s/two") == true)
         #expect(one("sampling_reminder", to: "head@provider.example")?.subject.hasPrefix("Reminder:") == true)
 
-        // 2 recipients × 11 school emails, 1 support message, 1 payer, 4 provider emails.
-        #expect(received.count == 28)
+        let open = one("claim_window_open", to: "office@fach.example")
+        #expect(open?.subject == "You can now claim funding for mentor training")
+        #expect(open?.body.contains("Ysgol Fach can now claim funding for mentor training for the academic year 2025 to 2026") == true)
+        #expect(open?.body.contains("from Sunday 1 February 2026 until 11:59pm on Friday 31 July 2026") == true)
+
+        // 2 recipients × 11 school emails, 1 support message, 1 payer, 4 provider emails, 1 window email.
+        #expect(received.count == 29)
         #expect(received.filter { $0.longestLine > 78 }.map(\.subject) == [])
         let sent = try await harness.service.database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM bus_outbox WHERE type = 'notification.sent'") }
-        #expect(sent == 28)
+        #expect(sent == 29)
     }
 
     @Test func anAuditMessageWaitsForItsClaimFromClaimsIntake() async throws {
