@@ -92,66 +92,59 @@ struct PaymentRoutes {
         let now = env.now()
         let outbox = env.outbox
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
-        enum Outcome { case created(RunView), earlier((status: Int, body: Data)) }
-        let outcome = try await env.database.write { db -> Outcome in
-            if let key, let saved = try IdempotencyStore.saved(db, user: user.id, key: key, body: body) { return .earlier(saved) }
-            var sql = kind == .payment
-                ? "SELECT * FROM claims WHERE status = 'submitted' AND deleted = 0"
-                : "SELECT * FROM claims WHERE status = 'clawback_requested' AND clawback_amount_pence > 0"
-            var arguments: [any DatabaseValueConvertible] = []
-            if kind == .payment, let window = input.claimWindowId {
-                sql += " AND claim_window_id = ?"
-                arguments.append(window)
-            }
-            let claims = try Row.fetchAll(db, sql: sql + " ORDER BY reference", arguments: StatementArguments(arguments))
-            guard !claims.isEmpty else {
-                throw Problem(.conflict, detail: kind == .payment ? "There are no submitted claims to pay." : "There are no approved clawbacks to send.")
-            }
-            var csv = CSVWriter(header: kind == .payment ? Self.paymentColumns : Self.clawbackColumns)
-            var total: Int64 = 0
-            for row in claims {
-                let amount: Int64 = row["amount_pence"]
-                let clawback: Int64 = row["clawback_amount_pence"]
-                total += kind == .payment ? amount : clawback
-                let common: [String] = [row["reference"], String(row["school_urn"] as Int), row["school_name"], row["school_local_authority"], row["provider_name"], CSVWriter.pounds(amount)]
-                let tail: [String] = [row["school_type_of_establishment"], row["school_group"], londonDate(row["submitted_at"])]
-                csv.append(kind == .payment
-                    ? common + tail + ["payment_in_progress", ""]
-                    : common + [CSVWriter.pounds(clawback)] + tail + ["clawback_in_progress"])
-            }
-            try db.cachedStatement(sql: "INSERT INTO runs (kind, claim_window_id, created_at, created_by, claim_count, total_pence, file) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [kind.rawValue, input.claimWindowId, Self.millis(now), user.email, claims.count, total, csv.data])
-            let run = db.lastInsertedRowID
-            for row in claims {
-                let reference: String = row["reference"]
-                let amount: Int64 = kind == .payment ? row["amount_pence"] : row["clawback_amount_pence"]
-                try db.cachedStatement(sql: "INSERT INTO run_claims (run_id, kind, reference, amount_pence) VALUES (?, ?, ?, ?)").execute(arguments: [run, kind.rawValue, reference, amount])
-                try db.cachedStatement(sql: "UPDATE claims SET status = ? WHERE reference = ?").execute(arguments: [kind == .payment ? "payment_in_progress" : "clawback_in_progress", reference])
-                if kind == .payment {
-                    try outbox.append(PaymentRequested(reference: reference, runId: run), in: db)
-                } else {
-                    try outbox.append(ClawbackSent(fields: ClawbackRunFields(reference: reference, runId: run, clawbackAmountPence: amount)), in: db)
+        let outcome = try await env.database.write { db in
+            try IdempotentOutcome<RunView>.run(db, user: user.id, key: key, body: body, now: now) {
+                var sql = kind == .payment
+                    ? "SELECT * FROM claims WHERE status = 'submitted' AND deleted = 0"
+                    : "SELECT * FROM claims WHERE status = 'clawback_requested' AND clawback_amount_pence > 0"
+                var arguments: [any DatabaseValueConvertible] = []
+                if kind == .payment, let window = input.claimWindowId {
+                    sql += " AND claim_window_id = ?"
+                    arguments.append(window)
                 }
+                let claims = try Row.fetchAll(db, sql: sql + " ORDER BY reference", arguments: StatementArguments(arguments))
+                guard !claims.isEmpty else {
+                    throw Problem(.conflict, detail: kind == .payment ? "There are no submitted claims to pay." : "There are no approved clawbacks to send.")
+                }
+                var csv = CSVWriter(header: kind == .payment ? Self.paymentColumns : Self.clawbackColumns)
+                var total: Int64 = 0
+                for row in claims {
+                    let amount: Int64 = row["amount_pence"]
+                    let clawback: Int64 = row["clawback_amount_pence"]
+                    total += kind == .payment ? amount : clawback
+                    let common: [String] = [row["reference"], String(row["school_urn"] as Int), row["school_name"], row["school_local_authority"], row["provider_name"], CSVWriter.pounds(amount)]
+                    let tail: [String] = [row["school_type_of_establishment"], row["school_group"], londonDate(row["submitted_at"])]
+                    csv.append(kind == .payment
+                        ? common + tail + ["payment_in_progress", ""]
+                        : common + [CSVWriter.pounds(clawback)] + tail + ["clawback_in_progress"])
+                }
+                try db.cachedStatement(sql: "INSERT INTO runs (kind, claim_window_id, created_at, created_by, claim_count, total_pence, file) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [kind.rawValue, input.claimWindowId, Self.millis(now), user.email, claims.count, total, csv.data])
+                let run = db.lastInsertedRowID
+                for row in claims {
+                    let reference: String = row["reference"]
+                    let amount: Int64 = kind == .payment ? row["amount_pence"] : row["clawback_amount_pence"]
+                    try db.cachedStatement(sql: "INSERT INTO run_claims (run_id, kind, reference, amount_pence) VALUES (?, ?, ?, ?)").execute(arguments: [run, kind.rawValue, reference, amount])
+                    try db.cachedStatement(sql: "UPDATE claims SET status = ? WHERE reference = ?").execute(arguments: [kind == .payment ? "payment_in_progress" : "clawback_in_progress", reference])
+                    if kind == .payment {
+                        try outbox.append(PaymentRequested(reference: reference, runId: run), in: db)
+                    } else {
+                        try outbox.append(ClawbackSent(fields: ClawbackRunFields(reference: reference, runId: run, clawbackAmountPence: amount)), in: db)
+                    }
+                }
+                let links = try issueLinks(db, run: run, kind: kind, now: now)
+                let fields = RunCreatedFields(runId: run, claimCount: claims.count, totalPence: total, links: links)
+                if kind == .payment {
+                    try outbox.append(PaymentRunCreated(run: fields), in: db)
+                } else {
+                    try outbox.append(ClawbackRunCreated(run: fields), in: db)
+                }
+                _ = actor
+                return RunView(
+                    id: run, kind: kind.rawValue, claimWindowId: input.claimWindowId, claimCount: claims.count, totalPence: total,
+                    createdBy: user.email, createdAt: now, claims: nil)
             }
-            let links = try issueLinks(db, run: run, kind: kind, now: now)
-            let fields = RunCreatedFields(runId: run, claimCount: claims.count, totalPence: total, links: links)
-            if kind == .payment {
-                try outbox.append(PaymentRunCreated(run: fields), in: db)
-            } else {
-                try outbox.append(ClawbackRunCreated(run: fields), in: db)
-            }
-            _ = actor
-            let view = RunView(
-                id: run, kind: kind.rawValue, claimWindowId: input.claimWindowId, claimCount: claims.count, totalPence: total,
-                createdBy: user.email, createdAt: now, claims: nil)
-            if let key {
-                try IdempotencyStore.save(db, user: user.id, key: key, body: body, status: 201, response: try JSONResponse.encoder().encode(view), now: now)
-            }
-            return .created(view)
         }
-        switch outcome {
-        case .created(let view): return try JSONResponse.make(view, status: .created)
-        case .earlier(let saved): return IdempotencyStore.response(saved)
-        }
+        return try outcome.response()
     }
 
     func runView(_ db: Database, id: Int64, kind: Kind, withClaims: Bool) throws -> RunView {

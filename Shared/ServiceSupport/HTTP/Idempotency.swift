@@ -62,3 +62,33 @@ public enum IdempotencyStore {
         return Response(status: HTTPResponse.Status(code: saved.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: saved.body)))
     }
 }
+
+/// What a create with an optional `Idempotency-Key` came to inside its transaction: something new,
+/// or the response saved for the key by an earlier request.
+public enum IdempotentOutcome<Value: Encodable & Sendable>: Sendable {
+    case created(Value)
+    case earlier(status: Int, body: Data)
+
+    /// Runs inside the create's write transaction: the earlier response for `key` if there is
+    /// one, else `create()`'s value, saved for `key` with status 201.
+    public static func run(
+        _ db: Database, user: String, key: String?, body: Data, now: Date, create: () throws -> Value
+    ) throws -> IdempotentOutcome<Value> {
+        if let key, let saved = try IdempotencyStore.saved(db, user: user, key: key, body: body) {
+            return .earlier(status: saved.status, body: saved.body)
+        }
+        let value = try create()
+        if let key {
+            try IdempotencyStore.save(db, user: user, key: key, body: body, status: 201, response: try JSONResponse.encoder().encode(value), now: now)
+        }
+        return .created(value)
+    }
+
+    /// 201 with the new value, or the earlier response as it was sent.
+    public func response() throws -> Response {
+        switch self {
+        case .created(let value): return try JSONResponse.make(value, status: .created)
+        case .earlier(let status, let body): return IdempotencyStore.response((status, body))
+        }
+    }
+}
