@@ -16,6 +16,8 @@ public final class SMTPTestServer: @unchecked Sendable {
         public var template: String
         /// Transfer encoding decoded, line ends normalised to `\n`.
         public var body: String
+        /// The HTML part, transfer encoding decoded (empty when there is none).
+        public var html: String
         /// The longest line of the message as sent, in bytes.
         public var longestLine: Int
         public var authenticated: Bool
@@ -52,6 +54,7 @@ public final class SMTPTestServer: @unchecked Sendable {
                 messageID: object["message_id"] as? String ?? "", to: object["to"] as? String ?? "", from: object["from"] as? String ?? "",
                 subject: object["subject"] as? String ?? "", template: object["template"] as? String ?? "",
                 body: (object["body"] as? String ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
+                html: object["html"] as? String ?? "",
                 longestLine: object["longest_line"] as? Int ?? 0, authenticated: object["authenticated"] as? Bool ?? false,
                 tls: object["tls"] as? Bool ?? false)
         }

@@ -30,6 +30,22 @@ import TestSupport
     }
 }
 
+@Suite struct EmailHTMLTests {
+    @Test func theHTMLPartSaysWhatThePlainPartSaysEscapedWithListsAndLinks() {
+        let body = "Claim 12345678 for <Tom & Jerry's> School.\n\nMentors:\n- Ada Lovelace: 10 hours\n- Grace Hopper: 6 hours\nTotal: £857.60\n\nView the claim: https://claims.example/api/v1/claims/12345678?a=1&b=2"
+        let html = EmailHTML.render(body, title: "Claim \"12345678\"")
+        #expect(html.contains("<title>Claim &quot;12345678&quot;</title>"))
+        #expect(html.contains("<p>Claim 12345678 for &lt;Tom &amp; Jerry's&gt; School.</p>"))
+        #expect(html.contains("<p>Mentors:</p>\n<ul>\n<li>Ada Lovelace: 10 hours</li>\n<li>Grace Hopper: 6 hours</li>\n</ul>\n<p>Total: £857.60</p>"))
+        #expect(html.contains("<a href=\"https://claims.example/api/v1/claims/12345678?a=1&amp;b=2\">"))
+        let email = Email(messageID: "m@x", from: "a@b.example", to: "c@d.example", subject: "S", body: body, date: Date(timeIntervalSince1970: 0))
+        let text = EmailFormat.rfc5322(email)
+        #expect(text.contains("Content-Type: multipart/alternative; boundary=\"=_mc_"))
+        #expect(text.contains("Content-Type: text/plain; charset=utf-8") && text.contains("Content-Type: text/html; charset=utf-8"))
+        #expect(text.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 })
+    }
+}
+
 @Suite struct EmailQueueTests {
     func harness() async throws -> (TemporaryFolder, BuiltService, Inbox, HandlerRegistry) {
         let folder = try TemporaryFolder("notifications")

@@ -51,6 +51,7 @@ class Recorder:
                 self.refusals[key] = self.refusals.get(key, 0) + 1
                 return "451 4.3.0 Mailbox busy, try again later"
         body = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
         record = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
@@ -60,6 +61,7 @@ class Recorder:
             "subject": str(message.get("Subject", "")),
             "template": str(message.get("X-Mentor-Claims-Template", "")),
             "body": body.get_content() if body is not None else "",
+            "html": html.get_content() if html is not None else "",
             "longest_line": max((len(line) for line in raw.split(b"\r\n")), default=0),
             "authenticated": bool(getattr(session, "authenticated", False)),
             "tls": session.ssl is not None,

@@ -28,8 +28,9 @@ enum EmailMoney {
     }
 }
 
-/// RFC 5322 text of an email: UTF-8 headers encoded (RFC 2047), quoted-printable body with CRLF
-/// line ends and no line over 76 characters.
+/// RFC 5322 text of an email: UTF-8 headers encoded (RFC 2047); the body as
+/// `multipart/alternative`, plain text first and the same words as simple HTML second, each
+/// quoted-printable with CRLF line ends and no line over 76 characters.
 enum EmailFormat {
     static func rfc5322(_ email: Email) -> String {
         var lines: [String] = []
@@ -40,10 +41,19 @@ enum EmailFormat {
         lines.append("Subject: \(encodeHeader(email.subject))")
         if !email.template.isEmpty { lines.append("X-Mentor-Claims-Template: \(email.template)") }
         lines.append("MIME-Version: 1.0")
-        lines.append("Content-Type: text/plain; charset=utf-8")
-        lines.append("Content-Transfer-Encoding: quoted-printable")
+        // "=_" never occurs in quoted-printable text ("=" is always "=3D" there), so the
+        // boundary cannot appear inside either part.
+        let boundary = "=_mc_\(String(UInt64(bitPattern: email.messageID.hashValueStable), radix: 16))"
+        lines.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
         lines.append("")
-        lines.append(quotedPrintable(email.body))
+        for (type, text) in [("text/plain", email.body), ("text/html", EmailHTML.render(email.body, title: email.subject))] {
+            lines.append("--\(boundary)")
+            lines.append("Content-Type: \(type); charset=utf-8")
+            lines.append("Content-Transfer-Encoding: quoted-printable")
+            lines.append("")
+            lines.append(quotedPrintable(text))
+        }
+        lines.append("--\(boundary)--")
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
@@ -124,5 +134,50 @@ enum EmailFormat {
             out.append(encoded)
         }
         return out.joined(separator: "\r\n")
+    }
+}
+
+/// The HTML part: the plain text's words, escaped, in paragraphs, with "- " lines as lists and
+/// links made clickable. Nothing is in it that the plain part does not say.
+enum EmailHTML {
+    static func render(_ text: String, title: String) -> String {
+        var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>\(escape(title))</title></head>\n"
+        html += "<body style=\"font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c;\">\n"
+        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n")
+        for paragraph in normalised.components(separatedBy: "\n\n") where !paragraph.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            var inList = false
+            var plain: [String] = []
+            func flushPlain() {
+                if !plain.isEmpty { html += "<p>" + plain.joined(separator: "<br>\n") + "</p>\n" }
+                plain = []
+            }
+            for line in paragraph.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+                if line.hasPrefix("- ") {
+                    flushPlain()
+                    if !inList { html += "<ul>\n"; inList = true }
+                    html += "<li>" + linkify(String(line.dropFirst(2))) + "</li>\n"
+                } else {
+                    if inList { html += "</ul>\n"; inList = false }
+                    plain.append(linkify(line))
+                }
+            }
+            if inList { html += "</ul>\n" }
+            flushPlain()
+        }
+        return html + "</body>\n</html>\n"
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// Escapes a line and turns each http(s) address in it into a link.
+    static func linkify(_ line: String) -> String {
+        line.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+            let text = String(word)
+            guard text.hasPrefix("https://") || text.hasPrefix("http://") else { return escape(text) }
+            return "<a href=\"\(escape(text))\">\(escape(text))</a>"
+        }.joined(separator: " ")
     }
 }
