@@ -76,9 +76,15 @@ final class SinkHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         pending += buffer.readBytes(length: buffer.readableBytes) ?? []
-        while let end = pending.firstIndex(of: 10) {
-            let line = String(decoding: pending[..<end].filter { $0 != 13 }, as: UTF8.self)
-            pending.removeSubrange(...end)
+        // Lines are read by index and the consumed prefix dropped once, so a large message costs
+        // its length, not its length times its lines.
+        var start = 0
+        defer { pending.removeFirst(start) }
+        while let end = pending[start...].firstIndex(of: 10) {
+            var stop = end
+            if stop > start, pending[stop - 1] == 13 { stop -= 1 }
+            let line = String(decoding: pending[start..<stop], as: UTF8.self)
+            start = end + 1
             if inData {
                 if line == "." {
                     inData = false

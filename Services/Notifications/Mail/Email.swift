@@ -109,31 +109,47 @@ enum EmailFormat {
     }
 
     /// Quoted-printable (RFC 2045) with CRLF line ends and soft breaks before 76 characters.
+    /// Works on bytes (a string per character showed up when sending thousands of emails).
     static func quotedPrintable(_ text: String) -> String {
-        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        var out: [String] = []
-        for line in normalised.split(separator: "\n", omittingEmptySubsequences: false) {
-            var encoded = ""
-            var current = ""
-            for byte in line.utf8 {
-                let piece: String
-                if (byte >= 33 && byte <= 126 && byte != 61) || byte == 32 {
-                    piece = String(UnicodeScalar(byte))
-                } else {
-                    piece = String(format: "=%02X", byte)
-                }
-                if current.count + piece.count > 75 {
-                    encoded += current + "=\r\n"
-                    current = ""
-                }
-                current += piece
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + text.utf8.count / 4)
+        var lineLength = 0
+        func emit(_ piece: UInt8...) {
+            if lineLength + piece.count > 75 {
+                out.append(contentsOf: [UInt8(ascii: "="), 13, 10])
+                lineLength = 0
             }
-            // A trailing space or tab must be encoded so it survives transport.
-            if current.hasSuffix(" ") { current = String(current.dropLast()) + "=20" }
-            encoded += current
-            out.append(encoded)
+            out.append(contentsOf: piece)
+            lineLength += piece.count
         }
-        return out.joined(separator: "\r\n")
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 13 || byte == 10 {
+                // Any line end (CRLF, LF or CR) becomes CRLF; a trailing space before it is encoded.
+                if let last = out.last, last == 32, lineLength > 0 {
+                    out.removeLast()
+                    lineLength -= 1
+                    emit(UInt8(ascii: "="), UInt8(ascii: "2"), UInt8(ascii: "0"))
+                }
+                out.append(contentsOf: [13, 10])
+                lineLength = 0
+                if byte == 13, index + 1 < bytes.count, bytes[index + 1] == 10 { index += 1 }
+            } else if (byte >= 33 && byte <= 126 && byte != 61) || byte == 32 {
+                emit(byte)
+            } else {
+                emit(UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 15)])
+            }
+            index += 1
+        }
+        if let last = out.last, last == 32, lineLength > 0 {
+            out.removeLast()
+            lineLength -= 1
+            emit(UInt8(ascii: "="), UInt8(ascii: "2"), UInt8(ascii: "0"))
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
