@@ -10,7 +10,7 @@ import Glibc
 /// The claim journeys for many claims while a driver SIGKILLs a random service every few seconds
 /// (restarting it) and pauses one now and then with SIGSTOP/SIGCONT. `make test` runs a short
 /// version; `make chaos` runs 2,000 claims and at least 50 kills (`CHAOS_CLAIMS`,
-/// `CHAOS_MIN_KILLS`, `CHAOS_KILL_EVERY_MS`).
+/// `CHAOS_MIN_KILLS`, `CHAOS_KILL_EVERY_MS`, `CHAOS_COOLDOWN_MS`).
 @Suite(.serialized) struct ChaosTests {
     static func setting(_ name: String, _ fallback: Int) -> Int {
         ProcessInfo.processInfo.environment[name].flatMap(Int.init) ?? fallback
