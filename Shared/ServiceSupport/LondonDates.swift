@@ -22,6 +22,35 @@ public enum LondonDates {
         String(format: "%04d-%02d-%02d", day.year, day.month, day.day)
     }
 
+    /// `YYYY-MM-DD` of an instant.
+    public static func text(of instant: Date) -> String {
+        text(day(of: instant))
+    }
+
+    /// Noon of a London day: a time every day has, whatever the clocks do.
+    public static func noon(year: Int, month: Int, day: Int) -> Date? {
+        calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))
+    }
+
+    /// Noon of a `YYYY-MM-DD` day, or nil when the text is not such a date.
+    public static func noon(_ text: String) -> Date? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]) else { return nil }
+        return noon(year: parts[0], month: parts[1], day: parts[2])
+    }
+
+    /// `YYYY-MM-DD` plus `days` (negative for earlier).
+    public static func adding(_ days: Int, to text: String) -> String? {
+        guard let date = noon(text), let moved = calendar.date(byAdding: .day, value: days, to: date) else { return nil }
+        return self.text(of: moved)
+    }
+
+    /// Whole days from one `YYYY-MM-DD` day to another.
+    public static func days(from: String, to: String) -> Int? {
+        guard let start = noon(from), let end = noon(to) else { return nil }
+        return calendar.dateComponents([.day], from: start, to: end).day
+    }
+
     /// `YYYY-MM-DD` of an instant stored as milliseconds since 1970.
     public static func text(millis: Int64) -> String {
         text(day(of: Date(timeIntervalSince1970: Double(millis) / 1000)))

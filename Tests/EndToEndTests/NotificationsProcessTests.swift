@@ -35,17 +35,9 @@ import TestSupport
         #expect(try await send(intake, "PUT", "/api/v1/providers/1AB", support, [
             "name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["q@best.example.com"],
         ]).status == 201)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/London")!
-        let today = calendar.dateComponents([.year, .month, .day], from: Date())
-        let year = today.month! >= 9 ? today.year! : today.year! - 1
-        let dateText = String(format: "%04d-%02d-%02d", today.year!, today.month!, today.day!)
-        _ = try await send(intake, "PUT", "/api/v1/funding-rates/\(year)", support, [
-            "inner_london_pence": 5360, "outer_london_pence": 4825, "fringe_pence": 4510, "rest_of_england_pence": 4380,
-        ])
-        #expect(try await send(intake, "POST", "/api/v1/claim-windows", support, [
-            "academic_year": year, "opens_on": dateText, "closes_on": "\(year + 1)-08-31",
-        ]).status == 201)
+        let journey = try Journey(cluster: cluster, smtp: server)
+        try await journey.openWindow()
+        let year = journey.year
         #expect(try await send(intake, "POST", "/api/v1/schools/100001/eligibility", support, ["academic_year": year]).status == 201)
         #expect(try await send(intake, "POST", "/api/v1/schools/100001/grant-conditions", school, [:]).status == 201)
         #expect(try await send(intake, "POST", "/api/v1/schools/100001/mentors", school, ["trn": "1234567", "first_name": "Ada", "last_name": "Lovelace"]).status == 201)

@@ -17,6 +17,11 @@ import TestSupport
         #expect(EmailMoney.pounds(123_456_789) == "£1,234,567.89")
     }
 
+    @Test func datesAreRFC5322InUTC() {
+        #expect(EmailFormat.httpDate(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 +0000")
+        #expect(EmailFormat.httpDate(Date(timeIntervalSince1970: 1_795_929_889)) == "Sun, 29 Nov 2026 05:24:49 +0000")
+    }
+
     @Test func nonASCIIHeadersAreEncodedAndBodyLinesAreShortWithCRLF() {
         let email = Email(
             messageID: "m1@x", from: "Claim funding for mentor training <no-reply@example.invalid>", to: "a@b.example",

@@ -262,18 +262,18 @@ import TestSupport
 
         // Every day up to the close, ticking several times a day, and across a "restart" (a new
         // scheduler on the same database).
-        var day = LondonCalendar.date(year: 2026, month: 2, day: 2)!
+        var day = LondonDates.noon(year: 2026, month: 2, day: 2)!
         var perDay: [String: Int] = [:]
-        while LondonCalendar.day(day) <= "2026-08-02" {
+        while LondonDates.text(of: day) <= "2026-08-02" {
             for hour in [1, 13, 22] {
-                clock.set(LondonCalendar.calendar.date(bySettingHour: hour, minute: 0, second: 0, of: day)!)
+                clock.set(LondonDates.calendar.date(bySettingHour: hour, minute: 0, second: 0, of: day)!)
                 let scheduler = hour == 13
                     ? WindowReminders(database: harness.service.database, claimsBaseURL: "https://claims.example", logger: .init(label: "r2"), now: { clock.now() })
                     : reminders
                 let queued = try await scheduler.tick()
-                if queued > 0 { perDay[LondonCalendar.day(day), default: 0] += queued }
+                if queued > 0 { perDay[LondonDates.text(of: day), default: 0] += queued }
             }
-            day = LondonCalendar.calendar.date(byAdding: .day, value: 1, to: day)!
+            day = LondonDates.calendar.date(byAdding: .day, value: 1, to: day)!
         }
         // School 4 got the opening email the day after it became eligible; schools 2 and 4 got
         // each closing reminder once; school 1 (claimed) and 3 (another year) nothing more.

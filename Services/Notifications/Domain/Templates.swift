@@ -1,5 +1,6 @@
 import Foundation
 import Messages
+import ServiceSupport
 
 /// What the emails about one claim need to know about it (from `claim.submitted`).
 struct ClaimFacts: Sendable, Equatable {
@@ -330,53 +331,12 @@ enum EmailDates {
 
     /// `YYYY-MM-DD` → `Friday 31 July 2026` (the text unchanged if it is not such a date).
     static func long(_ text: String) -> String {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]),
-              let date = LondonCalendar.date(year: parts[0], month: parts[1], day: parts[2])
-        else { return text }
-        let weekday = LondonCalendar.calendar.component(.weekday, from: date)
-        return "\(days[weekday - 1]) \(parts[2]) \(names[parts[1] - 1]) \(parts[0])"
+        guard let date = LondonDates.noon(text) else { return text }
+        let day = LondonDates.day(of: date)
+        let weekday = LondonDates.calendar.component(.weekday, from: date)
+        return "\(days[weekday - 1]) \(day.day) \(names[day.month - 1]) \(day.year)"
     }
 
     /// `2025` → `2025 to 2026`.
     static func academicYear(_ year: Int) -> String { "\(year) to \(year + 1)" }
-}
-
-/// Calendar days in Europe/London.
-enum LondonCalendar {
-    static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
-        return calendar
-    }()
-
-    /// Noon of the day, a time that exists on every day whatever the clocks do.
-    static func date(year: Int, month: Int, day: Int) -> Date? {
-        calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))
-    }
-
-    /// `YYYY-MM-DD` of `instant` in London.
-    static func day(_ instant: Date) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
-
-    /// `YYYY-MM-DD` plus `days`.
-    static func adding(_ days: Int, to text: String) -> String? {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, let date = date(year: parts[0], month: parts[1], day: parts[2]),
-              let moved = calendar.date(byAdding: .day, value: days, to: date)
-        else { return nil }
-        return day(moved)
-    }
-
-    /// Whole days from `from` to `to` (both `YYYY-MM-DD`).
-    static func days(from: String, to: String) -> Int? {
-        let a = from.split(separator: "-").compactMap { Int($0) }
-        let b = to.split(separator: "-").compactMap { Int($0) }
-        guard a.count == 3, b.count == 3,
-              let start = date(year: a[0], month: a[1], day: a[2]), let end = date(year: b[0], month: b[1], day: b[2])
-        else { return nil }
-        return calendar.dateComponents([.day], from: start, to: end).day
-    }
 }

@@ -141,7 +141,7 @@ struct EmailHandlers {
                     return .parked(reason: "claim \(m.reference) not yet known from claims-intake")
                 }
                 // Schools get 14 days to answer with evidence.
-                let respondBy = LondonCalendar.adding(14, to: LondonCalendar.day(envelope.occurredAt)) ?? LondonCalendar.day(envelope.occurredAt)
+                let respondBy = LondonDates.adding(14, to: LondonDates.text(of: envelope.occurredAt)) ?? LondonDates.text(of: envelope.occurredAt)
                 try base.queueForSchool(db, envelope: envelope, claim: claim, rendered: Templates.providerNotApproved(claim.facts, mentors: m.mentors, respondBy: respondBy))
                 return .applied
             },
@@ -217,8 +217,12 @@ enum Directory {
 
     static func school(_ db: Database, urn: Int) throws -> (name: String, contacts: [String])? {
         guard let row = try Row.fetchOne(db, sql: "SELECT name, contact_emails FROM schools WHERE urn = ?", arguments: [urn]) else { return nil }
-        let contacts = (try? JSONDecoder().decode([String].self, from: Data((row["contact_emails"] as String).utf8))) ?? []
-        return (row["name"], contacts)
+        return (row["name"], addresses(row["contact_emails"]))
+    }
+
+    /// The addresses of a stored JSON array.
+    static func addresses(_ json: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 
     static func contacts(_ db: Database, urn: Int) throws -> [String] {
@@ -233,17 +237,5 @@ enum Directory {
                 reference: reference, schoolName: row["school_name"], providerName: row["provider_name"], academicYear: row["academic_year"],
                 amountPence: row["amount_pence"], ratePence: row["rate_pence"], mentors: mentors, url: url),
             urn: row["urn"], submittedByEmail: row["submitted_by_email"], clawbackPence: row["clawback_pence"])
-    }
-}
-
-extension String {
-    /// FNV-1a: a hash that is the same in every process (Swift's `hashValue` is seeded per run).
-    var hashValueStable: Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return Int64(bitPattern: hash >> 1)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import ServiceSupport
 import ServiceLifecycle
 
 /// The claim-window emails, scheduled inside the service from its own copy of windows,
@@ -42,7 +43,7 @@ struct WindowReminders: Service {
         guard today >= opensOn, today <= closesOn else { return nil }
         var due: Milestone = .opening
         for milestone in [Milestone.closing30, .closing7, .closing1] {
-            guard let days = milestone.daysBeforeClose, let day = LondonCalendar.adding(-days, to: closesOn) else { continue }
+            guard let days = milestone.daysBeforeClose, let day = LondonDates.adding(-days, to: closesOn) else { continue }
             if day > opensOn && day <= today { due = milestone }
         }
         return due
@@ -52,7 +53,7 @@ struct WindowReminders: Service {
     @discardableResult
     func tick() async throws -> Int {
         let instant = now()
-        let today = LondonCalendar.day(instant)
+        let today = LondonDates.text(of: instant)
         let base = claimsBaseURL
         return try await database.write { db in
             var queued = 0
@@ -80,12 +81,12 @@ struct WindowReminders: Service {
                 for school in schools {
                     let urn: Int = school["urn"]
                     let name: String = school["name"]
-                    let contacts = (try? JSONDecoder().decode([String].self, from: Data((school["contact_emails"] as String).utf8))) ?? []
+                    let contacts = Directory.addresses(school["contact_emails"])
                     let rendered: Templates.Rendered
                     if milestone == .opening {
                         rendered = Templates.windowOpen(schoolName: name, academicYear: year, opensOn: opensOn, closesOn: closesOn, url: "\(base)/api/v1/claims")
                     } else {
-                        let daysLeft = LondonCalendar.days(from: today, to: closesOn) ?? milestone.daysBeforeClose ?? 0
+                        let daysLeft = LondonDates.days(from: today, to: closesOn) ?? milestone.daysBeforeClose ?? 0
                         rendered = Templates.windowClosing(
                             schoolName: name, academicYear: year, closesOn: closesOn, daysLeft: daysLeft, url: "\(base)/api/v1/claims")
                     }
@@ -116,32 +117,5 @@ struct WindowReminders: Service {
                 try await Task.sleep(for: interval)
             }
         }
-    }
-}
-
-/// A UUID that is always the same for the same name (for facts that have no message id, such as
-/// a reminder milestone or a support message with an idempotency key).
-enum StableUUID {
-    static func make(_ name: String) -> UUID {
-        func fnv(_ seed: UInt64) -> UInt64 {
-            var hash = seed
-            for byte in name.utf8 {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100_0000_01b3
-            }
-            return hash
-        }
-        let high = fnv(0xcbf2_9ce4_8422_2325)
-        let low = fnv(0x84222325_cbf29ce4)
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<8 {
-            bytes[i] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(i)))
-            bytes[8 + i] = UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(i)))
-        }
-        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8: custom
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        return UUID(uuid: (
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 }

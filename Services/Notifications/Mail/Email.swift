@@ -43,7 +43,7 @@ enum EmailFormat {
         lines.append("MIME-Version: 1.0")
         // "=_" never occurs in quoted-printable text ("=" is always "=3D" there), so the
         // boundary cannot appear inside either part.
-        let boundary = "=_mc_\(String(UInt64(bitPattern: email.messageID.hashValueStable), radix: 16))"
+        let boundary = "=_mc_\(String(StableHash.fnv1a(email.messageID) >> 1, radix: 16))"
         lines.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
         lines.append("")
         for (type, text) in [("text/plain", email.body), ("text/html", EmailHTML.render(email.body, title: email.subject))] {
@@ -57,12 +57,21 @@ enum EmailFormat {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
+    private static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .gmt
+        return calendar
+    }()
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// RFC 5322 date in UTC, e.g. `Sun, 29 Nov 2026 05:09:00 +0000`, from one shared calendar
+    /// (a date formatter built per email showed up when sending thousands).
     static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
+        let p = utc.dateComponents([.weekday, .day, .month, .year, .hour, .minute, .second], from: date)
+        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(weekdays[(p.weekday ?? 1) - 1]), \(two(p.day)) \(months[(p.month ?? 1) - 1]) \(p.year ?? 1970) "
+            + "\(two(p.hour)):\(two(p.minute)):\(two(p.second)) +0000"
     }
 
     /// `=?utf-8?B?…?=` when the text is not plain ASCII, split into encoded words of at most 39
