@@ -28,12 +28,8 @@ struct AuditBench: AsyncParsableCommand {
             "DATABASE_PATH": database, "HTTP_PORT": "\(port)", "BUS_PUBLISH": "tcp://127.0.0.1:18591",
             "BUS_PEERS": "claims-intake=tcp://127.0.0.1:18593", "AUTH_JWT_SECRET": Self.secret, "LOG_LEVEL": "error",
         ]
-        let service = try ServiceUnderTest(executable: executable, port: port, environment: env)
+        let (service, _) = try await ServiceUnderTest.seeded(executable: executable, port: port, environment: env) { try seed(database) }
         defer { service.stop() }
-        try await service.waitHealthy()
-        service.stop()
-        try seed(database)
-        try await service.start()
         let support = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "bench", email: "support@education.example", name: "Bench", role: .support), secret: Self.secret)
         service.resetPeakMemory()

@@ -33,6 +33,24 @@ public final class ServiceUnderTest: @unchecked Sendable {
         return process
     }
 
+    /// Starts `executable` once so that it creates its schema, stops it, lets `seed` fill its
+    /// database directly, and starts it again; returns the running service and what `seed` made.
+    public static func seeded<Seeded>(
+        executable: String, port: Int, environment: [String: String], seed: () throws -> Seeded
+    ) async throws -> (ServiceUnderTest, Seeded) {
+        let service = try ServiceUnderTest(executable: executable, port: port, environment: environment)
+        do {
+            try await service.waitHealthy()
+            service.stop()
+            let seeded = try seed()
+            try await service.start()
+            return (service, seeded)
+        } catch {
+            service.stop()
+            throw error
+        }
+    }
+
     /// The process id.
     public var pid: Int32 { process.processIdentifier }
 

@@ -31,13 +31,8 @@ struct IntakeBench: AsyncParsableCommand {
             "DATABASE_PATH": database, "HTTP_PORT": "\(port)", "BUS_PUBLISH": "tcp://127.0.0.1:18391",
             "BUS_PEERS": "payments=tcp://127.0.0.1:18393", "AUTH_JWT_SECRET": Self.secret, "LOG_LEVEL": "error",
         ]
-        // Start once so the service creates its schema, then stop and seed it directly.
-        let service = try ServiceUnderTest(executable: executable, port: port, environment: env)
+        let (service, seeded) = try await ServiceUnderTest.seeded(executable: executable, port: port, environment: env) { try seed(database) }
         defer { service.stop() }
-        try await service.waitHealthy()
-        service.stop()
-        let seeded = try seed(database)
-        try await service.start()
         let base = "http://127.0.0.1:\(port)"
         let support = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "bench-support", email: "support@education.example", name: "Bench", role: .support), secret: Self.secret)

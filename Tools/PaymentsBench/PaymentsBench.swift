@@ -29,12 +29,8 @@ struct PaymentsBench: AsyncParsableCommand {
             "DATABASE_PATH": database, "HTTP_PORT": "\(port)", "BUS_PUBLISH": "tcp://127.0.0.1:18491",
             "BUS_PEERS": "claims-intake=tcp://127.0.0.1:18493", "AUTH_JWT_SECRET": Self.secret, "LOG_LEVEL": "error",
         ]
-        let service = try ServiceUnderTest(executable: executable, port: port, environment: env)
+        let (service, _) = try await ServiceUnderTest.seeded(executable: executable, port: port, environment: env) { try seed(database) }
         defer { service.stop() }
-        try await service.waitHealthy()
-        service.stop()
-        try seed(database)
-        try await service.start()
         let support = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "bench", email: "support@education.example", name: "Bench", role: .support), secret: Self.secret)
         print("| step (\(claims) claims) | seconds | peak resident memory of payments |")
