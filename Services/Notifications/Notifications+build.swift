@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import ServiceSupport
 
 /// Notifications: emails schools, providers and the payer at every step, with retries and reminders.
@@ -7,12 +8,14 @@ enum Notifications {
     /// The composition root: the service's parts wired to storage, the bus and HTTP. Tests call
     /// it too, with an in-memory bus and a fixed clock.
     static func build(configuration: Configuration, dependencies: ServiceDependencies) async throws -> BuiltService {
-        let transport = try mailTransport(configuration.common.mail)
+        let transport = try mailTransport(configuration.common.mail, logger: dependencies.logger)
         return try await ServiceHost.build(
             configuration: configuration.common, dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
-                handlers: { env in EmailHandlers(claimsBaseURL: env.configuration.publicBaseURL).handlers },
+                handlers: { env in
+                    EmailHandlers(claimsBaseURL: env.configuration.publicBaseURL, supportAddress: env.configuration.mail.supportAddress).handlers
+                },
                 routes: { router, env in NotificationRoutes(env: env).add(to: router) },
                 background: { env in
                     let mail = env.configuration.mail
@@ -27,8 +30,11 @@ enum Notifications {
     }
 
     /// `MAIL_TRANSPORT`: `.eml` files in `MAIL_DIR`, or the SMTP server of `SMTP_*`.
-    static func mailTransport(_ mail: MailConfiguration) throws -> any MailTransport {
+    static func mailTransport(_ mail: MailConfiguration, logger: Logger? = nil) throws -> any MailTransport {
         guard mail.transport == "smtp", let host = mail.smtpHost else { return FileMailTransport(directory: mail.directory) }
+        if !mail.smtpStartTLS && mail.smtpUsername != nil {
+            logger?.warning("SMTP_STARTTLS=false: the SMTP password and every email are sent to \(host) unencrypted")
+        }
         return try SMTPMailTransport(settings: SMTPSettings(
             host: host, port: mail.smtpPort, username: mail.smtpUsername, password: mail.smtpPassword,
             startTLS: mail.smtpStartTLS, certificateAuthorityFile: mail.smtpCAFile))

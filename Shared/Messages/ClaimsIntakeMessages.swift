@@ -120,6 +120,42 @@ public struct ClaimSubmitted: BusMessage, Equatable {
     }
 }
 
+/// `claim.draft-created`: support drafted a claim for a school, for the school to review and
+/// submit (only a user of the school can submit it).
+public struct ClaimDraftCreated: BusMessage, Equatable {
+    public static let type = "claim.draft-created"
+    public var reference: String
+    public var school: SchoolSnapshot
+    public var provider: ProviderSnapshot
+    public var academicYear: Int
+    public var claimWindowId: Int64
+    public var mentors: [ClaimMentor]
+    public var createdBy: Actor
+    public var bySupport: Bool
+
+    public init(
+        reference: String, school: SchoolSnapshot, provider: ProviderSnapshot, academicYear: Int, claimWindowId: Int64, mentors: [ClaimMentor],
+        createdBy: Actor, bySupport: Bool
+    ) {
+        self.reference = reference
+        self.school = school
+        self.provider = provider
+        self.academicYear = academicYear
+        self.claimWindowId = claimWindowId
+        self.mentors = mentors
+        self.createdBy = createdBy
+        self.bySupport = bySupport
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reference, school, provider, mentors
+        case academicYear = "academic_year"
+        case claimWindowId = "claim_window_id"
+        case createdBy = "created_by"
+        case bySupport = "by_support"
+    }
+}
+
 /// `claim.deleted`.
 public struct ClaimDeleted: BusMessage, Equatable {
     public static let type = "claim.deleted"

@@ -124,6 +124,9 @@ private struct PublisherLoop {
     var lastPersist = Date.distantPast
     var lastPrune = Date.distantPast
     var published: [String: Counter] = [:]
+    var throttle = ReplayThrottle<ReplayCall>()
+    let started = ContinuousClock.now
+    let throttled = Counter(label: "bus_replay_requests_throttled_total")
     let replayRequests = Counter(label: "bus_replay_requests_total")
     let badReplayRequests = Counter(label: "bus_replay_requests_invalid_total")
     let backlog = Gauge(label: "bus_outbox_backlog")
@@ -154,10 +157,18 @@ private struct PublisherLoop {
         var pending = true
         while !thread.shouldStop {
             let untilHeartbeat = settings.heartbeatInterval - now().timeIntervalSince(lastHeartbeat)
-            let timeout = pending ? 0 : max(0, min(Int(untilHeartbeat * 1000), 1000))
+            var timeout = pending ? 0 : max(0, min(Int(untilHeartbeat * 1000), 1000))
+            if let due = throttle.millisecondsUntilDue(at: monotonicMillis()) { timeout = min(timeout, Int(due)) }
             do {
                 let calls = try endpoint.waitForRequests(timeoutMilliseconds: timeout, wakeup: wakeup)
-                for call in calls { serve(call) }
+                for call in calls {
+                    switch throttle.arrive(call, identity: call.identity, at: monotonicMillis()) {
+                    case .serve(let call): serve(call)
+                    case .wait: throttled.increment()
+                    case .refuse(let call): refuse(call, "too many replay clients at once; ask again in a few seconds")
+                    }
+                }
+                for call in throttle.due(at: monotonicMillis()) { serve(call) }
                 pending = try publishPending()
                 if now().timeIntervalSince(lastHeartbeat) >= settings.heartbeatInterval {
                     try publishHeartbeat()
@@ -231,15 +242,24 @@ private struct PublisherLoop {
         if removed > 0 { logger.info("pruned the outbox", metadata: ["removed": "\(removed)"]) }
     }
 
+    /// Milliseconds since the publisher started, on a monotonic clock.
+    func monotonicMillis() -> Int64 {
+        let elapsed = ContinuousClock.now - started
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Answers `call` with `bus.replay-error`.
+    func refuse(_ call: ReplayCall, _ reason: String) {
+        badReplayRequests.increment()
+        logger.warning("refused a replay request", metadata: ["reason": "\(reason)"])
+        let body = (try? encoder.encode(ReplayError(error: reason))).map { Array($0) } ?? Array("{}".utf8)
+        try? endpoint.reply(to: call.identity, frames: [Array(BusTopic.replayError.utf8), body])
+    }
+
     /// Answers one replay request per the replay protocol.
     func serve(_ call: ReplayCall) {
         replayRequests.increment()
-        func refuse(_ reason: String) {
-            badReplayRequests.increment()
-            logger.warning("refused a replay request", metadata: ["reason": "\(reason)"])
-            let body = (try? encoder.encode(ReplayError(error: reason))).map { Array($0) } ?? Array("{}".utf8)
-            try? endpoint.reply(to: call.identity, frames: [Array(BusTopic.replayError.utf8), body])
-        }
+        func refuse(_ reason: String) { self.refuse(call, reason) }
         guard call.frames.count == 1 else {
             refuse("send exactly one frame: {\"after_sequence\": N, \"limit\": M}; got \(call.frames.count)")
             return

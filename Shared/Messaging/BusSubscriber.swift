@@ -270,6 +270,7 @@ private struct SubscriberLoop {
         // say 200 while what it announces is still in memory.
         value.caughtUp = state.isCaughtUp && batch.isEmpty
         value.heard = state.heardFromProducer
+        value.heardCount = state.heardCount
         status.update(peer: peer, value)
         metrics.lag.record(state.lag)
         metrics.applied.record(state.cursor)

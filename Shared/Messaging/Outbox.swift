@@ -67,7 +67,7 @@ public struct Outbox: Sendable {
     /// - Returns: the envelope as it will be published.
     @discardableResult
     public func append<M: BusMessage>(
-        _ message: M, in db: Database, correlationId: UUID? = nil, causationId: UUID? = nil
+        _ message: M, in db: Database, correlationId: UUID? = nil, causationId: UUID? = nil, occurredAt: Date? = nil
     ) throws -> Envelope<M> {
         // The next sequence follows the newest outbox row (the primary key's last entry, so
         // cheap); pruning always keeps that row, and `last_sequence` covers an empty outbox.
@@ -79,7 +79,7 @@ public struct Outbox: Sendable {
         let id = UUID()
         let envelope = Envelope(
             id: id, type: M.type, version: M.version, producer: producer, sequence: sequence,
-            occurredAt: now(), correlationId: correlationId ?? id, causationId: causationId, payload: message)
+            occurredAt: occurredAt ?? now(), correlationId: correlationId ?? id, causationId: causationId, payload: message)
         let bytes = Data(try EnvelopeWriter.encode(envelope, payloadEncoder: BusJSON.envelopeEncoder()))
         try db.cachedStatement(
             sql: "INSERT INTO bus_outbox (sequence, message_id, type, envelope, occurred_at) VALUES (?, ?, ?, ?, ?)"

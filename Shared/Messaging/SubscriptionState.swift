@@ -12,6 +12,9 @@ public struct SubscriptionState: Sendable, Equatable {
     public private(set) var knownHead: Int64
     /// Whether the producer has answered (heartbeat or replay end) since we started.
     public private(set) var heardFromProducer = false
+    /// How many times anything (a message, a heartbeat, a replay's end) came from the producer:
+    /// readiness tells a silent producer from a live one by whether this moves.
+    public private(set) var heardCount = 0
     private var phase: Phase
 
     /// How long a replay request may go unanswered before it is sent again.
@@ -69,6 +72,7 @@ public struct SubscriptionState: Sendable, Equatable {
 
     /// Called for each message, live or replayed, in arrival order.
     public mutating func received(sequence: Int64, replayed: Bool, now: Date) -> Decision {
+        heardCount &+= 1
         knownHead = max(knownHead, sequence)
         if sequence <= cursor { return .duplicate }
         if sequence == cursor + 1 {
@@ -87,6 +91,7 @@ public struct SubscriptionState: Sendable, Equatable {
     /// Called for each heartbeat.
     public mutating func heartbeat(head: Int64, now: Date) -> Action {
         heardFromProducer = true
+        heardCount &+= 1
         knownHead = max(knownHead, head)
         guard case .live = phase, head > cursor else { return .none }
         phase = .replaying(after: cursor, requestedAt: now)
@@ -96,6 +101,7 @@ public struct SubscriptionState: Sendable, Equatable {
     /// Called when a replay reply ends.
     public mutating func replayEnded(head: Int64, firstAvailable: Int64, now: Date) -> Action {
         heardFromProducer = true
+        heardCount &+= 1
         knownHead = max(knownHead, head)
         if cursor + 1 < firstAvailable && firstAvailable <= head + 1 {
             let lost = (from: cursor + 1, through: firstAvailable - 1)

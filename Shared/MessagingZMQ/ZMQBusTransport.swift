@@ -56,7 +56,9 @@ public final class ZMQBusTransport: BusTransport {
             try publisher.set(ZMQOption.sendHighWaterMark, 100_000)
             try publisher.set(ZMQOption.linger, 2000)
             try router.set(ZMQOption.maxMessageSize, int64: 64 * 1024)
-            try router.set(ZMQOption.sendHighWaterMark, 100_000)
+            // A client that asks and never reads can hold at most about two replies (1,001 messages
+            // each) in our memory; past that its replies are dropped and it must ask again.
+            try router.set(ZMQOption.sendHighWaterMark, ReplayThrottle<Int>.sendHighWaterMark)
             try router.set(ZMQOption.linger, 1000)
             if let curve {
                 for socket in [publisher, router] {

@@ -51,6 +51,17 @@ public enum LondonDates {
         return calendar.dateComponents([.day], from: start, to: end).day
     }
 
+    /// `2026-03-20` as people read it: `Friday 20 March 2026` (the text itself when it is not a
+    /// date). Emails, pages and a claim's next step all write dates this way.
+    public static func long(_ text: String) -> String {
+        let names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+        let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+        guard let date = noon(text) else { return text }
+        let day = self.day(of: date)
+        let weekday = calendar.component(.weekday, from: date)
+        return "\(days[weekday - 1]) \(day.day) \(names[day.month - 1]) \(day.year)"
+    }
+
     /// `YYYY-MM-DD` of an instant stored as milliseconds since 1970.
     public static func text(millis: Int64) -> String {
         text(day(of: Date(timeIntervalSince1970: Double(millis) / 1000)))

@@ -21,12 +21,15 @@ public struct TokenCommand: AsyncParsableCommand {
         guard let role = Role(rawValue: role) else { throw ValidationError("--role must be school, provider or support") }
         if role == .school && urn.isEmpty { throw ValidationError("a school user needs at least one --urn") }
         if role == .provider && providerCode.isEmpty { throw ValidationError("a provider user needs at least one --provider-code") }
-        guard expiresIn > 0 else { throw ValidationError("--expires-in must be more than 0") }
+        guard (1...TokenVerifier.maximumLifetime).contains(expiresIn) else {
+            throw ValidationError("--expires-in must be from 1 to \(TokenVerifier.maximumLifetime) seconds (12 hours)")
+        }
     }
 
     public func run() async throws {
         let env = EnvironmentReader()
-        let auth = try AuthConfiguration.load(from: env)
+        try env.checkNoneBlank(["AUTH_JWT_SECRET", "AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE"])
+        let auth = try AuthConfiguration.load(from: env, httpHost: env.string("HTTP_HOST", default: "127.0.0.1"))
         guard case .sharedSecret(let secret, _) = auth.keys else {
             throw ValidationError("tokens can only be made with AUTH_JWT_SECRET (HS256), not with public keys")
         }

@@ -115,6 +115,11 @@ public enum ServiceHost {
             settings: busSettings, database: database, transport: dependencies.transport,
             handlers: parts.handlers(environment), logger: logger, now: dependencies.now, outbox: outbox)
 
+        if configuration.busIsExposedWithoutCurve {
+            let warning = "BUS_PUBLISH (\(configuration.busPublish)) is not a loopback address and CurveZMQ is off: anyone who can reach it can read the bus"
+            logger.warning("\(warning)")
+            node.status.warn(warning)
+        }
         let verifier = try await TokenVerifier(configuration: configuration.auth)
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: MetricsMiddleware())
@@ -130,6 +135,7 @@ public enum ServiceHost {
         let appLogger = logger
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds)))),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: service),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

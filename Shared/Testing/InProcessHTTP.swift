@@ -26,7 +26,14 @@ public final class TestClock: Sendable {
     public func set(_ date: Date) { current.withLock { $0 = date } }
 
     /// Sets the time from ISO 8601.
-    public func set(_ iso: String) { set(ISO8601DateFormatter().date(from: iso) ?? now()) }
+    public func set(_ iso: String) {
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = ISO8601DateFormatter().date(from: iso) ?? fractional.date(from: iso) else {
+            preconditionFailure("TestClock.set: '\(iso)' is not an ISO 8601 instant")
+        }
+        set(date)
+    }
 
     /// Moves the time on.
     public func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }

@@ -137,10 +137,14 @@ public struct Journey: Sendable {
         body.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix("http://") || $0.hasPrefix("https://") }.map(String.init)
     }
 
-    /// Follows a download link (no bearer token).
+    /// Follows a download link as a person does (no bearer token): opens the page, then
+    /// presses its Download button, which posts the token back and answers the file.
     public func download(_ link: String) async throws -> TestHTTP.Reply {
         let url = URL(string: link)!
         let base = "\(url.scheme!)://\(url.host!):\(url.port!)"
-        return try await TestHTTP(base: base).get(String(link.dropFirst(base.count)))
+        let path = String(link.dropFirst(base.count))
+        let page = try await TestHTTP(base: base).get(path)
+        guard page.status == 200 else { return page }
+        return try await TestHTTP(base: base).send("POST", path, body: Data(), contentType: "application/x-www-form-urlencoded")
     }
 }

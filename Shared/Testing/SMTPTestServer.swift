@@ -10,6 +10,8 @@ public final class SMTPTestServer: @unchecked Sendable {
         public var messageID: String
         public var to: String
         public var from: String
+        /// The `Reply-To` header (empty when there is none).
+        public var replyTo: String = ""
         /// RFC 2047 decoded.
         public var subject: String
         /// The `X-Mentor-Claims-Template` header.
@@ -52,7 +54,7 @@ public final class SMTPTestServer: @unchecked Sendable {
             return Received(
                 mailFrom: object["mail_from"] as? String ?? "", recipients: object["rcpt_tos"] as? [String] ?? [],
                 messageID: object["message_id"] as? String ?? "", to: object["to"] as? String ?? "", from: object["from"] as? String ?? "",
-                subject: object["subject"] as? String ?? "", template: object["template"] as? String ?? "",
+                replyTo: object["reply_to"] as? String ?? "", subject: object["subject"] as? String ?? "", template: object["template"] as? String ?? "",
                 body: (object["body"] as? String ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
                 html: object["html"] as? String ?? "",
                 longestLine: object["longest_line"] as? Int ?? 0, authenticated: object["authenticated"] as? Bool ?? false,

@@ -62,6 +62,29 @@ final class AuditHarness: @unchecked Sendable {
         try deliver(ClaimStatusChanged(reference: reference, from: "payment_in_progress", to: "paid", reason: nil, actor: actor, causedBy: nil))
     }
 
+    /// A paid claim with several mentors, each `(trn, hours)`.
+    func paidClaim(_ reference: String, urn: Int, mentors: [(String, Int)], rate: Int64 = 4825) throws {
+        let hours = mentors.reduce(0) { $0 + $1.1 }
+        try deliver(ClaimSubmitted(
+            reference: reference,
+            school: SchoolSnapshot(urn: urn, name: "School \(urn)", postcode: "N1", localAuthority: "Islington", typeOfEstablishment: "Academy",
+                                   group: "Academies", region: "outer_london", trust: nil, contactEmails: ["o@s.example"]),
+            provider: ProviderSnapshot(code: "1AB", name: "Best Training", ukprn: "10012345", accredited: true, emailAddresses: ["q1@best.example"]),
+            academicYear: 2025, claimWindowId: 1,
+            mentors: mentors.map { ClaimMentor(trn: $0.0, firstName: "Mentor", lastName: $0.0, hours: $0.1) },
+            totalHours: hours, ratePence: rate, amountPence: rate * Int64(hours), submittedAt: clock.now(), submittedBy: .user(id: "h", email: "h@s.example")))
+        let actor = Actor.service("payments")
+        try deliver(ClaimStatusChanged(reference: reference, from: "submitted", to: "payment_in_progress", reason: nil, actor: actor, causedBy: nil))
+        try deliver(ClaimStatusChanged(reference: reference, from: "payment_in_progress", to: "paid", reason: nil, actor: actor, causedBy: nil))
+    }
+
+    /// Opens a provider's emailed link as a person does: the page, then its Download button.
+    func download(_ link: String) async throws -> TestHTTP.Reply {
+        let page = try await http.send(.get, link)
+        guard page.status == 200 else { return page }
+        return try await http.send(.post, link, body: "", contentType: "application/x-www-form-urlencoded")
+    }
+
     func token(_ id: String, role: Role = .support, providers: Set<String> = []) async throws -> String {
         try await DevelopmentToken.make(user: AuthenticatedUser(id: id, email: "\(id)@education.example", name: id, role: role, providerCodes: providers), secret: Self.secret)
     }
@@ -118,7 +141,10 @@ final class AuditHarness: @unchecked Sendable {
         let recipients = requested["recipients"] as? [[String: String]] ?? []
         #expect(recipients.map { $0["email"] } == ["q1@best.example", "q2@best.example"])
         let link = recipients.first?["url"]?.replacingOccurrences(of: "https://audit.example", with: "") ?? ""
-        let file = try await h.http.send(.get, link)
+        let page = try await h.http.send(.get, link)
+        #expect(page.status == 200)
+        #expect(page.text.contains("30 March 2026"))  // the page says by when to answer
+        let file = try await h.download(link)
         #expect(file.status == 200)
         #expect(file.text.contains("11111111,1,School 1,Islington,Academy,Academies,Best Training,2026-03-07,1234567,Ada Lovelace,16,,"))
         #expect(try await h.http.send(.get, link).status == 410)

@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func aSchoolAtFiveThousandAndOnePenceHasEveryClaimSampledAndOneAtExactlyFiveThousandDoesNot() {
-        let sample = SampleSelection.select(claims, share: 0.10, seed: 42)
+        let sample = SampleSelection.select(claims, share: .standard, seed: 42)
         let reasons = Dictionary(uniqueKeysWithValues: sample.map { ($0.claim.reference, $0.reason) })
         #expect(reasons["20000001"] == .schoolOverThreshold)
         #expect(reasons["20000002"] == .schoolOverThreshold)
@@ -30,16 +30,16 @@ import Testing
 
     @Test func theSampleHoldsAtLeastTheShareAskedFor() {
         let total = claims.reduce(Int64(0)) { $0 + $1.amountPence }
-        for share in [0.05, 0.10, 0.25, 0.5, 1.0] {
-            let value = SampleSelection.select(claims, share: share, seed: 7).reduce(Int64(0)) { $0 + $1.claim.amountPence }
-            #expect(Double(value) >= Double(total) * share, "share \(share)")
+        for ppm: Int64 in [50_000, 100_000, 250_000, 500_000, 1_000_000] {
+            let value = SampleSelection.select(claims, share: SampleShare(ppm: ppm), seed: 7).reduce(Int64(0)) { $0 + $1.claim.amountPence }
+            #expect(value * 1_000_000 >= total * ppm, "share \(ppm) ppm")
         }
     }
 
     @Test func theSameSeedGivesTheSameSampleWhateverTheInputOrder() {
-        let first = SampleSelection.select(claims, share: 0.2, seed: 2025).map(\.claim.reference)
-        let again = SampleSelection.select(claims.reversed(), share: 0.2, seed: 2025).map(\.claim.reference)
-        let other = SampleSelection.select(claims, share: 0.2, seed: 2026).map(\.claim.reference)
+        let first = SampleSelection.select(claims, share: SampleShare(ppm: 200_000), seed: 2025).map(\.claim.reference)
+        let again = SampleSelection.select(claims.reversed(), share: SampleShare(ppm: 200_000), seed: 2025).map(\.claim.reference)
+        let other = SampleSelection.select(claims, share: SampleShare(ppm: 200_000), seed: 2026).map(\.claim.reference)
         #expect(first == again)
         #expect(first != other)
     }
@@ -64,5 +64,20 @@ import Testing
         tree.remove(at: 2, weight: 3)
         #expect(tree.total == 7)
         #expect((5..<7).map { tree.index(containing: $0) } == [3, 3])
+    }
+
+    @Test func aShareIsReadAsADecimalAndTheTargetIsExactInPence() throws {
+        #expect(try SampleShare(Decimal(string: "0.10")!).ppm == 100_000)
+        #expect(try SampleShare(Decimal(string: "0.123456")!).ppm == 123_456)
+        #expect(try SampleShare(Decimal(string: "1")!).ppm == 1_000_000)
+        for bad in ["0", "-0.1", "1.000001", "0.1234567", "2"] {
+            #expect(throws: SampleShare.Invalid.self, "\(bad)") { try SampleShare(Decimal(string: bad)!) }
+        }
+        // 10% of 1,000,001 pence is 100,000.1: at least the share is 100,001 pence.
+        #expect(SampleShare.standard.target(ofTotal: 1_000_001) == 100_001)
+        #expect(SampleShare.standard.target(ofTotal: 1_000_000) == 100_000)
+        // A value where binary floating point goes wrong: 0.07 × 100 = 7.000000000000001.
+        #expect(SampleShare(ppm: 70_000).target(ofTotal: 100) == 7)
+        #expect(SampleShare(ppm: 1_000_000).target(ofTotal: Int64.max / 2) == Int64.max / 2)
     }
 }

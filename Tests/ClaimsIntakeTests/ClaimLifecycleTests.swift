@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 import Testing
 @testable import ClaimsIntake
 
@@ -55,12 +56,31 @@ import Testing
     }
 
     @Test func everyStatusTellsTheSchoolWhatHappensNext() {
+        let context = ClaimLifecycle.NextStepContext(openWindowClosesOn: "2026-03-31", statusSince: "2026-03-02", support: "help@dfe.example")
         for status in ClaimStatus.allCases {
-            let sentence = ClaimLifecycle.nextStep(for: status, windowClosesOn: "2026-03-31")
+            let sentence = ClaimLifecycle.nextStep(for: status, context)
             #expect(sentence.hasSuffix("."))
             #expect(!sentence.isEmpty)
         }
-        #expect(ClaimLifecycle.nextStep(for: .submitted, windowClosesOn: nil).contains("after the claim window closes"))
+        #expect(ClaimLifecycle.nextStep(for: .submitted, context).contains("after the claim window closes"))
+    }
+
+    @Test func whereTheSchoolMustActTheNextStepSaysWhatTheEmailSaysWithTheDate() {
+        let context = ClaimLifecycle.NextStepContext(statusSince: "2026-03-02", support: "help@dfe.example")
+        let asked = ClaimLifecycle.nextStep(for: .paymentInformationRequested, context)
+        #expect(asked.contains(SchoolActionText.informationRequested(support: "help@dfe.example", respondBy: "2026-03-16")))
+        #expect(asked.contains("by Monday 16 March 2026") && asked.contains("help@dfe.example"))
+        let evidence = ClaimLifecycle.nextStep(for: .samplingProviderNotApproved, context)
+        #expect(evidence.contains(SchoolActionText.providerNotApproved(support: "help@dfe.example", respondBy: "2026-03-16")))
+    }
+
+    @Test func aDraftsNextStepNeverNamesAPastDate() {
+        let open = ClaimLifecycle.NextStepContext(openWindowClosesOn: "2026-05-31", support: "s@x.example")
+        #expect(ClaimLifecycle.nextStep(for: .draft, open) == "Check the mentors and hours, then submit the claim before the claim window closes at 11:59pm on Sunday 31 May 2026.")
+        let waiting = ClaimLifecycle.NextStepContext(nextWindowOpensOn: "2026-06-01", support: "s@x.example")
+        #expect(ClaimLifecycle.nextStep(for: .draft, waiting).contains("when the next window opens on Monday 1 June 2026"))
+        let none = ClaimLifecycle.NextStepContext(support: "s@x.example")
+        #expect(!ClaimLifecycle.nextStep(for: .draft, none).contains("20"))
     }
 }
 
@@ -125,10 +145,13 @@ import Testing
     @Test func windowsOpenAndCloseInLondonTimeAcrossSummerTime() throws {
         let summer = try window(1, "2026-05-01", "2026-06-30")
         #expect(summer.opensAt(london) == ISO8601DateFormatter().date(from: "2026-04-30T23:00:00Z"))
-        #expect(summer.closesAt(london) == ISO8601DateFormatter().date(from: "2026-06-30T22:59:59Z"))
+        #expect(summer.closesAt(london) == ISO8601DateFormatter().date(from: "2026-06-30T22:59:59Z")!.addingTimeInterval(0.999))
         let winter = try window(2, "2026-01-05", "2026-02-27")
         #expect(winter.opensAt(london) == ISO8601DateFormatter().date(from: "2026-01-05T00:00:00Z"))
         #expect(winter.state(at: ISO8601DateFormatter().date(from: "2026-02-27T23:59:59Z")!, london) == .current)
+        // Open until 23:59:59.999 on the closing date: a claim half a second before midnight is in time.
+        #expect(winter.state(at: ISO8601DateFormatter().date(from: "2026-02-27T23:59:59Z")!.addingTimeInterval(0.5), london) == .current)
+        #expect(winter.state(at: ISO8601DateFormatter().date(from: "2026-02-27T23:59:59Z")!.addingTimeInterval(0.999), london) == .current)
         #expect(winter.state(at: ISO8601DateFormatter().date(from: "2026-02-28T00:00:00Z")!, london) == .past)
         #expect(winter.state(at: ISO8601DateFormatter().date(from: "2026-01-04T23:59:59Z")!, london) == .upcoming)
         #expect(winter.daysLeft(at: ISO8601DateFormatter().date(from: "2026-02-25T10:00:00Z")!, london) == 3)

@@ -106,4 +106,47 @@ import TestSupport
         #expect(lines[0] == "claim_reference,school_urn,school_name,school_local_authority,school_type_of_establishment,school_group,provider_code,provider_name,academic_year,claim_amount,claim_submission_date,claim_status,flags")
         #expect(lines[1] == "\(reference),100001,\"'=HYPERLINK(\"\"x\"\")\",Islington,Community school,Local authority maintained schools,1AB,Provider 1AB,2025,857.60,2025-11-03,submitted,")
     }
+
+    @Test func theExportListsClaimsInTheOrderAsked() async throws {
+        let h = try await world()
+        defer { h.tearDown() }
+        let school = try await h.readySchool(100001, mentors: ["1111111", "2222222"])
+        var byHours: [String] = []
+        for (trn, hours) in [("1111111", 9), ("2222222", 2)] {
+            let reference = try #require(try await h.createClaim(100001, token: school, mentors: [(trn, hours)]).json?["reference"] as? String)
+            _ = try await h.submit(reference, token: school)
+            byHours.append(reference)
+        }
+        func exported(_ sort: String) async throws -> [String] {
+            let reply = try await h.http.send(.get, "/api/v1/claims/export.csv?sort=\(sort)", token: try await h.support)
+            return reply.text.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }.map { String($0.prefix(8)) }
+        }
+        #expect(try await exported("amount") == [byHours[1], byHours[0]])
+        #expect(try await exported("-amount") == [byHours[0], byHours[1]])
+        #expect(try await exported("reference") == byHours.sorted())
+    }
+
+    @Test func everyQueryParameterOutOfRangeIsRefusedNamingIt() async throws {
+        let h = try await world()
+        defer { h.tearDown() }
+        let support = try await h.support
+        let cases: [(String, String)] = [
+            ("page=9223372036854775807", "page"), ("page=0", "page"), ("page=10001", "page"), ("page=-1", "page"),
+            ("per_page=0", "per_page"), ("per_page=1e3", "per_page"),
+            ("academic_year=99999999999999999999", "academic_year"), ("academic_year=1899", "academic_year"),
+            ("claim_window_id=-5", "claim_window_id"), ("claim_window_id=abc", "claim_window_id"),
+            ("school_urn=0", "school_urn"), ("school_urn=12345678", "school_urn"),
+            ("submitted_after=2025-02-30", "submitted_after"), ("submitted_before=99999-01-01", "submitted_before"),
+            ("submitted_after=0000-01-01", "submitted_after"), ("flagged=maybe", "flagged"),
+            ("mentor_trn=12", "mentor_trn"), ("q=\(String(repeating: "a", count: 10_000))", "q"),
+        ]
+        for (query, field) in cases {
+            let reply = try await h.http.send(.get, "/api/v1/claims?\(query)", token: support)
+            #expect(reply.status == 422, "\(query.prefix(40))")
+            let fields = (reply.json?["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
+            #expect(fields == [field], "\(query.prefix(40))")
+        }
+        let fine = try await h.http.send(.get, "/api/v1/claims?page=10000&per_page=100", token: support)
+        #expect(fine.status == 200)
+    }
 }

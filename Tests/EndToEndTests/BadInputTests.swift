@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceSupport
 import Testing
 import TestSupport
 
@@ -51,11 +52,13 @@ import TestSupport
         let support = j.support
         let otherSchool = try cluster.token(["--role", "school", "--urn", "999999", "--email", "other@school.example"])
         let otherProvider = try cluster.token(["--role", "provider", "--provider-code", "9ZZ", "--email", "other@provider.example"])
-        let expired = try cluster.token(["--role", "support", "--email", "support@education.example", "--expires-in", "1"])
+        // Expired an hour ago: well past the 30 seconds of clock leeway.
+        let expired = try await DevelopmentToken.make(
+            user: AuthenticatedUser(id: "support-x", email: "support@education.example", name: "Support", role: .support),
+            secret: ServiceCluster.secret, lifetime: 60, now: Date().addingTimeInterval(-3600))
         let forged = try ProcessLauncher.run(
             BuiltProducts.path("claims-intake"), arguments: ["token", "--role", "support", "--email", "support@education.example"],
             environment: ["AUTH_JWT_SECRET": "a-different-secret-0123456789abcdefghijkl"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-        try await Task.sleep(for: .seconds(2))  // the short token expires
 
         let before = try await snapshot(cluster)
         var answers: [Int: Int] = [:]

@@ -177,7 +177,7 @@ import Glibc
         var sampleCSV = "claim_reference,sample_reason\r\n"
         for (_, reference) in sampled { sampleCSV += "\(reference),Chaos check\r\n" }
         try await Eventually.wait("the sample taken", timeout: 180, interval: .milliseconds(500)) {
-            _ = try await client.call(j.audit, "POST", "/api/v1/audit/samples", support, csv: sampleCSV, accept: [201, 409, 422])
+            _ = try await client.call(j.audit, "POST", "/api/v1/audit/samples", support, csv: sampleCSV, accept: [200, 201, 409, 422])
             return try await count("sampling_in_progress") == sampled.count
         }
         let requests = try await client.call(j.audit, "GET", "/api/v1/audit/provider-requests?provider_code=1AB", provider).json?["items"] as? [[String: Any]] ?? []

@@ -94,7 +94,7 @@ enum BusEndpointCheck {
             BuiltProducts.path(service),
             environment: [
                 "HTTP_PORT": "\(port)", "DATABASE_PATH": folder.path("db.sqlite"),
-                "BUS_PUBLISH": "tcp://127.0.0.1:\(FreePorts.pair())", "BUS_PEERS": "",
+                "BUS_PUBLISH": "tcp://127.0.0.1:\(FreePorts.pair())", "BUS_PEERS": "none",
             ],
             directory: folder.url)
         let http = TestHTTP(base: "http://127.0.0.1:\(port)")

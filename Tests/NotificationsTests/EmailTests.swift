@@ -63,7 +63,7 @@ import TestSupport
         let service = try await Notifications.build(
             configuration: configuration,
             dependencies: ServiceDependencies(now: { Date() }, transport: InMemoryBus(), metrics: PrometheusCollectorRegistry(), logger: logger))
-        let registry = HandlerRegistry(EmailHandlers(claimsBaseURL: "https://claims.example").handlers)
+        let registry = HandlerRegistry(EmailHandlers(claimsBaseURL: "https://claims.example", supportAddress: "support@education.example").handlers)
         return (folder, service, Inbox(registry: registry, now: { Date() }), registry)
     }
 

@@ -33,7 +33,7 @@ final class NotificationsHarness: @unchecked Sendable {
         service = try await Notifications.build(
             configuration: configuration,
             dependencies: ServiceDependencies(now: { clock.now() }, transport: InMemoryBus(), metrics: PrometheusCollectorRegistry(), logger: logger))
-        registry = HandlerRegistry(EmailHandlers(claimsBaseURL: "https://claims.example").handlers)
+        registry = HandlerRegistry(EmailHandlers(claimsBaseURL: "https://claims.example", supportAddress: "support@education.example").handlers)
         inbox = Inbox(registry: registry, now: { clock.now() })
     }
 

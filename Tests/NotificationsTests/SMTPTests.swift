@@ -61,6 +61,39 @@ import TestSupport
         #expect(server.received().isEmpty)
     }
 
+    @Test func aReplyInjectedBeforeSTARTTLSIsDiscardedAfterIt() async throws {
+        let folder = try TemporaryFolder("smtp")
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        let (certificate, key) = try SMTPTestServer.makeCertificate(in: folder)
+        let port = FreePorts.one()
+        let script = BuiltProducts.packageRoot.appendingPathComponent("Tests/Scripts/smtp_injector.py").path
+        let server = try ProcessLauncher.start(
+            "/usr/bin/env", arguments: ["python3", script, "--port", "\(port)", "--cert", certificate, "--key", key], directory: folder.url,
+            logName: "injector")
+        try await Eventually.wait("the hostile server to listen", timeout: 20) { server.output.contains("ready") }
+        let transport = try SMTPMailTransport(settings: SMTPSettings(
+            host: "localhost", port: port, username: "mailer", password: "secret", startTLS: true, certificateAuthorityFile: certificate))
+        // Read as the answer to EHLO after TLS, the injected 554 would fail this email.
+        try await transport.send(Self.email("injected", body: "Sent through TLS only"))
+        await transport.close()
+        try await Eventually.wait("the email delivered over TLS", timeout: 10) { server.output.contains("\"delivered\": true, \"tls\": true") }
+    }
+
+    @Test func aPasswordIsNeverSentInClearUnlessStartTLSWasTurnedOff() async throws {
+        let folder = try TemporaryFolder("smtp")
+        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        let server = try await SMTPTestServer(folder: folder, options: ["--auth", "mailer:s3cret"])
+        // SMTP_STARTTLS=false, chosen explicitly: AUTH in clear is allowed (and warned of at start).
+        let chosen = try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, username: "mailer", password: "s3cret", startTLS: false))
+        try await chosen.send(Self.email("clear", body: "x"))
+        await chosen.close()
+        #expect(try await server.waitFor(1).first?.authenticated == true)
+        // With STARTTLS on, a server that does not offer it never gets the password.
+        let strict = try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, username: "mailer", password: "s3cret", startTLS: true))
+        await #expect(throws: SMTPError.self) { try await strict.send(Self.email("strict", body: "x")) }
+        #expect(server.received().count == 1)
+    }
+
     @Test func authLoginIsUsedWhenItIsTheOnlyMechanismOffered() async throws {
         let folder = try TemporaryFolder("smtp")
         defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }

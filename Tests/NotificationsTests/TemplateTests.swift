@@ -150,6 +150,80 @@ import TestSupport
         #expect(sent == 29)
     }
 
+    @Test func everyEmailThatAsksForAReplyGoesToSupportAndSaysSo() async throws {
+        let harness = try await NotificationsHarness(environment: ["SUPPORT_EMAIL_ADDRESS": "support@education.example"])
+        defer { ProcessLauncher.killAll(in: harness.folder.url); harness.folder.remove() }
+        let server = try await SMTPTestServer(folder: harness.folder)
+        typealias H = NotificationsHarness
+        try harness.deliver(SchoolUpserted(school: H.school))
+        try harness.deliver(ClaimWindowUpserted(window: ClaimWindowFields(id: 1, academicYear: 2025, opensOn: "2026-02-01", closesOn: "2026-03-02")))
+        // Support drafts a claim for the school.
+        try harness.deliver(ClaimDraftCreated(
+            reference: "55556666", school: H.school, provider: H.provider, academicYear: 2025, claimWindowId: 1,
+            mentors: [ClaimMentor(trn: "1234567", firstName: "Ada", lastName: "Lovelace", hours: 5)],
+            createdBy: .user(id: "s", email: "officer@education.example"), bySupport: true))
+        // The payer asks for information; support finds nothing to claw back on another claim.
+        try harness.deliver(H.claim("22223333"))
+        try harness.deliver(H.status("22223333", "submitted", "payment_in_progress"))
+        try harness.deliver(H.status("22223333", "payment_in_progress", "payment_information_requested", reason: "Bank details do not match"))
+        try harness.deliver(H.claim("44445555"))
+        for (from, to) in [("submitted", "payment_in_progress"), ("payment_in_progress", "paid"), ("paid", "sampling_in_progress"),
+                           ("sampling_in_progress", "sampling_provider_not_approved"), ("sampling_provider_not_approved", "sampling_not_approved"),
+                           ("sampling_not_approved", "paid")] {
+            try harness.deliver(H.status("44445555", from, to))
+        }
+        try harness.deliver(
+            PaymentRunCreated(run: RunCreatedFields(runId: 8, claimCount: 1, totalPence: 100, links: [RecipientLink(email: "payer@esfa.example", url: "https://p.example/x")])),
+            from: "payments")
+        try harness.deliver(
+            SampleProviderRequested(
+                sampleId: 1, requestId: 2, provider: H.provider, recipients: [RecipientLink(email: "quality@provider.example", url: "https://a.example/y")],
+                dueOn: "2026-03-23", claimCount: 1),
+            from: "audit-sampling")
+        // On the window's closing day, the closing reminder says it closes today.
+        try harness.deliver(SchoolUpserted(school: SchoolSnapshot(
+            urn: 100009, name: "Ysgol Fach", postcode: "N9", localAuthority: "Enfield", typeOfEstablishment: "Academy", group: "Academies",
+            region: "outer_london", trust: nil, contactEmails: ["office@fach.example"])))
+        try harness.deliver(SchoolEligibilityGranted(urn: 100009, academicYear: 2025))
+        let reminders = WindowReminders(
+            database: harness.service.database, claimsBaseURL: "https://claims.example", logger: .init(label: "r"), now: { harness.clock.now() })
+        _ = try await reminders.tick()
+
+        let sender = harness.sender(try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, startTLS: false)))
+        try await harness.sendAll(sender)
+        let received = server.received()
+        func one(_ template: String, to address: String) -> SMTPTestServer.Received? {
+            let matches = received.filter { $0.recipients == [address] && $0.template == template }
+            #expect(matches.count == 1, "\(template) to \(address): \(matches.count) emails")
+            return matches.first
+        }
+        for (template, address) in [
+            ("claim_draft_created", "office@school.example"), ("payment_information_requested", "office@school.example"),
+            ("payment_run_ready", "payer@esfa.example"), ("sampling_request", "quality@provider.example"),
+        ] {
+            let email = one(template, to: address)
+            #expect(email?.replyTo == "support@education.example", "\(template)")
+            #expect(email?.body.contains("support@education.example") == true, "\(template) names the support address")
+            #expect(email?.body.lowercased().contains("no-reply") == false)
+        }
+        let drafted = one("claim_draft_created", to: "office@school.example")
+        #expect(drafted?.subject == "Claim 55556666 is waiting for you to review and submit")
+        #expect(drafted?.body.contains("- Ada Lovelace (TRN 1234567): 5 hours") == true)
+        let asked = one("payment_information_requested", to: "office@school.example")
+        #expect(asked?.body.contains(SchoolActionText.informationRequested(support: "support@education.example", respondBy: "2026-03-16")) == true)
+        let nothing = one("clawback_not_required", to: "office@school.example")
+        #expect(nothing?.subject == "Claim 44445555: nothing will be recovered")
+        #expect(nothing?.replyTo == "")  // asks for nothing
+        let payer = one("payment_run_ready", to: "payer@esfa.example")
+        #expect(payer?.body.contains("set claim_status to paid") == true && payer?.body.contains("claim_unpaid_reason") == true)
+        let provider = one("sampling_request", to: "quality@provider.example")
+        #expect(provider?.body.contains("https://claims.example/providers/1AB") == true)
+        #expect(provider?.body.contains("claim_accepted") == true)
+        let closing = one("claim_window_closing", to: "office@fach.example")
+        #expect(closing?.body.contains("closes today, at 11:59pm") == true, "\(closing?.body ?? "")")
+        #expect(closing?.subject.contains("today") == true)
+    }
+
     @Test func anAuditMessageWaitsForItsClaimFromClaimsIntake() async throws {
         let harness = try await NotificationsHarness()
         defer { harness.folder.remove() }

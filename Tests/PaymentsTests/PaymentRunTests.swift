@@ -20,7 +20,7 @@ import TestSupport
         #expect(run.json?["claim_count"] as? Int == 2)
         #expect(run.json?["total_pence"] as? Int == 2 * 85_760)
         let link = try h.latestLink()
-        let file = try await h.http.send(.get, link)
+        let file = try await h.download(link)
         #expect(file.status == 200)
         #expect(file.headers["content-type"] == "text/csv; charset=utf-8")
         #expect(file.text == header + "\r\n"
@@ -45,10 +45,18 @@ import TestSupport
         let id = try #require(run.json?["id"] as? Int)
         let link = try h.latestLink()
         #expect(try await h.http.send(.get, link + "x").status == 404)
-        #expect(try await h.http.send(.get, link).status == 200)
+        #expect(try await h.http.send(.post, link + "x", body: "", contentType: "application/x-www-form-urlencoded").status == 404)
+        // Opening the link (as a mail scanner does) spends nothing: only the button does.
+        for _ in 0..<3 { #expect(try await h.http.send(.get, link).status == 200) }
+        #expect(try await h.download(link).status == 200)
         let again = try await h.http.send(.get, link)
         #expect(again.status == 410)
-        #expect(again.text.contains("already been used"))
+        #expect(again.text.contains("has been used"))
+        #expect(try await h.http.send(.post, link, body: "", contentType: "application/x-www-form-urlencoded").status == 410)
+        // The database holds a hash of each token, never the token.
+        let token = String(link.split(separator: "=").last ?? "")
+        let stored = try await h.service.database.read { try String.fetchAll($0, sql: "SELECT token_hash FROM link_hashes") }
+        #expect(!stored.isEmpty && !stored.contains(token) && stored.contains(SingleUseLink.hash(token)))
         #expect(try await h.http.send(.post, "/api/v1/payments/runs/\(id)/resend", token: support).status == 200)
         let fresh = try h.latestLink()
         #expect(fresh != link)
@@ -126,7 +134,7 @@ import TestSupport
         let clawbackID = try #require(run.json?["id"] as? Int)
         let links = (try h.published(ClawbackRunCreated.type).last?["payload"] as? [String: Any])?["links"] as? [[String: String]]
         let link = links?.first?["url"]?.replacingOccurrences(of: "https://payments.example", with: "") ?? ""
-        let file = try await h.http.send(.get, link)
+        let file = try await h.download(link)
         #expect(file.text.components(separatedBy: "\r\n")[1] == "00000001,100001,Hillside Primary,Islington,Best Training,772.00,193.00,Academy converter,Academies,2026-01-15,clawback_in_progress")
         let done = try await h.http.send(
             .post, "/api/v1/payments/clawback-runs/\(clawbackID)/response", token: support,
@@ -140,5 +148,64 @@ import TestSupport
         #expect(totals?["net_pence"] == 22 * 4825)
         let lines = ledger.json?["items"] as? [[String: Any]]
         #expect(lines?.first { $0["school_urn"] as? Int == 100001 }?["net_pence"] as? Int == 12 * 4825)
+    }
+
+    @Test func aClawbackRunsLinkCanBeResentAndTheOldOneStopsWorking() async throws {
+        let h = try await PaymentsHarness()
+        defer { h.tearDown() }
+        try h.submitted("00000001", hours: 16, rate: 4825)
+        let support = try await h.support
+        let id = try #require(try await h.http.send(.post, "/api/v1/payments/runs", token: support, json: [:]).json?["id"] as? Int)
+        _ = try await h.http.send(.post, "/api/v1/payments/runs/\(id)/response", token: support, body: "claim_reference,claim_status,claim_unpaid_reason\n1,paid,\n", contentType: "text/csv")
+        let actor = Actor.user(id: "a", email: "a@x.example")
+        for (from, to) in [("paid", "sampling_in_progress"), ("sampling_in_progress", "sampling_provider_not_approved"),
+                           ("sampling_provider_not_approved", "sampling_not_approved"), ("sampling_not_approved", "clawback_requires_approval")] {
+            try h.deliver(ClaimStatusChanged(reference: "00000001", from: from, to: to, reason: nil, actor: actor, causedBy: nil))
+        }
+        try h.deliver(ClawbackApproved(reference: "00000001", clawbackAmountPence: 4 * 4825, mentors: [ClawbackMentor(trn: "1234567", hoursClawedBack: 4, notes: nil)], by: actor), from: "audit-sampling")
+        let run = try #require(try await h.http.send(.post, "/api/v1/payments/clawback-runs", token: support, json: [:]).json?["id"] as? Int)
+        func latest() throws -> String {
+            let links = (try h.published(ClawbackRunCreated.type).last?["payload"] as? [String: Any])?["links"] as? [[String: String]]
+            return links?.first?["url"]?.replacingOccurrences(of: "https://payments.example", with: "") ?? ""
+        }
+        let first = try latest()
+        let resent = try await h.http.send(.post, "/api/v1/payments/clawback-runs/\(run)/resend", token: support)
+        #expect(resent.status == 200)
+        #expect(try h.published(ClawbackRunCreated.type).count == 2)
+        #expect(try h.published(PaymentRunCreated.type).count == 1)  // the payment run's email is not sent again
+        #expect(try await h.http.send(.get, first).status == 410)
+        #expect(try await h.download(try latest()).text.contains("clawback_in_progress"))
+        #expect(try await h.http.send(.post, "/api/v1/payments/clawback-runs/999/resend", token: support).status == 404)
+    }
+
+    @Test func supportsActionsCarryIfMatchAgainstPaymentsOwnViewOfTheClaim() async throws {
+        let h = try await PaymentsHarness()
+        defer { h.tearDown() }
+        try h.submitted("00000001")
+        let support = try await h.support
+        let id = try #require(try await h.http.send(.post, "/api/v1/payments/runs", token: support, json: [:]).json?["id"] as? Int)
+        // The payer's response names the claim without its leading zeros, as a spreadsheet writes it.
+        let response = try await h.http.send(
+            .post, "/api/v1/payments/runs/\(id)/response", token: support, body: "claim_reference,claim_status,claim_unpaid_reason\n1,unpaid,Bank details missing\n",
+            contentType: "text/csv")
+        #expect(response.json?["information_requested"] as? Int == 1, "\(response.text)")
+        let view = try await h.http.send(.get, "/api/v1/payments/claims/00000001", token: support)
+        #expect(view.status == 200)
+        #expect(view.json?["status"] as? String == "payment_information_requested")
+        #expect(view.json?["status_reason"] as? String == "Bank details missing")
+        #expect((view.json?["payment_run"] as? [String: Any])?["outcome"] as? String == "unpaid")
+        let etag = try #require(view.headers["etag"])
+        // Someone else marks the information sent first; the stale action changes nothing.
+        #expect(try await h.http.send(.post, "/api/v1/payments/claims/00000001/information-sent", token: support, headers: ["If-Match": etag]).status == 200)
+        let stale = try await h.http.send(.post, "/api/v1/payments/claims/00000001/reject", token: support, json: ["reason": "No reply"], headers: ["If-Match": etag])
+        #expect(stale.status == 412)
+        #expect(try await h.http.send(.get, "/api/v1/payments/claims/00000001", token: support).json?["status"] as? String == "payment_information_sent")
+        let fresh = try #require(try await h.http.send(.get, "/api/v1/payments/claims/00000001", token: support).headers["etag"])
+        #expect(fresh != etag)
+        #expect(try await h.http.send(.post, "/api/v1/payments/claims/00000001/paid", token: support, headers: ["If-Match": fresh]).status == 200)
+        #expect(try await h.http.send(.get, "/api/v1/payments/claims/99999999", token: support).status == 404)
+        let school = try await DevelopmentToken.make(
+            user: AuthenticatedUser(id: "s", email: "s@x.example", name: "S", role: .school, urns: [100001]), secret: PaymentsHarness.secret)
+        #expect(try await h.http.send(.get, "/api/v1/payments/claims/00000001", token: school).status == 403)
     }
 }

@@ -5,6 +5,7 @@ import Messages
 import Messaging
 import Prometheus
 import ServiceSupport
+import Testing
 import TestSupport
 @testable import Payments
 
@@ -83,6 +84,15 @@ final class PaymentsHarness: @unchecked Sendable {
         let message = try published(PaymentRunCreated.type).last
         let links = (message?["payload"] as? [String: Any])?["links"] as? [[String: String]]
         return links?.first?["url"]?.replacingOccurrences(of: "https://payments.example", with: "") ?? ""
+    }
+
+    /// Opens a download link as the payer does: the page, then its Download button.
+    func download(_ link: String) async throws -> TestHTTP.Reply {
+        let page = try await http.send(.get, link)
+        guard page.status == 200 else { return page }
+        #expect(page.headers["content-type"] == "text/html; charset=utf-8")
+        #expect(page.text.contains("<button type=\"submit\">Download"))
+        return try await http.send(.post, link, body: "", contentType: "application/x-www-form-urlencoded")
     }
 
     func tearDown() { folder.remove() }

@@ -58,6 +58,7 @@ class Recorder:
             "message_id": message_id,
             "to": str(message.get("To", "")),
             "from": str(message.get("From", "")),
+            "reply_to": str(message.get("Reply-To", "")),
             "subject": str(message.get("Subject", "")),
             "template": str(message.get("X-Mentor-Claims-Template", "")),
             "body": body.get_content() if body is not None else "",

@@ -107,6 +107,95 @@ struct IdentityClaims: JWTPayload {
     }
 }
 
+extension AuthenticationTests {
+    /// A 2048-bit RSA key made by openssl, as an identity provider holds it.
+    static func rsaKey() throws -> Insecure.RSA.PrivateKey {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rsa-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("key.pem").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["genrsa", "-out", path, "2048"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return try Insecure.RSA.PrivateKey(pem: try String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func jwk(_ key: Insecure.RSA.PrivateKey, kid: String, alg: String? = nil) throws -> String {
+        let (n, e) = try key.publicKey.getKeyPrimitives()
+        return "{\"kty\": \"RSA\", \"kid\": \"\(kid)\", \"use\": \"sig\", \"n\": \"\(base64URL(n))\", \"e\": \"\(base64URL(e))\"\(alg.map { ", \"alg\": \"\($0)\"" } ?? "")}"
+    }
+
+    func claims(lifetime: TimeInterval = 600, issuedAgo: TimeInterval = 0) -> IdentityClaims {
+        IdentityClaims(
+            sub: "s1", email: "head@school.example", role: "school", urns: [100001],
+            exp: .init(value: Date().addingTimeInterval(lifetime - issuedAgo)), iat: .init(value: Date().addingTimeInterval(-issuedAgo)))
+    }
+
+    @Test func aJWKSKeyWithoutAlgIsPinnedToRS256SoABogusPS512TokenCannotRepinIt() async throws {
+        let key = try Self.rsaKey()
+        let v = try await verifier(.publicKeys("{\"keys\": [\(try Self.jwk(key, kid: "idp-1"))]}"))
+        // A token that names PS512 for the same key id is refused before any signature check.
+        let bogusSigner = JWTKeyCollection()
+        await bogusSigner.add(pss: key, digestAlgorithm: .sha512, kid: "idp-1")
+        let bogus = try await bogusSigner.sign(claims())
+        var header = String(bogus.split(separator: ".")[0]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while header.count % 4 != 0 { header += "=" }
+        #expect(String(decoding: Data(base64Encoded: header) ?? Data(), as: UTF8.self).contains("PS512"))
+        await #expect(throws: AuthenticationFailure.self) { try await v.verify(bogus) }
+        // The genuine RS256 token still works after it.
+        let signer = JWTKeyCollection()
+        await signer.add(rsa: key, digestAlgorithm: .sha256, kid: "idp-1")
+        let genuine = try await signer.sign(claims())
+        #expect(try await v.verify(genuine).urns == [100001])
+        // An HS256 token "signed" with the public modulus as a secret is refused too.
+        let (n, _) = try key.publicKey.getKeyPrimitives()
+        let confused = JWTKeyCollection()
+        await confused.add(hmac: HMACKey(from: Self.base64URL(n)), digestAlgorithm: .sha256, kid: "idp-1")
+        await #expect(throws: AuthenticationFailure.self) { try await v.verify(try await confused.sign(claims())) }
+    }
+
+    @Test func keysOfOtherTypesOrWithPrivatePartsAreRefusedAtStart() async throws {
+        let key = try Self.rsaKey()
+        let documents = [
+            "{\"keys\": [\(try Self.jwk(key, kid: "a", alg: "PS256"))]}",
+            "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0\"}]}",
+            "{\"keys\": [{\"kty\": \"EC\", \"crv\": \"P-384\", \"x\": \"AA\", \"y\": \"AA\"}]}",
+            "{\"keys\": [{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"x\": \"AA\"}]}",
+            try Self.jwk(key, kid: "b").replacingOccurrences(of: "{", with: "{\"keys\": [{").replacingOccurrences(of: "}", with: ", \"d\": \"AA\"}]}"),
+            "{\"keys\": []}",
+        ]
+        for document in documents {
+            await #expect(throws: ConfigurationError.self, "\(document.prefix(60))") { _ = try await verifier(.publicKeys(document)) }
+        }
+    }
+
+    @Test func expiryAndNotBeforeAllowThirtySecondsAndNoTokenLivesPastTwelveHours() async throws {
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        let v = try await verifier(.sharedSecret(secret, isDevelopmentDefault: false))
+        func token(exp: TimeInterval, nbf: TimeInterval? = nil, iat: TimeInterval? = 0) async throws -> String {
+            try await keys.sign(IdentityClaims(
+                sub: "x", email: "a@b.example", role: "support", exp: .init(value: Date().addingTimeInterval(exp)),
+                nbf: nbf.map { .init(value: Date().addingTimeInterval($0)) }, iat: iat.map { .init(value: Date().addingTimeInterval($0)) }))
+        }
+        #expect(try await v.verify(try await token(exp: -20, iat: -600)).role == .support)  // expired 20 s ago: within leeway
+        await #expect(throws: AuthenticationFailure.self) { try await v.verify(try await token(exp: -45, iat: -600)) }
+        #expect(try await v.verify(try await token(exp: 600, nbf: 20)).role == .support)
+        await #expect(throws: AuthenticationFailure.self) { try await v.verify(try await token(exp: 600, nbf: 45)) }
+        #expect(try await v.verify(try await token(exp: 12 * 3600 - 60)).role == .support)
+        await #expect(throws: AuthenticationFailure.self) { try await v.verify(try await token(exp: 13 * 3600)) }
+        await #expect(throws: AuthenticationFailure.self) { try await v.verify(try await token(exp: 13 * 3600, iat: nil)) }
+    }
+}
+
 @Suite struct ConfigurationTests {
     @Test func theDefaultsAreThoseOfMakeRun() throws {
         let configuration = try ServiceConfiguration.load(for: .payments, from: EnvironmentReader([:]))
@@ -143,5 +232,55 @@ struct IdentityClaims: JWTPayload {
         #expect(throws: ConfigurationError(variable: "SMTP_HOST", message: "required when MAIL_TRANSPORT is smtp")) {
             try ServiceConfiguration.load(for: .notifications, from: EnvironmentReader(["MAIL_TRANSPORT": "smtp"]))
         }
+    }
+
+    @Test func theDevelopmentSecretIsOnlyForLoopback() throws {
+        for host in ["127.0.0.1", "localhost", "::1", "127.0.0.2"] {
+            let configuration = try ServiceConfiguration.load(for: .payments, from: EnvironmentReader(["HTTP_HOST": host]))
+            if case .sharedSecret(_, let isDefault) = configuration.auth.keys { #expect(isDefault) } else { Issue.record("no secret") }
+        }
+        for host in ["0.0.0.0", "10.0.0.5", "payments.internal", "::"] {
+            #expect(throws: ConfigurationError.self) {
+                try ServiceConfiguration.load(for: .payments, from: EnvironmentReader(["HTTP_HOST": host]))
+            }
+            do {
+                _ = try ServiceConfiguration.load(for: .payments, from: EnvironmentReader(["HTTP_HOST": host]))
+            } catch let error as ConfigurationError {
+                #expect(error.variable == "AUTH_JWT_SECRET")
+            }
+            let configured = try ServiceConfiguration.load(
+                for: .payments, from: EnvironmentReader(["HTTP_HOST": host, "AUTH_JWT_SECRET": String(repeating: "s", count: 40)]))
+            #expect(configured.httpHost == host)
+        }
+    }
+
+    @Test(arguments: ["AUTH_JWT_SECRET", "AUTH_JWT_PUBLIC_KEYS_FILE", "SMTP_PASSWORD", "HTTP_HOST", "PAYER_EMAIL_ADDRESSES"])
+    func aVariableSetToABlankValueIsAnErrorNeverUnset(variable: String) {
+        for blank in ["", "   ", "\n"] {
+            do {
+                _ = try ServiceConfiguration.load(for: .notifications, from: EnvironmentReader([variable: blank]))
+                Issue.record("\(variable) blank was accepted")
+            } catch let error as ConfigurationError {
+                #expect(error.variable == variable)
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+    }
+
+    @Test func curveKeysWithoutTheSecretKeyFileAreAnErrorAndAnOpenBusBeyondLoopbackIsFlagged() throws {
+        let key = String(repeating: "A", count: 40)
+        for (name, value) in [("BUS_CURVE_ALLOWED_KEYS", key), ("BUS_PEER_KEYS", "payments=\(key)")] {
+            #expect(throws: ConfigurationError.self) { try ServiceConfiguration.load(for: .claimsIntake, from: EnvironmentReader([name: value])) }
+            do {
+                _ = try ServiceConfiguration.load(for: .claimsIntake, from: EnvironmentReader([name: value]))
+            } catch let error as ConfigurationError {
+                #expect(error.variable == "BUS_CURVE_SECRET_KEY_FILE")
+                #expect(error.message.contains(name))
+            }
+        }
+        let open = try ServiceConfiguration.load(for: .claimsIntake, from: EnvironmentReader(["BUS_PUBLISH": "tcp://0.0.0.0:5551"]))
+        #expect(open.busIsExposedWithoutCurve)
+        #expect(!(try ServiceConfiguration.load(for: .claimsIntake, from: EnvironmentReader([:]))).busIsExposedWithoutCurve)
     }
 }

@@ -26,4 +26,38 @@ import Testing
         #expect(throws: CSVFileError.empty) { try CSVTable(Data("\n\n".utf8), required: []) }
         #expect(throws: CSVFileError.unterminatedQuote(row: 2)) { try CSVTable(Data("a\n\"open\n".utf8), required: ["a"]) }
     }
+
+    @Test func rowsAreNumberedByRecordSoACellWithALineBreakIsOneRow() throws {
+        let text = "claim_reference,reason\n12345678,\"two\nlines\"\n87654321,ok\n"
+        let table = try CSVTable(Data(text.utf8), required: ["claim_reference", "reason"])
+        #expect(table.rows.map(\.number) == [2, 3])
+        #expect(table.rows[0]["reason"] == "two\nlines")
+    }
+
+    @Test func rowsColumnsAndCellsAreBoundedAndTheErrorSaysWhich() {
+        let limits = CSVLimits(rows: 3, columns: 4, cellCharacters: 5)
+        #expect(throws: CSVFileError.tooManyRows(limit: 3)) {
+            try CSVTable(Data("a\n1\n2\n3\n4\n".utf8), required: ["a"], limits: limits)
+        }
+        #expect(throws: CSVFileError.tooManyColumns(row: 2, limit: 4)) {
+            try CSVTable(Data("a\n1,2,3,4,5\n".utf8), required: ["a"], limits: limits)
+        }
+        #expect(throws: CSVFileError.cellTooLong(row: 3, limit: 5)) {
+            try CSVTable(Data("a\n12345\n\"123456\"\n".utf8), required: ["a"], limits: limits)
+        }
+        // Five characters of two bytes each are still five characters.
+        #expect(throws: Never.self) { try CSVTable(Data("a\néééé\n".utf8), required: ["a"], limits: limits) }
+        #expect(CSVFileError.tooManyRows(limit: 200_000).problem.status == .contentTooLarge)
+        #expect(CSVFileError.tooManyRows(limit: 200_000).description.contains("200,000"))
+        #expect(CSVFileError.tooManyColumns(row: 1, limit: 250).problem.status == .unprocessableContent)
+    }
+
+    @Test func hostileFilesAreRefusedWithoutReadingThemWhole() throws {
+        let newlines = Data(repeating: UInt8(ascii: "\n"), count: 20 << 20)
+        #expect(throws: CSVFileError.empty) { try CSVTable(newlines, required: ["a"]) }
+        let giant = Data("a\n\"".utf8) + Data(repeating: UInt8(ascii: "x"), count: 20 << 20)
+        #expect(throws: CSVFileError.cellTooLong(row: 2, limit: 10_000)) { try CSVTable(giant, required: ["a"]) }
+        let wide = Data(String(repeating: "a,", count: 100_000).utf8)
+        #expect(throws: CSVFileError.tooManyColumns(row: 1, limit: 250)) { try CSVTable(wide, required: ["a"]) }
+    }
 }

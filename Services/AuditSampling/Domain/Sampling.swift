@@ -31,6 +31,40 @@ enum SampleReason: String, Sendable, Equatable {
     case random = "drawn at random, weighted by value"
 }
 
+/// The share of a year's paid value a sample must hold, in parts per million: money and shares
+/// are whole numbers, so "at least the share" is exact.
+struct SampleShare: Sendable, Equatable {
+    /// Parts per million, 1 to 1,000,000.
+    let ppm: Int64
+
+    /// 10%, the default.
+    static let standard = SampleShare(ppm: 100_000)
+
+    init(ppm: Int64) { self.ppm = ppm }
+
+    /// Why a share cannot be used.
+    struct Invalid: Error {}
+
+    /// A share written as a decimal such as `0.10`: more than 0, at most 1, and at most six
+    /// decimal places. Read as a `Decimal`, never as a binary floating-point number.
+    init(_ decimal: Decimal) throws {
+        var scaled = decimal * 1_000_000
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        guard rounded == scaled, rounded > 0, rounded <= 1_000_000 else { throw Invalid() }
+        ppm = NSDecimalNumber(decimal: rounded).int64Value
+    }
+
+    /// The least whole number of pence that is at least this share of `total`.
+    func target(ofTotal total: Int64) -> Int64 {
+        let (whole, rest) = total.quotientAndRemainder(dividingBy: 1_000_000)
+        return whole * ppm + (rest * ppm + 999_999) / 1_000_000
+    }
+
+    /// The share as a decimal, for the record (`0.1`).
+    var decimalText: String { "\(Decimal(ppm) / 1_000_000)" }
+}
+
 /// The service's own selection (`../spec/domain.md`, "Sampling"): every claim of a school whose
 /// claims total more than £5,000 in the year, every flagged claim, then claims drawn at random,
 /// weighted by value, until the sample holds at least `share` of the year's paid value.
@@ -38,9 +72,13 @@ enum SampleSelection {
     /// More than this, in pence, puts every claim of a school in the sample.
     static let schoolThresholdPence: Int64 = 500_000
 
-    static func select(_ claims: [PaidClaim], share: Double, seed: UInt64) -> [(claim: PaidClaim, reason: SampleReason)] {
+    /// Selects from `claims` (those that may be drawn) until the sample holds `share` of
+    /// `yearTotal` (the year's whole paid value; by default the claims' own total).
+    static func select(
+        _ claims: [PaidClaim], share: SampleShare, seed: UInt64, yearTotal: Int64? = nil
+    ) -> [(claim: PaidClaim, reason: SampleReason)] {
         let ordered = claims.sorted { $0.reference < $1.reference }  // input order never matters
-        let total = ordered.reduce(Int64(0)) { $0 + $1.amountPence }
+        let total = yearTotal ?? ordered.reduce(Int64(0)) { $0 + $1.amountPence }
         var bySchool: [Int: Int64] = [:]
         for claim in ordered { bySchool[claim.schoolURN, default: 0] += claim.amountPence }
         var chosen: [(PaidClaim, SampleReason)] = []
@@ -57,7 +95,7 @@ enum SampleSelection {
             value += claim.amountPence
         }
         // The target in pence, rounded up so that "at least the share" holds exactly.
-        let target = Int64((Double(total) * share).rounded(.up))
+        let target = share.target(ofTotal: total)
         let pool = ordered.filter { !taken.contains($0.reference) && $0.amountPence > 0 }
         var weights = FenwickTree(pool.map(\.amountPence))
         var generator = SeededGenerator(seed: seed)

@@ -21,10 +21,12 @@ struct AuditRoutes {
         api.post("samples") { request, context in try await createSample(request, context) }
         api.get("samples/:id") { _, context in try await getSample(context) }
         api.get("provider-requests") { request, context in try await listRequests(request, context) }
-        api.get("provider-requests/:id/file") { request, context in try await download(request, context) }
+        api.get("provider-requests/:id/file") { request, context in try await downloadPage(request, context) }
+        api.post("provider-requests/:id/file") { request, context in try await download(request, context) }
         api.post("provider-requests/:id/resend") { request, context in try await resend(request, context) }
         api.post("provider-requests/:id/response") { request, context in try await providerResponse(request, context) }
-        api.post("claims/:reference/approve") { _, context in try await approve(context) }
+        api.get("claims/:reference") { _, context in try await claimView(context) }
+        api.post("claims/:reference/approve") { request, context in try await approve(request, context) }
         api.post("claims/:reference/school-response") { request, context in try await schoolResponse(request, context) }
         api.post("claims/:reference/clawback") { request, context in try await requestClawback(request, context) }
         api.post("claims/:reference/clawback/decision") { request, context in try await decide(request, context) }
@@ -38,7 +40,9 @@ struct AuditRoutes {
 
     func flags(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         _ = try context.requireRole(.support)
-        let year = request.uri.queryParameters["academic_year"].flatMap { Int(String($0)) }
+        var query = QueryReader(request)
+        let year = query.academicYear()
+        try query.throwIfAny()
         struct Item: Encodable {
             var reference: String
             var schoolUrn: Int
@@ -60,7 +64,7 @@ struct AuditRoutes {
 
     struct SampleInput: Decodable {
         var academicYear: Int
-        var share: Double?
+        var share: Decimal?
         var seed: UInt64?
         enum CodingKeys: String, CodingKey {
             case share, seed
@@ -70,30 +74,46 @@ struct AuditRoutes {
 
     func createSample(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let user = try context.requireRole(.support)
-        let body = Data(buffer: try await RequestDecoding.collect(request, limit: RequestDecoding.csvLimit))
         let isCSV = request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true
+        let body = Data(buffer: try await RequestDecoding.collect(request, limit: isCSV ? RequestDecoding.csvLimit : RequestDecoding.jsonLimit))
         var listed: [(row: Int, reference: String, reason: String)]?
         var input: SampleInput?
+        var share = SampleShare.standard
         if isCSV {
             do {
                 let table = try CSVTable(body, required: ["claim_reference", "sample_reason"])
-                listed = table.rows.map { (row: $0.number, reference: $0["claim_reference"], reason: $0["sample_reason"]) }
+                listed = table.rows.map {
+                    (row: $0.number, reference: ClaimReferenceText.normalise($0["claim_reference"]), reason: $0["sample_reason"])
+                }
             } catch let error as CSVFileError {
-                throw Problem(.unprocessableContent, title: "The file cannot be read", detail: error.description)
+                throw error.problem
             }
         } else {
             input = try RequestDecoding.decode(SampleInput.self, from: body)
-            if let share = input?.share, !(share > 0 && share <= 1) {
-                throw Problem.validation([FieldError(field: "share", message: "Enter a share between 0 and 1, such as 0.10")])
+            if let given = input?.share {
+                do { share = try SampleShare(given) } catch {
+                    throw Problem.validation([FieldError(field: "share", message: "Enter a share more than 0 and at most 1, with up to 6 decimal places, such as 0.10")])
+                }
+            }
+            if let year = input?.academicYear, !QueryReader.years.contains(year) {
+                throw Problem.validation([FieldError(field: "academic_year", message: "Enter an academic year such as 2025")])
             }
         }
         let key = request.headers[IdempotencyStore.header]
         if let key, let earlier = try await IdempotencyStore.earlier(env.database, user: user.id, key: key, body: body) { return earlier }
+        // The same sample list twice is the same request: it answers what the first did.
+        let listFingerprint = listed.map { rows in rows.map { "\($0.reference)\u{1F}\($0.reason)" }.sorted().joined(separator: "\u{1E}") }
+        if let listFingerprint,
+            let earlier = try await env.database.read({ try AppliedUpload.earlier($0, kind: "sample-list", scope: "", fingerprint: listFingerprint) })
+        {
+            return try AppliedUpload.alreadyApplied(earlier)
+        }
         let now = env.now()
         let outbox = env.outbox
         let base = env.configuration.publicBaseURL
         let sampleInput = input
         let listedRows = listed
+        let chosenShare = share
         let outcome = try await env.database.write { db in
             try IdempotentOutcome<SampleView>.run(db, user: user.id, key: key, body: body, now: now) {
                 let input = sampleInput
@@ -126,19 +146,21 @@ struct AuditRoutes {
                         db,
                         sql: """
                             SELECT reference, school_urn, amount_pence, flags != '[]' AS flagged FROM claims c WHERE academic_year = ? AND status = 'paid'
-                            AND NOT EXISTS (SELECT 1 FROM sample_claims s WHERE s.reference = c.reference AND s.open = 1)
+                            AND NOT EXISTS (SELECT 1 FROM sample_claims s WHERE s.reference = c.reference)
                             """,
                         arguments: [year])
                     while let row = try cursor.next() {
                         paid.append(PaidClaim(reference: row[0], schoolURN: row[1], amountPence: row[2], flagged: row[3]))
                     }
-                    chosen = SampleSelection.select(paid, share: input?.share ?? 0.10, seed: seed).map { ($0.claim.reference, $0.reason.rawValue) }
+                    let yearTotal = try Int64.fetchOne(
+                        db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
+                    chosen = SampleSelection.select(paid, share: chosenShare, seed: seed, yearTotal: yearTotal).map { ($0.claim.reference, $0.reason.rawValue) }
                 }
                 guard !chosen.isEmpty else { throw Problem(.conflict, detail: "There are no paid claims to sample in that academic year.") }
                 let paidPence = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
                 try db.execute(
-                    sql: "INSERT INTO samples (academic_year, seed, share, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-                    arguments: [year, String(seed), listed == nil ? (input?.share ?? 0.10) : nil, Self.millis(now), user.email, chosen.count, paidPence])
+                    sql: "INSERT INTO samples (academic_year, seed, share_ppm, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                    arguments: [year, String(seed), listed == nil ? chosenShare.ppm : nil, Self.millis(now), user.email, chosen.count, paidPence])
                 let sampleID = db.lastInsertedRowID
                 let insert = try db.cachedStatement(sql: "INSERT INTO sample_claims (sample_id, reference, reason) VALUES (?, ?, ?)")
                 let mark = try db.cachedStatement(sql: "UPDATE claims SET status = 'sampling_in_progress' WHERE reference = ?")
@@ -180,7 +202,11 @@ struct AuditRoutes {
                     let requestID = db.lastInsertedRowID
                     try publishRequest(db, requestID: requestID, recipients: nil, now: now, base: base, outbox: outbox, claimCount: claims.count)
                 }
-                return try sampleView(db, id: sampleID)
+                let view = try sampleView(db, id: sampleID)
+                if let listFingerprint {
+                    try AppliedUpload.record(db, kind: "sample-list", scope: "", fingerprint: listFingerprint, reply: view, now: now)
+                }
+                return view
             }
         }
         return try outcome.response()
@@ -201,13 +227,13 @@ struct AuditRoutes {
             let provider = try Row.fetchOne(db, sql: "SELECT * FROM providers WHERE code = ?", arguments: [request["provider_code"] as String])
         else { throw Problem.notFound("There is no such request.") }
         let addresses = recipients ?? (provider["email_addresses"] as String).split(separator: ";").map(String.init)
-        try db.execute(sql: "UPDATE request_links SET revoked_at = ? WHERE request_id = ? AND revoked_at IS NULL", arguments: [Self.millis(now), requestID])
+        try db.execute(sql: "UPDATE link_hashes SET revoked_at = ? WHERE request_id = ? AND revoked_at IS NULL", arguments: [Self.millis(now), requestID])
         var links: [RecipientLink] = []
         for address in addresses {
             let token = LinkToken.make()
             try db.execute(
-                sql: "INSERT INTO request_links (token, request_id, recipient, expires_at) VALUES (?, ?, ?, ?)",
-                arguments: [token, requestID, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
+                sql: "INSERT INTO link_hashes (token_hash, request_id, recipient, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [SingleUseLink.hash(token), requestID, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
             links.append(RecipientLink(email: address, url: "\(base)/api/v1/audit/provider-requests/\(requestID)/file?token=\(token)"))
         }
         let count = try claimCount ?? Int.fetchOne(

@@ -56,8 +56,16 @@ enum OpenAPIDocument {
         \(id)
           - {name: token, in: query, required: true, schema: {type: string}}
         get:
-          summary: The provider's CSV through a single-use, 7-day link (no bearer token)
+          summary: A page naming the provider's file with a Download button and the due date (no bearer token); opening it uses nothing up
           security: []
+          responses:
+            "200": {description: "text/html; the page, whose form POSTs the token to the same path"}
+            "404": {description: Unknown or altered link}
+            "410": {description: Used, replaced or expired link}
+        post:
+          summary: The Download button - the provider's CSV, once; the single-use, 7-day link is then used up
+          security: []
+          requestBody: {content: {application/x-www-form-urlencoded: {schema: {type: object, properties: {token: {type: string}}}}}}
           responses:
             "200": {description: "text/csv; provider file of files.md"}
             "404": {description: Unknown or altered link}
@@ -77,39 +85,55 @@ enum OpenAPIDocument {
           summary: The provider's response CSV (support, or a provider user of that provider)
           requestBody: {required: true, content: {text/csv: {schema: {type: string}}}}
           responses:
-            "200": {description: "{accepted_claims, not_approved_claims}"}
+            "200": {description: "{accepted_claims, not_approved_claims, unanswered_claims, already_applied}: a partial file answers only its claims; the same file again is already_applied"}
+    \(errors)
+      /api/v1/audit/claims/{reference}:
+        parameters:
+        \(reference)
+        get:
+          summary: "Audit's view of the claim: flags, samples with each mentor's provider verdict, school response, clawback request and decision; its ETag is the If-Match of support's actions"
+          responses:
+            "200": {description: "{reference, status, flags, samples, school_response, clawback, version}", headers: {ETag: {schema: {type: string}}}}
     \(errors)
       /api/v1/audit/claims/{reference}/approve:
         parameters:
         \(reference)
         post:
           summary: Support approves a sampled claim → paid
+          parameters: [{name: If-Match, in: header, schema: {type: string}, description: "The ETag of audit's view of the claim; a stale one is 412 and changes nothing"}]
           responses:
             "200": {description: The new status}
+            "412": {description: Changed by someone else since it was loaded}
     \(errors)
       /api/v1/audit/claims/{reference}/school-response:
         parameters:
         \(reference)
         post:
           summary: Record the school's response → sampling_not_approved
+          parameters: [{name: If-Match, in: header, schema: {type: string}, description: "The ETag of audit's view of the claim; a stale one is 412 and changes nothing"}]
           responses:
             "200": {description: The new status}
+            "412": {description: Changed by someone else since it was loaded}
     \(errors)
       /api/v1/audit/claims/{reference}/clawback:
         parameters:
         \(reference)
         post:
           summary: Hours really trained per mentor → clawback_requires_approval, or paid when nothing is clawed back
+          parameters: [{name: If-Match, in: header, schema: {type: string}, description: "The ETag of audit's view of the claim; a stale one is 412 and changes nothing"}]
           responses:
             "200": {description: The new status}
+            "412": {description: Changed by someone else since it was loaded}
     \(errors)
       /api/v1/audit/claims/{reference}/clawback/decision:
         parameters:
         \(reference)
         post:
           summary: A support user other than the requester approves or rejects (else 403)
+          parameters: [{name: If-Match, in: header, schema: {type: string}, description: "The ETag of audit's view of the claim; a stale one is 412 and changes nothing"}]
           responses:
             "200": {description: The new status}
+            "412": {description: Changed by someone else since it was loaded}
     \(errors)
     """
 }

@@ -60,17 +60,42 @@ struct ClaimHandlers {
                 let m = envelope.payload
                 try db.execute(
                     sql: "UPDATE claims SET status = ? WHERE reference = ? AND status = ?", arguments: [m.to, m.reference, m.from])
+                let moved = db.changesCount == 1
                 if m.to == "paid" || m.to == "payment_not_approved" || m.to == "clawback_complete" {
                     // A claim back to paid (or closed) leaves its open sample.
                     try db.execute(sql: "UPDATE sample_claims SET open = 0 WHERE reference = ? AND open = 1", arguments: [m.reference])
                 }
+                if moved && m.to == "payment_not_approved" {
+                    try Self.recheckAfterRemoval(db, reference: m.reference, outbox: outbox, cause: envelope.id, correlation: envelope.correlationId)
+                }
                 return .applied
             },
             .on(ClaimDeleted.self) { envelope, db in
-                try db.execute(sql: "UPDATE claims SET status = 'deleted' WHERE reference = ?", arguments: [envelope.payload.reference])
+                try db.execute(
+                    sql: "UPDATE claims SET status = 'deleted' WHERE reference = ? AND status != 'deleted'", arguments: [envelope.payload.reference])
+                if db.changesCount == 1 {
+                    try Self.recheckAfterRemoval(
+                        db, reference: envelope.payload.reference, outbox: outbox, cause: envelope.id, correlation: envelope.correlationId)
+                }
                 return .applied
             },
         ]
+    }
+
+    /// A claim deleted or not approved for payment no longer counts: the claims it could have
+    /// flagged (its school's, and those sharing its mentors with its provider) are checked again,
+    /// and a flag whose condition no longer holds is removed. Its own flags go too.
+    static func recheckAfterRemoval(_ db: Database, reference: String, outbox: Outbox, cause: UUID, correlation: UUID) throws {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT academic_year, school_urn, provider_code, mentors, flags FROM claims WHERE reference = ?", arguments: [reference])
+        else { return }
+        if (row["flags"] as String) != "[]" {
+            try db.execute(sql: "UPDATE claims SET flags = '[]' WHERE reference = ?", arguments: [reference])
+        }
+        let mentors = ((try? JSONDecoder().decode([MentorLine].self, from: Data((row["mentors"] as String).utf8))) ?? []).map(\.trn)
+        try runChecks(
+            db, year: row["academic_year"], school: row["school_urn"], provider: row["provider_code"], mentors: mentors, outbox: outbox, cause: cause,
+            correlation: correlation)
     }
 
     /// Recomputes the flags a new submission can change, and publishes `claim.flagged` for every
@@ -126,7 +151,8 @@ struct ClaimHandlers {
             let reference: String = row["reference"]
             let reasons = flags[reference] ?? []
             let encoded = String(decoding: try JSONEncoder().encode(reasons), as: UTF8.self)
-            guard encoded != (row["flags"] as String), !reasons.isEmpty else { continue }
+            // A flag whose condition no longer holds is removed (published with no reasons).
+            guard encoded != (row["flags"] as String) else { continue }
             try db.execute(sql: "UPDATE claims SET flags = ? WHERE reference = ?", arguments: [encoded, reference])
             try outbox.append(ClaimFlagged(reference: reference, reasons: reasons), in: db, correlationId: correlation, causationId: cause)
         }

@@ -118,5 +118,65 @@ enum Migrations {
                 }
             }
         }
+        migrator.registerMigration("audit-sampling-v6-verdicts-versions-links") { db in
+            // Each mentor's provider verdict, so a clawback can be held to the mentors the
+            // provider did not accept; the school's response; uploads already applied (the same
+            // file twice answers "already applied"); links kept as a hash of their token; and a
+            // version on audit's view of a claim, which every change moves on (If-Match).
+            try db.execute(sql: """
+                CREATE TABLE mentor_verdicts (
+                    reference TEXT NOT NULL,
+                    sample_id INTEGER NOT NULL,
+                    trn TEXT NOT NULL,
+                    accepted INTEGER NOT NULL,
+                    reason TEXT,
+                    recorded_at INTEGER NOT NULL,
+                    PRIMARY KEY (reference, sample_id, trn)
+                );
+                CREATE TABLE school_responses (
+                    reference TEXT NOT NULL,
+                    sample_id INTEGER NOT NULL,
+                    mentors TEXT NOT NULL,
+                    recorded_by TEXT NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    PRIMARY KEY (reference, sample_id)
+                );
+                CREATE TABLE applied_uploads (
+                    kind TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    reply TEXT NOT NULL,
+                    applied_at INTEGER NOT NULL,
+                    PRIMARY KEY (kind, scope, fingerprint)
+                );
+                CREATE TABLE link_hashes (
+                    token_hash TEXT PRIMARY KEY,
+                    request_id INTEGER NOT NULL REFERENCES provider_requests (id),
+                    recipient TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER,
+                    revoked_at INTEGER
+                );
+                CREATE INDEX link_hashes_request ON link_hashes (request_id);
+                ALTER TABLE samples ADD COLUMN share_ppm INTEGER;
+                ALTER TABLE clawback_requests ADD COLUMN requested_at INTEGER;
+                ALTER TABLE clawback_requests ADD COLUMN decided_at INTEGER;
+                """)
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM request_links") {
+                try db.execute(
+                    sql: "INSERT INTO link_hashes (token_hash, request_id, recipient, expires_at, used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        SingleUseLink.hash(row["token"]), row["request_id"] as Int64, row["recipient"] as String, row["expires_at"] as Int64,
+                        row["used_at"] as Int64?, row["revoked_at"] as Int64?,
+                    ])
+            }
+            try db.execute(sql: """
+                DROP TABLE request_links;
+                UPDATE samples SET share_ppm = CAST(ROUND(share * 1000000) AS INTEGER) WHERE share IS NOT NULL;
+                ALTER TABLE claims ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+                CREATE TRIGGER claims_version AFTER UPDATE ON claims WHEN NEW.version = OLD.version
+                BEGIN UPDATE claims SET version = OLD.version + 1 WHERE reference = NEW.reference; END;
+                """)
+        }
     }
 }

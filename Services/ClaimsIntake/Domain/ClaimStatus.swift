@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 
 /// A claim's status (`../spec/domain.md`, "Claim statuses").
 enum ClaimStatus: String, Codable, Sendable, CaseIterable {
@@ -107,13 +108,48 @@ enum ClaimLifecycle {
         status != .draft && status != .paymentNotApproved
     }
 
-    /// One plain sentence telling the school what happens next.
-    static func nextStep(for status: ClaimStatus, windowClosesOn: String?) -> String {
+    /// What the next step depends on besides the status, all as London dates `YYYY-MM-DD`.
+    struct NextStepContext: Sendable, Equatable {
+        /// The closing date of the window of the claim's academic year that is open now, if any.
+        var openWindowClosesOn: String?
+        /// The opening date of the next window of the claim's academic year, if one is coming.
+        var nextWindowOpensOn: String?
+        /// The day the claim entered its status (for the school's deadline to act).
+        var statusSince: String?
+        /// `SUPPORT_EMAIL_ADDRESS`.
+        var support: String
+    }
+
+    /// One plain sentence telling the school what happens next. Where the school must act, it
+    /// says the same as the email it was sent, with the same date; it never names a past date
+    /// for a draft.
+    static func nextStep(for status: ClaimStatus, _ context: NextStepContext) -> String {
         switch status {
         case .draft:
-            if let closes = windowClosesOn {
-                return "Check the mentors and hours, then submit the claim before the window closes on \(closes)."
+            if let closes = context.openWindowClosesOn {
+                return "Check the mentors and hours, then submit the claim before the claim window closes at 11:59pm on \(LondonDates.long(closes))."
             }
+            if let opens = context.nextWindowOpensOn {
+                return "The claim window has closed. You can check and submit this claim when the next window opens on \(LondonDates.long(opens))."
+            }
+            return "The claim window has closed. You can submit this claim if another window opens for this academic year."
+        case .paymentInformationRequested:
+            let asked = context.statusSince ?? ""
+            return "The payer (ESFA) needs more information about this claim. "
+                + SchoolActionText.informationRequested(support: context.support, respondBy: SchoolActionText.respondBy(askedOn: asked))
+        case .samplingProviderNotApproved:
+            let asked = context.statusSince ?? ""
+            return "The training provider did not confirm all the mentor training on this claim. "
+                + SchoolActionText.providerNotApproved(support: context.support, respondBy: SchoolActionText.respondBy(askedOn: asked))
+        default:
+            return nextStep(for: status)
+        }
+    }
+
+    /// The next step of a status that needs nothing from the school.
+    private static func nextStep(for status: ClaimStatus) -> String {
+        switch status {
+        case .draft:
             return "Check the mentors and hours, then submit the claim while a claim window is open."
         case .submitted:
             return "We will send your claim to the payer (ESFA) for payment after the claim window closes; you do not need to do anything."

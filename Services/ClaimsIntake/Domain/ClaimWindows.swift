@@ -1,6 +1,6 @@
 import Foundation
 
-/// Time in England: windows open at 00:00 and close at 23:59:59 Europe/London.
+/// Time in England: windows open at 00:00 and close at 23:59:59.999 Europe/London.
 struct LondonTime: Sendable {
     private let calendar: Calendar
 
@@ -44,7 +44,8 @@ struct ClaimWindow: Sendable, Equatable {
     enum State: String, Sendable { case past, current, upcoming }
 
     func opensAt(_ london: LondonTime) -> Date { london.instant(opensOn, hour: 0, minute: 0, second: 0) }
-    func closesAt(_ london: LondonTime) -> Date { london.instant(closesOn, hour: 23, minute: 59, second: 59) }
+    /// The last instant of the closing date: 23:59:59.999 London time (a claim at 23:59:59.5 is in time).
+    func closesAt(_ london: LondonTime) -> Date { london.instant(closesOn, hour: 23, minute: 59, second: 59).addingTimeInterval(0.999) }
 
     func state(at now: Date, _ london: LondonTime) -> State {
         if now < opensAt(london) { return .upcoming }

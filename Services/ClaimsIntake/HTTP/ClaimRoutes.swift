@@ -135,7 +135,9 @@ struct ClaimRoutes {
     func allowance(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let (_, urn) = try schoolAccess(context)
         let trn = try pathParameter(context, "trn") { try TRN(parsing: $0) }
-        guard let providerText = request.uri.queryParameters["provider"], let provider = try? ProviderCode(parsing: String(providerText)) else {
+        guard let providerText = request.uri.queryParameters["provider"], providerText.count <= 10,
+            let provider = try? ProviderCode(parsing: String(providerText))
+        else {
             throw Problem.validation([FieldError(field: "provider", message: "Enter the provider code")])
         }
         let now = env.now()
@@ -199,6 +201,10 @@ struct ClaimRoutes {
             }
         }
         if input.mentors.isEmpty { errors.add("mentors", "Add at least one mentor") }
+        if input.mentors.count > Self.maximumMentors {
+            errors.add("mentors", "A claim can have at most \(Self.maximumMentors) mentors: make a second claim for the others")
+            try errors.throwIfAny()
+        }
         var lines: [ClaimMentorLine] = []
         var seen = Set<String>()
         for (index, line) in input.mentors.enumerated() {
@@ -225,6 +231,33 @@ struct ClaimRoutes {
         return (school, provider!, lines)
     }
 
+    /// The most mentors one claim can name (so no claim message can outgrow the bus's frame limit).
+    static let maximumMentors = 50
+
+    /// The open window in which a draft of `claim`'s academic year can be changed or submitted:
+    /// its own, or a later one of the same year (the draft then moves to it).
+    func windowForDraft(_ db: Database, _ claim: ClaimRecord, now: Date) throws -> ClaimWindow {
+        let window = try currentWindow(db, now: now)
+        guard window.academicYear.startYear == claim.academicYear else {
+            throw Problem.validation([FieldError(
+                field: "claim_window",
+                message: "This claim is for \(claim.academicYear) to \(claim.academicYear + 1); it can be changed or submitted only while a window for that year is open")])
+        }
+        return window
+    }
+
+    /// Moves a draft to `window` when its own window has closed, with an entry in its history.
+    func moveDraft(_ db: Database, _ claim: ClaimRecord, to window: ClaimWindow, actor: Actor, now: Date) throws {
+        guard window.id != claim.claimWindowID else { return }
+        try db.execute(sql: "UPDATE claims SET claim_window_id = ? WHERE reference = ?", arguments: [window.id, claim.reference])
+        try ClaimStore.record(
+            db, reference: claim.reference,
+            ActivityEntry(
+                action: "moved_window", actor: actor,
+                reason: "Its claim window closed; it now belongs to the window from \(window.opensOn) to \(window.closesOn)"),
+            at: now)
+    }
+
     func currentWindow(_ db: Database, now: Date) throws -> ClaimWindow {
         guard let window = try ReferenceStore.windows(db).first(where: { $0.state(at: now, london) == .current }) else {
             throw Problem.validation([FieldError(field: "claim_window", message: "Claims can only be made while a claim window is open")])
@@ -242,6 +275,8 @@ struct ClaimRoutes {
         }
         let input = try RequestDecoding.decode(ClaimInput.self, from: body)
         let now = env.now()
+        let outbox = env.outbox
+        let support = env.configuration.mail.supportAddress
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let view = try await env.database.write { db -> ClaimView in
             let window = try currentWindow(db, now: now)
@@ -260,7 +295,17 @@ struct ClaimRoutes {
                 ])
             try ClaimStore.replaceMentors(db, reference: reference, provider: provider.code, year: window.academicYear.startYear, lines: lines)
             try ClaimStore.record(db, reference: reference, ActivityEntry(action: "created", to: .draft, actor: actor), at: now)
-            let view = try ClaimView.load(db, reference: reference, now: now, london: london)
+            if user.role == .support {
+                // The school is told a claim is waiting for it to review and submit.
+                try outbox.append(
+                    ClaimDraftCreated(
+                        reference: reference, school: school.snapshot, provider: provider.snapshot, academicYear: window.academicYear.startYear,
+                        claimWindowId: window.id,
+                        mentors: lines.map { ClaimMentor(trn: $0.trn, firstName: $0.firstName, lastName: $0.lastName, hours: $0.hours) },
+                        createdBy: actor, bySupport: true),
+                    in: db)
+            }
+            let view = try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
             if let key {
                 try IdempotencyStore.save(db, user: user.id, key: key, body: body, status: 201, response: try JSONResponse.encoder().encode(view), now: now)
             }
@@ -274,23 +319,22 @@ struct ClaimRoutes {
         let reference = try referenceParameter(context)
         let input = try await RequestDecoding.decode(ClaimInput.self, from: request)
         let now = env.now()
+        let support = env.configuration.mail.supportAddress
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let view = try await env.database.write { db -> ClaimView in
             let claim = try visibleClaim(db, reference, user)
             guard user.role != .provider else { throw Problem.forbidden("Provider users cannot change claims.") }
             try checkIfMatch(request, claim)
             guard claim.status == .draft else { throw Problem(.conflict, detail: "Only a draft claim can be changed; this one is \(claim.status.rawValue).") }
-            let window = try currentWindow(db, now: now)
-            guard window.id == claim.claimWindowID else {
-                throw Problem.validation([FieldError(field: "claim_window", message: "The claim window this claim belongs to has closed")])
-            }
+            let window = try windowForDraft(db, claim, now: now)
             let (_, provider, lines) = try validate(db, urn: claim.schoolURN, input: input, window: window, excluding: reference)
+            try moveDraft(db, claim, to: window, actor: actor, now: now)
             try db.execute(
                 sql: "UPDATE claims SET provider_code = ?, total_hours = ?, version = version + 1 WHERE reference = ?",
                 arguments: [provider.code, lines.reduce(0) { $0 + $1.hours }, reference])
             try ClaimStore.replaceMentors(db, reference: reference, provider: provider.code, year: claim.academicYear, lines: lines)
             try ClaimStore.record(db, reference: reference, ActivityEntry(action: "edited", actor: actor), at: now)
-            return try ClaimView.load(db, reference: reference, now: now, london: london)
+            return try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
         }
         return try JSONResponse.make(view, headers: [.eTag: "\"\(view.version)\""])
     }
@@ -305,6 +349,7 @@ struct ClaimRoutes {
         let reference = try referenceParameter(context)
         let input = try await RequestDecoding.decode(SubmitInput.self, from: request)
         let now = env.now()
+        let support = env.configuration.mail.supportAddress
         let outbox = env.outbox
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let view = try await env.database.write { db -> ClaimView in
@@ -316,10 +361,7 @@ struct ClaimRoutes {
             guard case .success(let to) = ClaimLifecycle.next(from: claim.status, on: .submitted) else {
                 throw Problem(.conflict, detail: "This claim has already been submitted; it is \(claim.status.rawValue).")
             }
-            let window = try currentWindow(db, now: now)
-            guard window.id == claim.claimWindowID else {
-                throw Problem.validation([FieldError(field: "claim_window", message: "The claim window this claim belongs to has closed")])
-            }
+            let window = try windowForDraft(db, claim, now: now)
             // Checked again here, atomically with the write: no one else's claim can use the
             // same hours between this check and the commit.
             let lines = claim.mentors.map { ClaimInput.Line(trn: $0.trn, hours: $0.hours) }
@@ -331,6 +373,7 @@ struct ClaimRoutes {
             }
             let total = checked.reduce(0) { $0 + $1.hours }
             let amount = rate * total
+            try moveDraft(db, claim, to: window, actor: actor, now: now)
             try db.execute(
                 sql: """
                     UPDATE claims SET status = ?, rate_pence = ?, amount_pence = ?, total_hours = ?, submitted_at = ?, submitted_by_id = ?,
@@ -342,14 +385,14 @@ struct ClaimRoutes {
             let submitted = try outbox.append(
                 ClaimSubmitted(
                     reference: reference, school: school.snapshot, provider: provider.snapshot, academicYear: claim.academicYear,
-                    claimWindowId: claim.claimWindowID,
+                    claimWindowId: window.id,
                     mentors: checked.map { ClaimMentor(trn: $0.trn, firstName: $0.firstName, lastName: $0.lastName, hours: $0.hours) },
                     totalHours: total, ratePence: rate.value, amountPence: amount.value, submittedAt: now, submittedBy: actor),
                 in: db)
             try outbox.append(
                 ClaimStatusChanged(reference: reference, from: claim.status.rawValue, to: to.rawValue, reason: nil, actor: actor, causedBy: nil),
                 in: db, correlationId: submitted.correlationId, causationId: submitted.id)
-            return try ClaimView.load(db, reference: reference, now: now, london: london)
+            return try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
         }
         return try JSONResponse.make(view, headers: [.eTag: "\"\(view.version)\""])
     }
@@ -399,9 +442,10 @@ struct ClaimRoutes {
         let reference = try referenceParameter(context)
         let now = env.now()
         let london = self.london
+        let support = env.configuration.mail.supportAddress
         let view = try await env.database.read { db -> ClaimView in
             _ = try visibleClaim(db, reference, user)
-            return try ClaimView.load(db, reference: reference, now: now, london: london)
+            return try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
         }
         return try JSONResponse.make(view, headers: [.eTag: "\"\(view.version)\""])
     }
@@ -473,7 +517,7 @@ struct ClaimView: Encodable {
     var version: Int
 
     /// Loads the claim's view; a draft is priced at today's rate, a submitted claim at its frozen one.
-    static func load(_ db: Database, reference: String, now: Date, london: LondonTime) throws -> ClaimView {
+    static func load(_ db: Database, reference: String, now: Date, london: LondonTime, support: String) throws -> ClaimView {
         guard let claim = try ClaimStore.claim(db, reference: reference) else { throw Problem.notFound("There is no such claim.") }
         let school = try ReferenceStore.school(db, urn: claim.schoolURN)
         let provider = try ReferenceStore.provider(db, code: claim.providerCode)
@@ -483,7 +527,16 @@ struct ClaimView: Encodable {
             rate = current.value
             amount = (current * claim.totalHours).value
         }
-        let window = try ReferenceStore.window(db, id: claim.claimWindowID)
+        // The windows of the claim's year: a draft can be submitted in the open one, or waits
+        // for the next; never a past date.
+        let yearWindows = try ReferenceStore.windows(db).filter { $0.academicYear.startYear == claim.academicYear }
+        let since = try Int64.fetchOne(
+            db, sql: "SELECT MAX(at) FROM claim_activity WHERE reference = ? AND to_status = ?", arguments: [reference, claim.status.rawValue])
+        let context = ClaimLifecycle.NextStepContext(
+            openWindowClosesOn: yearWindows.first { $0.state(at: now, london) == .current }?.closesOn.description,
+            nextWindowOpensOn: yearWindows.first { $0.state(at: now, london) == .upcoming }?.opensOn.description,
+            statusSince: since.map { london.date(of: Date(timeIntervalSince1970: Double($0) / 1000)).description },
+            support: support)
         return ClaimView(
             reference: claim.reference, status: claim.status.rawValue,
             school: School(urn: claim.schoolURN, name: claim.schoolName, region: school?.region.rawValue ?? ""),
@@ -493,7 +546,7 @@ struct ClaimView: Encodable {
             totalHours: claim.totalHours, ratePence: rate, amountPence: amount, clawbackAmountPence: claim.clawbackAmountPence,
             createdAt: claim.createdAt, createdBy: claim.createdByEmail, submittedAt: claim.submittedAt, submittedBy: claim.submittedByEmail,
             flags: claim.flags, statusReason: claim.statusReason,
-            nextStep: ClaimLifecycle.nextStep(for: claim.status, windowClosesOn: window?.closesOn.description), version: claim.version)
+            nextStep: ClaimLifecycle.nextStep(for: claim.status, context), version: claim.version)
     }
 }
 

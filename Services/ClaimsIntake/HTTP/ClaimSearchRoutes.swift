@@ -34,10 +34,9 @@ struct ClaimSearchRoutes {
         "reference": "reference", "school_name": "school_name, reference",
     ]
 
-    func filter(_ request: Request, _ user: AuthenticatedUser) throws -> (Filter, String) {
-        let query = request.uri.queryParameters
+    func filter(_ request: Request, _ user: AuthenticatedUser) throws -> (Filter, String, Pagination) {
+        var query = QueryReader(request)
         var filter = Filter()
-        var errors = FieldErrors()
         // Scope first: what this user may see at all.
         switch user.role {
         case .support:
@@ -52,66 +51,63 @@ struct ClaimSearchRoutes {
             filter.arguments += user.providerCodes.sorted().map { $0 as any DatabaseValueConvertible & Sendable }
             filter.clauses.append("status IN ('paid', 'sampling_in_progress', 'sampling_provider_not_approved')")
         }
-        let statuses: [String] = query.getAll("status").map { String($0) }
+        let statuses = query.all("status")
         if !statuses.isEmpty {
-            for status in statuses where ClaimStatus(rawValue: status) == nil { errors.add("status", "'\(status)' is not a claim status") }
-            filter.clauses.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
-            filter.arguments += statuses.map { $0 as any DatabaseValueConvertible & Sendable }
-        }
-        if let text = query["school_urn"] {
-            if let urn = errors.check("school_urn", { try URN(parsing: String(text)) }) {
-                filter.clauses.append("school_urn = ?")
-                filter.arguments.append(urn.value)
+            if statuses.count > ClaimStatus.allCases.count {
+                query.add("status", "Choose at most \(ClaimStatus.allCases.count) statuses")
+            } else if let wrong = statuses.first(where: { ClaimStatus(rawValue: $0) == nil }) {
+                query.add("status", "'\(wrong.prefix(40))' is not a claim status")
+            } else {
+                filter.clauses.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
+                filter.arguments += statuses.map { $0 as any DatabaseValueConvertible & Sendable }
             }
         }
-        if let text = query["provider_code"] {
-            if let code = errors.check("provider_code", { try ProviderCode(parsing: String(text)) }) {
+        if let urn = query.urn("school_urn") {
+            filter.clauses.append("school_urn = ?")
+            filter.arguments.append(urn)
+        }
+        if let text = query.raw("provider_code") {
+            if let code = try? ProviderCode(parsing: text) {
                 filter.clauses.append("provider_code = ?")
                 filter.arguments.append(code.value)
-            }
+            } else { query.add("provider_code", "Enter a provider code of up to 10 letters and digits") }
         }
-        if let text = query["academic_year"] {
-            if let year = Int(String(text)) {
-                filter.clauses.append("academic_year = ?")
-                filter.arguments.append(year)
-            } else { errors.add("academic_year", "Enter an academic year such as 2025") }
+        if let year = query.academicYear() {
+            filter.clauses.append("academic_year = ?")
+            filter.arguments.append(year)
         }
-        if let text = query["claim_window_id"] {
-            if let id = Int64(String(text)) {
-                filter.clauses.append("claim_window_id = ?")
-                filter.arguments.append(id)
-            } else { errors.add("claim_window_id", "Enter a claim window id") }
+        if let id = query.id("claim_window_id", message: "Enter a claim window id: a whole number of 1 or more") {
+            filter.clauses.append("claim_window_id = ?")
+            filter.arguments.append(id)
         }
         // Submission dates are whole London days, both ends inclusive.
-        if let text = query["submitted_after"], let date = errors.check("submitted_after", { try LocalDate(parsing: String(text)) }) {
+        if let d = query.date("submitted_after") {
             filter.clauses.append("submitted_at >= ?")
-            filter.arguments.append(ClaimStore.millis(london.instant(date, hour: 0, minute: 0, second: 0)))
+            filter.arguments.append(ClaimStore.millis(london.instant(LocalDate(year: d.year, month: d.month, day: d.day), hour: 0, minute: 0, second: 0)))
         }
-        if let text = query["submitted_before"], let date = errors.check("submitted_before", { try LocalDate(parsing: String(text)) }) {
+        if let d = query.date("submitted_before") {
             filter.clauses.append("submitted_at <= ?")
-            filter.arguments.append(ClaimStore.millis(london.instant(date, hour: 23, minute: 59, second: 59)) + 999)
+            filter.arguments.append(
+                ClaimStore.millis(london.instant(LocalDate(year: d.year, month: d.month, day: d.day), hour: 23, minute: 59, second: 59)) + 999)
         }
-        if let text = query["mentor_trn"], let trn = errors.check("mentor_trn", { try TRN(parsing: String(text)) }) {
-            filter.clauses.append("EXISTS (SELECT 1 FROM claim_mentors m WHERE m.reference = claims.reference AND m.trn = ?)")
-            filter.arguments.append(trn.value)
+        if let text = query.raw("mentor_trn") {
+            if text.count <= 20, let trn = try? TRN(parsing: text) {
+                filter.clauses.append("EXISTS (SELECT 1 FROM claim_mentors m WHERE m.reference = claims.reference AND m.trn = ?)")
+                filter.arguments.append(trn.value)
+            } else { query.add("mentor_trn", "Enter a TRN of 7 digits") }
         }
-        if let text = query["q"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+        if let text = query.text("q", maxLength: 100) {
             filter.clauses.append("(reference = ? OR school_name LIKE ? ESCAPE '\\')")
             let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
             filter.arguments += [text, "%\(escaped)%"]
         }
-        if let text = query["flagged"] {
-            switch text.lowercased() {
-            case "true": filter.clauses.append("flags != '[]'")
-            case "false": filter.clauses.append("flags = '[]'")
-            default: errors.add("flagged", "Enter true or false")
-            }
+        if let flagged = query.bool("flagged") {
+            filter.clauses.append(flagged ? "flags != '[]'" : "flags = '[]'")
         }
-        let sortKey = query["sort"].map(String.init) ?? "-submitted_at"
-        let order = Self.sorts[sortKey]
-        if order == nil { errors.add("sort", "Sort by one of \(Self.sorts.keys.sorted().joined(separator: ", "))") }
-        try errors.throwIfAny()
-        return (filter, order ?? "reference")
+        let sortKey = query.oneOf("sort", Self.sorts.keys.sorted(), message: "Sort by one of \(Self.sorts.keys.sorted().joined(separator: ", "))") ?? "-submitted_at"
+        let pagination = Pagination(&query)
+        try query.throwIfAny()
+        return (filter, Self.sorts[sortKey] ?? "reference", pagination)
     }
 
     struct Item: Encodable {
@@ -133,8 +129,7 @@ struct ClaimSearchRoutes {
 
     func list(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let (filter, order) = try filter(request, user)
-        let pagination = try Pagination(request)
+        let (filter, order, pagination) = try filter(request, user)
         let page = try await env.database.read { db -> Page<Item> in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM claims \(filter.sql)", arguments: StatementArguments(filter.arguments)) ?? 0
             let rows = try Row.fetchAll(
@@ -160,7 +155,7 @@ struct ClaimSearchRoutes {
 
     func export(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let user = try context.requireRole(.support)
-        let (filter, order) = try filter(request, user)
+        let (filter, order, _) = try filter(request, user)
         let csv = try await env.database.read { db -> CSVWriter in
             var csv = CSVWriter(header: [
                 "claim_reference", "school_urn", "school_name", "school_local_authority", "school_type_of_establishment", "school_group",
@@ -171,8 +166,9 @@ struct ClaimSearchRoutes {
                 sql: """
                     SELECT c.reference, c.school_urn, c.school_name, s.local_authority, s.type_of_establishment, s.group_name,
                            c.provider_code, p.name AS provider_name, c.academic_year, c.amount_pence, c.submitted_at, c.status, c.flags
-                    FROM (SELECT * FROM claims \(filter.sql) ORDER BY \(order)) c
+                    FROM (SELECT * FROM claims \(filter.sql)) c
                     JOIN schools s ON s.urn = c.school_urn JOIN providers p ON p.code = c.provider_code
+                    ORDER BY \(order.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
                     """,
                 arguments: StatementArguments(filter.arguments))
             while let row = try rows.next() {

@@ -148,7 +148,7 @@ struct ReferenceDataRoutes {
                 "contact_emails",
             ])
         } catch let error as CSVFileError {
-            throw Problem(.unprocessableContent, title: "The file cannot be read", detail: error.description)
+            throw error.problem
         }
         struct Rejected: Encodable {
             var row: Int
@@ -349,7 +349,9 @@ struct ReferenceDataRoutes {
 
     func searchProviders(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         _ = try context.requireUser()
-        let query = request.uri.queryParameters["q"].map(String.init)
+        var reader = QueryReader(request)
+        let query = reader.text("q", maxLength: 100)
+        try reader.throwIfAny()
         let providers = try await env.database.read { try ReferenceStore.searchProviders($0, query: query) }
         struct Reply: Encodable { var items: [ProviderView] }
         return try JSONResponse.make(Reply(items: providers.map(ProviderView.init)))

@@ -51,9 +51,12 @@ struct ClaimStatusHandlers {
                 let reasons = try String(decoding: JSONEncoder().encode(envelope.payload.reasons), as: UTF8.self)
                 try db.execute(sql: "UPDATE claims SET flags = ? WHERE reference = ?", arguments: [reasons, envelope.payload.reference])
                 guard db.changesCount == 1 else { throw PoisonMessage("claim \(envelope.payload.reference) does not exist") }
+                let given = envelope.payload.reasons
                 try ClaimStore.record(
                     db, reference: envelope.payload.reference,
-                    ActivityEntry(action: "flagged", actor: .service(envelope.producer), reason: envelope.payload.reasons.joined(separator: "; "), messageID: envelope.id),
+                    ActivityEntry(
+                        action: given.isEmpty ? "unflagged" : "flagged", actor: .service(envelope.producer),
+                        reason: given.isEmpty ? "The reasons for the flag no longer hold" : given.joined(separator: "; "), messageID: envelope.id),
                     at: envelope.occurredAt)
                 return .applied
             },
@@ -178,7 +181,9 @@ struct ClaimStatusHandlers {
             at: envelope.occurredAt)
         try outbox.append(
             ClaimStatusChanged(reference: reference, from: claim.status.rawValue, to: to.rawValue, reason: reason, actor: actor, causedBy: envelope.id),
-            in: db, correlationId: envelope.correlationId, causationId: envelope.id)
+            // At the moment the claim's own history records, so an email's date (the school's
+            // deadline to act) is the one the claim's next step shows.
+            in: db, correlationId: envelope.correlationId, causationId: envelope.id, occurredAt: envelope.occurredAt)
         return .applied
     }
 }

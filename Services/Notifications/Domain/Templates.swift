@@ -23,6 +23,9 @@ enum Templates {
         let template: String
         let subject: String
         let body: String
+        /// Whether the email asks for a reply: it then carries `Reply-To: SUPPORT_EMAIL_ADDRESS`
+        /// (and names that address), since the sender is a no-reply address.
+        var asksForReply = false
     }
 
     static let signature = """
@@ -65,7 +68,29 @@ enum Templates {
         return Rendered(template: "claim_submitted", subject: "Claim \(m.reference) submitted: \(EmailMoney.pounds(m.amountPence))", body: body)
     }
 
-    static func claimDeleted(_ claim: ClaimFacts, reason: String?) -> Rendered {
+    /// Support drafted a claim for the school to check and submit.
+    static func draftCreated(_ m: ClaimDraftCreated, claimURL: String, support: String) -> Rendered {
+        let hours = m.mentors.reduce(0) { $0 + $1.hours }
+        let body = """
+            The Department for Education support team has started a claim for \(m.school.name): claim \(m.reference), \
+            for mentor training with \(m.provider.name) in the academic year \(EmailDates.academicYear(m.academicYear)).
+
+            Mentors (\(hours) hours in all):
+            \(mentorLines(m.mentors))
+
+            What you need to do: check the mentors and hours, change anything that is wrong, then submit the claim. \
+            It is not sent for payment until someone at your school submits it.
+
+            Review and submit the claim: \(claimURL)
+
+            If you did not expect this claim, reply to this email: your reply goes to the support team at \(support).
+
+            \(signature)
+            """
+        return Rendered(template: "claim_draft_created", subject: "Claim \(m.reference) is waiting for you to review and submit", body: body, asksForReply: true)
+    }
+
+    static func claimDeleted(_ claim: ClaimFacts, reason: String?, support: String) -> Rendered {
         let body = """
             Claim \(claim.reference) for \(claim.schoolName) (\(EmailMoney.pounds(claim.amountPence)), training provider \
             \(claim.providerName)) has been deleted by the Department for Education support team.
@@ -73,11 +98,12 @@ enum Templates {
             Reason: \(reason ?? "none given")
 
             The claim will not be paid. Its mentors' hours are free again, so you can make a new claim while the claim \
-            window is open. If you think this is a mistake, reply to the support team.
+            window is open. If you think this is a mistake, reply to this email: your reply goes to the support team at \
+            \(support).
 
             \(signature)
             """
-        return Rendered(template: "claim_deleted", subject: "Claim \(claim.reference) has been deleted", body: body)
+        return Rendered(template: "claim_deleted", subject: "Claim \(claim.reference) has been deleted", body: body, asksForReply: true)
     }
 
     static func claimPaid(_ claim: ClaimFacts) -> Rendered {
@@ -100,21 +126,23 @@ enum Templates {
         return Rendered(template: "claim_paid", subject: "Claim \(claim.reference) paid: \(EmailMoney.pounds(claim.amountPence))", body: body)
     }
 
-    static func informationRequested(_ claim: ClaimFacts, reason: String?) -> Rendered {
+    static func informationRequested(_ claim: ClaimFacts, reason: String?, support: String, respondBy: String) -> Rendered {
         let body = """
             The payer (ESFA) needs more information before it can pay claim \(claim.reference) for \(claim.schoolName) \
             (\(EmailMoney.pounds(claim.amountPence))).
 
             What they asked: \(reason ?? "no reason was given")
 
-            What you need to do: reply to this email with the information, or contact the support team. We pass it on \
-            to the payer and tell you when the claim is paid.
+            \(SchoolActionText.informationRequested(support: support, respondBy: respondBy)) You can reply to this email: \
+            your reply goes to the support team.
 
             View the claim: \(claim.url)
 
             \(signature)
             """
-        return Rendered(template: "payment_information_requested", subject: "Claim \(claim.reference): the payer needs more information", body: body)
+        return Rendered(
+            template: "payment_information_requested",
+            subject: "Claim \(claim.reference): the payer needs more information by \(EmailDates.long(respondBy))", body: body, asksForReply: true)
     }
 
     static func paymentNotApproved(_ claim: ClaimFacts, reason: String?) -> Rendered {
@@ -136,7 +164,7 @@ enum Templates {
 
     // MARK: Audit
 
-    static func providerNotApproved(_ claim: ClaimFacts, mentors: [RejectedMentor], respondBy: String) -> Rendered {
+    static func providerNotApproved(_ claim: ClaimFacts, mentors: [RejectedMentor], respondBy: String, support: String) -> Rendered {
         let lines = mentors.map { mentor -> String in
             let name = mentor.name ?? claim.mentors.first { $0.trn == mentor.trn }.map { "\($0.firstName) \($0.lastName)" } ?? "Mentor"
             return "- \(name) (TRN \(mentor.trn)): \(mentor.reason)"
@@ -147,9 +175,8 @@ enum Templates {
 
             \(lines)
 
-            What you need to do: by \(EmailDates.long(respondBy)), reply to this email with evidence that these mentors \
-            did the training you claimed for (for example dates, session records or emails with the provider). If we do \
-            not hear from you, part or all of the payment may be recovered.
+            \(SchoolActionText.providerNotApproved(support: support, respondBy: respondBy)) You can reply to this email: \
+            your reply goes to the support team.
 
             View the claim: \(claim.url)
 
@@ -157,7 +184,7 @@ enum Templates {
             """
         return Rendered(
             template: "sampling_provider_not_approved",
-            subject: "Claim \(claim.reference): action needed by \(EmailDates.long(respondBy))", body: body)
+            subject: "Claim \(claim.reference): action needed by \(EmailDates.long(respondBy))", body: body, asksForReply: true)
     }
 
     static func schoolResponseRecorded(_ claim: ClaimFacts, approved: Bool, reason: String?) -> Rendered {
@@ -210,6 +237,21 @@ enum Templates {
         return Rendered(template: "clawback_requested", subject: "Claim \(claim.reference): \(EmailMoney.pounds(amountPence)) will be recovered", body: body)
     }
 
+    /// Support looked at the school's response and found nothing to recover.
+    static func clawbackNotRequired(_ claim: ClaimFacts) -> Rendered {
+        let body = """
+            We have finished checking claim \(claim.reference) for \(claim.schoolName) \
+            (\(EmailMoney.pounds(claim.amountPence))).
+
+            Nothing will be recovered: the claim stays paid in full and is closed. You do not need to do anything.
+
+            View the claim: \(claim.url)
+
+            \(signature)
+            """
+        return Rendered(template: "clawback_not_required", subject: "Claim \(claim.reference): nothing will be recovered", body: body)
+    }
+
     static func clawbackComplete(_ claim: ClaimFacts, amountPence: Int64?) -> Rendered {
         let amount = amountPence.map { EmailMoney.pounds($0) } ?? "The amount"
         let body = """
@@ -227,7 +269,9 @@ enum Templates {
     }
 
     /// To each of the provider's addresses, each with its own link.
-    static func samplingRequest(providerName: String, link: String, dueOn: String, claimCount: Int, reminder: Int) -> Rendered {
+    static func samplingRequest(
+        providerName: String, link: String, dueOn: String, claimCount: Int, reminder: Int, uploadURL: String, support: String
+    ) -> Rendered {
         let claims = claimCount == 1 ? "1 claim" : "\(claimCount) claims"
         let opening = reminder > 0
             ? "This is a reminder: we are still waiting for your response about \(claims) for mentor training with \(providerName)."
@@ -238,7 +282,10 @@ enum Templates {
             Please download the list of claims, tell us for each mentor whether they did the training the school claimed \
             for, and upload your response by \(EmailDates.long(dueOn)).
 
-            Your link (it is for you only; do not forward it): \(link)
+            1. Download the file (the link is for you only and works once; do not forward it): \(link)
+            2. In the claim_accepted column, write yes or no for every mentor. For each no, say why in rejection_reason.
+            3. Upload the completed file, signed in with your DfE Sign-in account, at \(uploadURL). If you cannot, \
+            reply to this email with the file: your reply goes to the support team at \(support).
 
             \(signature)
             """
@@ -247,13 +294,22 @@ enum Templates {
             subject: reminder > 0
                 ? "Reminder: your response about mentor training claims is due by \(EmailDates.long(dueOn))"
                 : "Please check \(claims) for mentor training by \(EmailDates.long(dueOn))",
-            body: body)
+            body: body, asksForReply: true)
     }
 
     // MARK: Payer
 
-    static func paymentRunCreated(_ run: RunCreatedFields, link: String, clawback: Bool) -> Rendered {
+    static func paymentRunCreated(_ run: RunCreatedFields, link: String, clawback: Bool, support: String) -> Rendered {
         let kind = clawback ? "clawback" : "payment"
+        let fill = clawback
+            ? """
+                2. For each claim, set claim_status to clawback_complete once the amount in clawback_amount is recovered, \
+                or leave it clawback_in_progress (with a clawback_unsuccessful_reason if recovery failed).
+                """
+            : """
+                2. For each claim, set claim_status to paid once it is paid, or to unpaid with the reason in \
+                claim_unpaid_reason; leave payment_in_progress for a claim not yet decided.
+                """
         let body = """
             A new \(kind) file is ready for you to download.
 
@@ -261,13 +317,17 @@ enum Templates {
             Claims: \(run.claimCount)
             Total: \(EmailMoney.pounds(run.totalPence))
 
-            Download it here (the link works once and expires in 7 days): \(link)
+            1. Download the file (the link works once and expires in 7 days): \(link)
+            \(fill)
+            3. Keep every other column as it is, save the file as CSV, and reply to this email with it attached: your \
+            reply goes to the support team at \(support), who record it. You can send a file more than once as claims \
+            are decided; a row already recorded is not applied twice.
 
             \(signature)
             """
         return Rendered(
             template: clawback ? "clawback_run_ready" : "payment_run_ready",
-            subject: "\(clawback ? "Clawback" : "Payment") file \(run.runId) is ready to download", body: body)
+            subject: "\(clawback ? "Clawback" : "Payment") file \(run.runId) is ready to download", body: body, asksForReply: true)
     }
 
     // MARK: Claim windows
@@ -288,7 +348,7 @@ enum Templates {
     }
 
     static func windowClosing(schoolName: String, academicYear: Int, closesOn: String, daysLeft: Int, url: String) -> Rendered {
-        let when = daysLeft <= 1 ? "tomorrow" : "in \(daysLeft) days"
+        let when = daysLeft <= 0 ? "today" : daysLeft == 1 ? "tomorrow" : "in \(daysLeft) days"
         let body = """
             The claim window for mentor training funding (academic year \(EmailDates.academicYear(academicYear))) closes \
             \(when), at 11:59pm on \(EmailDates.long(closesOn)).
@@ -302,21 +362,23 @@ enum Templates {
             """
         return Rendered(
             template: "claim_window_closing",
-            subject: "The claim window closes \(when == "tomorrow" ? "tomorrow" : "on \(EmailDates.long(closesOn))"): claim for mentor training",
+            subject: "The claim window closes \(daysLeft <= 1 ? when : "on \(EmailDates.long(closesOn))"): claim for mentor training",
             body: body)
     }
 
     // MARK: Support
 
-    static func supportMessage(schoolName: String, subject: String, body text: String) -> Rendered {
+    static func supportMessage(schoolName: String, subject: String, body text: String, support: String) -> Rendered {
         let body = """
             To \(schoolName),
 
             \(text)
 
+            You can reply to this email: your reply goes to the support team at \(support).
+
             \(signature)
             """
-        return Rendered(template: "support_message", subject: subject, body: body)
+        return Rendered(template: "support_message", subject: subject, body: body, asksForReply: true)
     }
 
     static func mentorLines(_ mentors: [ClaimMentor]) -> String {
@@ -326,16 +388,9 @@ enum Templates {
 
 /// Dates as emails show them: `Friday 31 July 2026`.
 enum EmailDates {
-    private static let names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-    private static let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
     /// `YYYY-MM-DD` → `Friday 31 July 2026` (the text unchanged if it is not such a date).
-    static func long(_ text: String) -> String {
-        guard let date = LondonDates.noon(text) else { return text }
-        let day = LondonDates.day(of: date)
-        let weekday = LondonDates.calendar.component(.weekday, from: date)
-        return "\(days[weekday - 1]) \(day.day) \(names[day.month - 1]) \(day.year)"
-    }
+    static func long(_ text: String) -> String { LondonDates.long(text) }
 
     /// `2025` → `2025 to 2026`.
     static func academicYear(_ year: Int) -> String { "\(year) to \(year + 1)" }

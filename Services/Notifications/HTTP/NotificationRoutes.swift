@@ -65,9 +65,10 @@ struct NotificationRoutes {
             guard !recipients.isEmpty else {
                 throw Problem(.unprocessableContent, detail: "School \(body.schoolUrn) has no contact email address: add one in claims intake first.")
             }
-            let rendered = Templates.supportMessage(schoolName: school.name, subject: subject, body: text)
+            let support = env.configuration.mail.supportAddress
+            let rendered = Templates.supportMessage(schoolName: school.name, subject: subject, body: text, support: support)
             for recipient in recipients {
-                try EmailHandlers.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: now)
+                try EmailHandlers.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: now, replyTo: support)
             }
             let ids = try Int64.fetchAll(
                 db, sql: "SELECT id FROM emails WHERE fact_id = ? ORDER BY id", arguments: [fact.uuidString.lowercased()])
@@ -114,15 +115,16 @@ struct NotificationRoutes {
 
     func list(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         _ = try context.requireRole(.support)
-        let query = request.uri.queryParameters
-        let pagination = try Pagination(request)
-        let reference = query["claim_reference"].map(String.init)
-        let to = query["to"].map { String($0).lowercased() }
-        let template = query["template"].map(String.init)
-        let status = query["status"].map(String.init)
-        if let status, !["queued", "sent", "failed"].contains(status) {
-            throw Problem.validation([FieldError(field: "status", message: "Use queued, sent or failed.")])
+        var query = QueryReader(request)
+        let pagination = Pagination(&query)
+        let reference = query.text("claim_reference", maxLength: 8)
+        if let reference, !reference.allSatisfy(\.isASCII) || !reference.allSatisfy(\.isNumber) {
+            query.add("claim_reference", "Enter a claim reference of 8 digits")
         }
+        let to = query.text("to", maxLength: 320)?.lowercased()
+        let template = query.text("template", maxLength: 100)
+        let status = query.oneOf("status", ["queued", "sent", "failed"], message: "Use queued, sent or failed.")
+        try query.throwIfAny()
         let page = try await env.database.read { db -> Page<Item> in
             let filter = "(? IS NULL OR claim_reference = ?) AND (? IS NULL OR recipient = ?) AND (? IS NULL OR template = ?) AND (? IS NULL OR status = ?)"
             let arguments: StatementArguments = [reference, reference, to, to, template, template, status, status]

@@ -9,13 +9,15 @@ import ServiceSupport
 /// providers, claim windows, eligibility and claims the emails need.
 struct EmailHandlers {
     let claimsBaseURL: String
+    /// `SUPPORT_EMAIL_ADDRESS`: named in emails that ask for a reply, and their `Reply-To`.
+    let supportAddress: String
     static let domain = "mentor-claims.notifications"
 
     /// Queues one email unless this fact already queued it for this recipient. Returns whether
     /// it was new.
     @discardableResult
     static func queue(
-        _ db: Database, fact: UUID, rendered: Templates.Rendered, to recipient: String, reference: String?, at: Date
+        _ db: Database, fact: UUID, rendered: Templates.Rendered, to recipient: String, reference: String?, at: Date, replyTo: String? = nil
     ) throws -> Bool {
         let address = recipient.lowercased()
         // Stable for this fact, template and recipient; short enough for a 78-character line.
@@ -24,10 +26,13 @@ struct EmailHandlers {
         let millis = Int64(at.timeIntervalSince1970 * 1000)
         try db.execute(
             sql: """
-                INSERT OR IGNORE INTO emails (fact_id, template, recipient, subject, body, message_id, claim_reference, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO emails (fact_id, template, recipient, subject, body, message_id, claim_reference, next_attempt_at, created_at, reply_to)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [fact.uuidString.lowercased(), rendered.template, address, rendered.subject, rendered.body, messageID, reference, millis, millis])
+            arguments: [
+                fact.uuidString.lowercased(), rendered.template, address, rendered.subject, rendered.body, messageID, reference, millis, millis,
+                rendered.asksForReply ? replyTo : nil,
+            ])
         return db.changesCount > 0
     }
 
@@ -99,13 +104,23 @@ struct EmailHandlers {
                 }
                 return .applied
             },
+            .on(ClaimDraftCreated.self) { envelope, db in
+                let m = envelope.payload
+                guard m.bySupport else { return .applied }
+                let contacts = try Directory.contacts(db, urn: m.school.urn)
+                let rendered = Templates.draftCreated(m, claimURL: base.claimURL(m.reference), support: base.supportAddress)
+                for recipient in Self.recipients(contacts.isEmpty ? m.school.contactEmails : contacts) {
+                    try Self.queue(db, fact: envelope.id, rendered: rendered, to: recipient, reference: m.reference, at: envelope.occurredAt, replyTo: base.supportAddress)
+                }
+                return .applied
+            },
             .on(ClaimDeleted.self) { envelope, db in
                 let m = envelope.payload
                 // A draft was never known here, and its deletion needs no email. A submitted claim
                 // can be deleted only by support.
                 guard let claim = try Directory.claim(db, m.reference, url: base.claimURL(m.reference)) else { return .applied }
                 try db.execute(sql: "UPDATE claims SET deleted = 1, status = 'deleted' WHERE reference = ?", arguments: [m.reference])
-                try base.queueForSchool(db, envelope: envelope, claim: claim, rendered: Templates.claimDeleted(claim.facts, reason: m.reason))
+                try base.queueForSchool(db, envelope: envelope, claim: claim, rendered: Templates.claimDeleted(claim.facts, reason: m.reason, support: base.supportAddress))
                 return .applied
             },
             .on(ClaimStatusChanged.self) { envelope, db in
@@ -117,13 +132,18 @@ struct EmailHandlers {
                 case ("payment_in_progress", "paid"), ("payment_information_requested", "paid"), ("payment_information_sent", "paid"):
                     rendered = Templates.claimPaid(claim.facts)
                 case (_, "payment_information_requested"):
-                    rendered = Templates.informationRequested(claim.facts, reason: m.reason)
+                    // The same day and words as the claim's next step in claims-intake.
+                    let respondBy = SchoolActionText.respondBy(askedOn: LondonDates.text(of: envelope.occurredAt))
+                    rendered = Templates.informationRequested(claim.facts, reason: m.reason, support: base.supportAddress, respondBy: respondBy)
                 case (_, "payment_not_approved"):
                     rendered = Templates.paymentNotApproved(claim.facts, reason: m.reason)
                 case ("sampling_provider_not_approved", "sampling_not_approved"):
                     rendered = Templates.schoolResponseRecorded(claim.facts, approved: false, reason: m.reason)
                 case ("sampling_provider_not_approved", "paid"):
                     rendered = Templates.schoolResponseRecorded(claim.facts, approved: true, reason: m.reason)
+                case ("sampling_not_approved", "paid"), ("clawback_rejected", "paid"):
+                    // Support found nothing to claw back.
+                    rendered = Templates.clawbackNotRequired(claim.facts)
                 case (_, "clawback_complete"):
                     rendered = Templates.clawbackComplete(claim.facts, amountPence: claim.clawbackPence)
                 default:
@@ -140,9 +160,12 @@ struct EmailHandlers {
                 guard let claim = try Directory.claim(db, m.reference, url: base.claimURL(m.reference)) else {
                     return .parked(reason: "claim \(m.reference) not yet known from claims-intake")
                 }
-                // Schools get 14 days to answer with evidence.
-                let respondBy = LondonDates.adding(14, to: LondonDates.text(of: envelope.occurredAt)) ?? LondonDates.text(of: envelope.occurredAt)
-                try base.queueForSchool(db, envelope: envelope, claim: claim, rendered: Templates.providerNotApproved(claim.facts, mentors: m.mentors, respondBy: respondBy))
+                // Schools get 14 days to answer with evidence: the same day claims-intake's next
+                // step names, from the same message's time.
+                let respondBy = SchoolActionText.respondBy(askedOn: LondonDates.text(of: envelope.occurredAt))
+                try base.queueForSchool(
+                    db, envelope: envelope, claim: claim,
+                    rendered: Templates.providerNotApproved(claim.facts, mentors: m.mentors, respondBy: respondBy, support: base.supportAddress))
                 return .applied
             },
             .on(ClawbackApproved.self) { envelope, db in
@@ -163,8 +186,10 @@ struct EmailHandlers {
                 let m = envelope.payload
                 for link in m.recipients where EmailAddressShape.isPlausible(link.email) {
                     let rendered = Templates.samplingRequest(
-                        providerName: m.provider.name, link: link.url, dueOn: m.dueOn, claimCount: m.claimCount, reminder: m.reminder ?? 0)
-                    try Self.queue(db, fact: envelope.id, rendered: rendered, to: link.email, reference: nil, at: envelope.occurredAt)
+                        providerName: m.provider.name, link: link.url, dueOn: m.dueOn, claimCount: m.claimCount, reminder: m.reminder ?? 0,
+                        uploadURL: "\(base.claimsBaseURL)/providers/\(m.provider.code)", support: base.supportAddress)
+                    try Self.queue(
+                        db, fact: envelope.id, rendered: rendered, to: link.email, reference: nil, at: envelope.occurredAt, replyTo: base.supportAddress)
                 }
                 return .applied
             },
@@ -172,15 +197,17 @@ struct EmailHandlers {
             // The payer: a link only, no personal data.
             .on(PaymentRunCreated.self) { envelope, db in
                 for link in envelope.payload.run.links where EmailAddressShape.isPlausible(link.email) {
-                    let rendered = Templates.paymentRunCreated(envelope.payload.run, link: link.url, clawback: false)
-                    try Self.queue(db, fact: envelope.id, rendered: rendered, to: link.email, reference: nil, at: envelope.occurredAt)
+                    let rendered = Templates.paymentRunCreated(envelope.payload.run, link: link.url, clawback: false, support: base.supportAddress)
+                    try Self.queue(
+                        db, fact: envelope.id, rendered: rendered, to: link.email, reference: nil, at: envelope.occurredAt, replyTo: base.supportAddress)
                 }
                 return .applied
             },
             .on(ClawbackRunCreated.self) { envelope, db in
                 for link in envelope.payload.run.links where EmailAddressShape.isPlausible(link.email) {
-                    let rendered = Templates.paymentRunCreated(envelope.payload.run, link: link.url, clawback: true)
-                    try Self.queue(db, fact: envelope.id, rendered: rendered, to: link.email, reference: nil, at: envelope.occurredAt)
+                    let rendered = Templates.paymentRunCreated(envelope.payload.run, link: link.url, clawback: true, support: base.supportAddress)
+                    try Self.queue(
+                        db, fact: envelope.id, rendered: rendered, to: link.email, reference: nil, at: envelope.occurredAt, replyTo: base.supportAddress)
                 }
                 return .applied
             },
@@ -191,7 +218,8 @@ struct EmailHandlers {
     func queueForSchool<M: BusMessage>(_ db: Database, envelope: Envelope<M>, claim: Directory.Claim, rendered: Templates.Rendered) throws {
         let contacts = try Directory.contacts(db, urn: claim.urn)
         for recipient in Self.recipients(contacts + [claim.submittedByEmail]) {
-            try Self.queue(db, fact: envelope.id, rendered: rendered, to: recipient, reference: claim.facts.reference, at: envelope.occurredAt)
+            try Self.queue(
+                db, fact: envelope.id, rendered: rendered, to: recipient, reference: claim.facts.reference, at: envelope.occurredAt, replyTo: supportAddress)
         }
     }
 }

@@ -8,6 +8,8 @@ struct Email: Sendable, Equatable {
     var template: String = ""
     let from: String
     let to: String
+    /// `Reply-To`: DfE support, on emails that ask for a reply (the sender is a no-reply address).
+    var replyTo: String?
     let subject: String
     let body: String
     let date: Date
@@ -37,6 +39,7 @@ enum EmailFormat {
         lines.append("Message-ID: <\(email.messageID)>")
         lines.append("Date: \(httpDate(email.date))")
         lines.append("From: \(encodeAddress(email.from))")
+        if let replyTo = email.replyTo { lines.append("Reply-To: \(encodeAddress(replyTo))") }
         lines.append("To: \(email.to)")
         lines.append("Subject: \(encodeHeader(email.subject))")
         if !email.template.isEmpty { lines.append("X-Mentor-Claims-Template: \(email.template)") }

@@ -100,6 +100,7 @@ struct EmailSender: Service {
             messageID: row["message_id"], from: from, to: recipient, subject: row["subject"], body: row["body"],
             date: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000))
         email.template = template
+        email.replyTo = row["reply_to"]
         let outbox = self.outbox
         do {
             try await transport.send(email)

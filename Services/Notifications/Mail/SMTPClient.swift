@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// One reply from an SMTP server: its code and text lines (several for a multi-line reply).
 struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
@@ -43,7 +44,9 @@ struct SMTPSettings: Sendable {
     var port: Int
     var username: String?
     var password: String?
-    /// Upgrade with STARTTLS before anything else is said; refuse to go on without it.
+    /// Upgrade with STARTTLS before anything else is said; refuse to go on without it. When it
+    /// is false (only ever by choice: `SMTP_STARTTLS=false`), AUTH is sent in clear, and the
+    /// service logs a warning at start.
     var startTLS: Bool
     /// An extra certificate authority (PEM) to trust, for a server with a private certificate.
     var certificateAuthorityFile: String?
@@ -64,6 +67,7 @@ actor SMTPMailTransport: MailTransport {
         self.settings = settings
         if settings.startTLS {
             var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.minimumTLSVersion = .tlsv12
             if let file = settings.certificateAuthorityFile {
                 configuration.additionalTrustRoots = [.file(file)]
             }
@@ -129,27 +133,32 @@ actor SMTPMailTransport: MailTransport {
 /// One open SMTP connection, used by one sender at a time.
 actor SMTPSession {
     private let channel: any Channel
-    private var replies: AsyncThrowingStream<SMTPReply, any Error>.AsyncIterator
+    private var replies: AsyncThrowingStream<SMTPReplySink.Tagged, any Error>.AsyncIterator
     private let timeout: TimeAmount
+    private let epoch: SMTPReplySink.Epoch
 
-    private init(channel: any Channel, replies: AsyncThrowingStream<SMTPReply, any Error>, timeout: TimeAmount) {
+    private init(
+        channel: any Channel, replies: AsyncThrowingStream<SMTPReplySink.Tagged, any Error>, timeout: TimeAmount, epoch: SMTPReplySink.Epoch
+    ) {
         self.channel = channel
         self.replies = replies.makeAsyncIterator()
         self.timeout = timeout
+        self.epoch = epoch
     }
 
     /// Connects, reads the greeting, says EHLO, upgrades with STARTTLS and authenticates as
     /// configured.
     static func open(settings: SMTPSettings, tls: NIOSSLContext?) async throws -> SMTPSession {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: SMTPReply.self)
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: SMTPReplySink.Tagged.self)
+        let epoch = SMTPReplySink.Epoch()
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(10))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(SMTPReplySink(continuation: continuation))
+                        try channel.pipeline.syncOperations.addHandler(SMTPReplyDecoder())
+                        try channel.pipeline.syncOperations.addHandler(SMTPReplySink(continuation: continuation, epoch: epoch))
                     }
                 }
                 .connect(host: settings.host, port: settings.port)
@@ -157,7 +166,7 @@ actor SMTPSession {
         } catch {
             throw SMTPError.connection("cannot connect to \(settings.host):\(settings.port): \(error)")
         }
-        let session = SMTPSession(channel: channel, replies: stream, timeout: settings.timeout)
+        let session = SMTPSession(channel: channel, replies: stream, timeout: settings.timeout, epoch: epoch)
         do {
             try await session.start(settings: settings, tls: tls)
         } catch {
@@ -178,14 +187,24 @@ actor SMTPSession {
             try await command("STARTTLS", expecting: 220)
             let host = settings.host
             let isAddress = host.allSatisfy { $0.isNumber || $0 == "." } || host.contains(":")
-            try await channel.eventLoop.submit { [channel] in
+            try await channel.eventLoop.submit { [channel, epoch] in
+                // Anything the server sent in clear after its 220 (a STARTTLS injection) is
+                // thrown away: the bytes not yet decoded go with the old decoder, and replies
+                // already decoded belong to the old epoch, which the session skips.
+                epoch.advance()
+                let sync = channel.pipeline.syncOperations
+                try sync.handler(type: SMTPReplyDecoder.self).reset()
                 let handler = try NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : host)
-                try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                try sync.addHandler(handler, position: .first)
             }.get()
             // Everything learnt before TLS is forgotten (RFC 3207): ask again.
             extensions = try await ehlo(settings.clientName)
         }
         if let username = settings.username, let password = settings.password {
+            // A password is only sent in clear when SMTP_STARTTLS=false was chosen (and warned of).
+            guard tls != nil || !settings.startTLS else {
+                throw SMTPError.configuration("refusing to send the SMTP password over an unencrypted connection")
+            }
             let mechanisms = Set((extensions["AUTH"] ?? "").uppercased().split(separator: " ").map(String.init))
             if mechanisms.contains("PLAIN") {
                 let token = Data(("\u{0}" + username + "\u{0}" + password).utf8).base64EncodedString()
@@ -258,12 +277,18 @@ actor SMTPSession {
         // A server that stops answering must not hold the sender forever.
         let timer = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
         defer { timer.cancel() }
-        let reply: SMTPReply?
+        var reply: SMTPReply?
         do {
             // One command at a time: the iterator is copied out and back around the wait.
             var iterator = replies
             defer { replies = iterator }
-            reply = try await iterator.next(isolation: self)
+            let current = epoch.value
+            while let tagged = try await iterator.next(isolation: self) {
+                // Replies from before STARTTLS are never answers to what we say after it.
+                guard tagged.epoch == current else { continue }
+                reply = tagged.reply
+                break
+            }
         } catch let error as SMTPError {
             throw error
         } catch {
@@ -284,51 +309,85 @@ actor SMTPSession {
 }
 
 /// Splits the server's bytes into replies: lines of `code text`, continued while the fourth
-/// character is `-`.
-final class SMTPReplyDecoder: ByteToMessageDecoder {
+/// character is `-`. Used on the channel's event loop only.
+final class SMTPReplyDecoder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
     typealias InboundOut = SMTPReply
+    private var buffer: ByteBuffer?
     private var lines: [String] = []
-    private var code = 0
 
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > 4096 { throw SMTPError.connection("reply line longer than 4096 bytes") }
-            return .needMoreData
-        }
-        let length = newline - buffer.readerIndex + 1
-        var bytes = buffer.readBytes(length: length) ?? []
-        // CR LF is one Character in Swift, so the line end is cut off as bytes.
-        while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
-        let line = String(decoding: bytes, as: UTF8.self)
-        let characters = Array(line)
-        guard characters.count >= 3, let code = Int(String(characters[0..<3])) else {
-            throw SMTPError.connection("unreadable reply line: \(line.prefix(100))")
-        }
-        let more = characters.count > 3 && characters[3] == "-"
-        lines.append(characters.count > 4 ? String(characters[4...]) : "")
-        if !more {
-            context.fireChannelRead(wrapInboundOut(SMTPReply(code: code, lines: lines)))
-            lines = []
-        }
-        return .continue
-    }
-
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        .needMoreData
-    }
-}
-
-/// Hands replies to the session waiting for them.
-final class SMTPReplySink: ChannelInboundHandler, Sendable {
-    typealias InboundIn = SMTPReply
-    let continuation: AsyncThrowingStream<SMTPReply, any Error>.Continuation
-
-    init(continuation: AsyncThrowingStream<SMTPReply, any Error>.Continuation) {
-        self.continuation = continuation
+    /// Forgets every byte and line not yet handed on (when TLS starts, nothing said in clear
+    /// may be read as if it came through TLS).
+    func reset() {
+        buffer = nil
+        lines = []
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        continuation.yield(unwrapInboundIn(data))
+        var incoming = unwrapInboundIn(data)
+        if buffer == nil { buffer = incoming } else { buffer!.writeBuffer(&incoming) }
+        do {
+            while let reply = try nextReply() { context.fireChannelRead(wrapInboundOut(reply)) }
+        } catch {
+            context.fireErrorCaught(error)
+        }
+    }
+
+    private func nextReply() throws -> SMTPReply? {
+        while var current = buffer {
+            guard let newline = current.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+                if current.readableBytes > 4096 { throw SMTPError.connection("reply line longer than 4096 bytes") }
+                return nil
+            }
+            let length = newline - current.readerIndex + 1
+            var bytes = current.readBytes(length: length) ?? []
+            buffer = current.readableBytes > 0 ? current : nil
+            // CR LF is one Character in Swift, so the line end is cut off as bytes.
+            while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
+            let line = String(decoding: bytes, as: UTF8.self)
+            let characters = Array(line)
+            guard characters.count >= 3, let code = Int(String(characters[0..<3])) else {
+                throw SMTPError.connection("unreadable reply line: \(line.prefix(100))")
+            }
+            let more = characters.count > 3 && characters[3] == "-"
+            lines.append(characters.count > 4 ? String(characters[4...]) : "")
+            if !more {
+                defer { lines = [] }
+                return SMTPReply(code: code, lines: lines)
+            }
+        }
+        return nil
+    }
+}
+
+/// Hands replies to the session waiting for them, each tagged with the epoch (before or after
+/// STARTTLS) it arrived in.
+final class SMTPReplySink: ChannelInboundHandler, Sendable {
+    typealias InboundIn = SMTPReply
+
+    /// A reply and the epoch it arrived in.
+    struct Tagged: Sendable {
+        let epoch: Int
+        let reply: SMTPReply
+    }
+
+    /// Moves on when TLS starts; shared by the sink (on the event loop) and the session.
+    final class Epoch: Sendable {
+        private let current = Mutex(0)
+        var value: Int { current.withLock { $0 } }
+        func advance() { current.withLock { $0 += 1 } }
+    }
+
+    let continuation: AsyncThrowingStream<Tagged, any Error>.Continuation
+    let epoch: Epoch
+
+    init(continuation: AsyncThrowingStream<Tagged, any Error>.Continuation, epoch: Epoch) {
+        self.continuation = continuation
+        self.epoch = epoch
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        continuation.yield(Tagged(epoch: epoch.value, reply: unwrapInboundIn(data)))
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -90,5 +90,9 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("notifications-v4-reply-to") { db in
+            // Emails that ask for a reply carry Reply-To: SUPPORT_EMAIL_ADDRESS.
+            try db.execute(sql: "ALTER TABLE emails ADD COLUMN reply_to TEXT")
+        }
     }
 }

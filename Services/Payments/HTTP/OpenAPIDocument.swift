@@ -45,8 +45,16 @@ enum OpenAPIDocument {
         \(id)
           - {name: token, in: query, required: true, schema: {type: string}}
         get:
-          summary: The payment CSV through a single-use, 7-day link (no bearer token)
+          summary: A page naming the payment file with a Download button (no bearer token); opening it uses nothing up
           security: []
+          responses:
+            "200": {description: "text/html; the page, whose form POSTs the token to the same path"}
+            "404": {description: Unknown or altered link (plain page)}
+            "410": {description: Used, replaced or expired link (plain page)}
+        post:
+          summary: The Download button - the payment CSV, once; the single-use, 7-day link is then used up
+          security: []
+          requestBody: {content: {application/x-www-form-urlencoded: {schema: {type: object, properties: {token: {type: string}}}}}}
           responses:
             "200": {description: "text/csv; payment file of files.md"}
             "404": {description: Unknown or altered link (plain page)}
@@ -68,6 +76,14 @@ enum OpenAPIDocument {
           responses:
             "200": {description: "{paid, information_requested, unchanged, already_applied}"}
     \(errors)
+      /api/v1/payments/claims/{reference}:
+        parameters:
+        \(reference)
+        get:
+          summary: "Payments' view of the claim: status, payer's answer, runs, amounts; its ETag is the If-Match of support's actions"
+          responses:
+            "200": {description: "{reference, status, status_reason, amount_pence, paid_pence, clawback_amount_pence, clawed_back_pence, payment_run, clawback_run, version}", headers: {ETag: {schema: {type: string}}}}
+    \(errors)
       /api/v1/payments/claims/{reference}/information-sent:
         parameters:
         \(reference)
@@ -76,6 +92,7 @@ enum OpenAPIDocument {
           responses:
             "200": {description: The claim's new status}
             "409": {description: Not in that status}
+            "412": {description: "If-Match names an older version of payments' view: someone else changed it"}
     \(errors)
       /api/v1/payments/claims/{reference}/paid:
         parameters:
@@ -85,6 +102,7 @@ enum OpenAPIDocument {
           responses:
             "200": {description: The claim's new status}
             "409": {description: Not in the information loop}
+            "412": {description: "If-Match names an older version of payments' view: someone else changed it"}
     \(errors)
       /api/v1/payments/claims/{reference}/reject:
         parameters:
@@ -95,6 +113,7 @@ enum OpenAPIDocument {
           responses:
             "200": {description: The claim's new status}
             "409": {description: Not in the information loop}
+            "412": {description: "If-Match names an older version of payments' view: someone else changed it"}
     \(errors)
       /api/v1/payments/clawback-runs:
         post:
@@ -109,12 +128,28 @@ enum OpenAPIDocument {
         \(id)
           - {name: token, in: query, required: true, schema: {type: string}}
         get:
-          summary: The clawback CSV through a single-use, 7-day link (no bearer token)
+          summary: A page naming the clawback file with a Download button (no bearer token); opening it uses nothing up
           security: []
+          responses:
+            "200": {description: "text/html; the page, whose form POSTs the token to the same path"}
+            "404": {description: Unknown or altered link}
+            "410": {description: Used, replaced or expired link}
+        post:
+          summary: The Download button - the clawback CSV, once; the link is then used up
+          security: []
+          requestBody: {content: {application/x-www-form-urlencoded: {schema: {type: object, properties: {token: {type: string}}}}}}
           responses:
             "200": {description: "text/csv; clawback file of files.md"}
             "404": {description: Unknown or altered link}
             "410": {description: Used, replaced or expired link}
+      /api/v1/payments/clawback-runs/{id}/resend:
+        parameters:
+        \(id)
+        post:
+          summary: A new link to the payer for a clawback run; earlier links stop working
+          responses:
+            "200": {description: The run}
+    \(errors)
       /api/v1/payments/clawback-runs/{id}/response:
         parameters:
         \(id)

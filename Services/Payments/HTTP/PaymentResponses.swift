@@ -14,10 +14,12 @@ extension PaymentRoutes {
         let body = Data(buffer: try await RequestDecoding.collect(request, limit: RequestDecoding.csvLimit))
         let required = kind == .payment ? ["claim_reference", "claim_status", "claim_unpaid_reason"] : ["claim_reference", "claim_status"]
         let table: CSVTable
-        do { table = try CSVTable(body, required: required) } catch let error as CSVFileError {
-            throw Problem(.unprocessableContent, title: "The file cannot be read", detail: error.description)
+        do { table = try CSVTable(body, required: required, optional: ["clawback_unsuccessful_reason"]) } catch let error as CSVFileError {
+            throw error.problem
         }
-        let fingerprint = table.rows.map { row in required.map { row[$0] }.joined(separator: "\u{1F}") }.joined(separator: "\u{1E}")
+        let fingerprint = table.rows.map { row in
+            required.map { $0 == "claim_reference" ? ClaimReferenceText.normalise(row[$0]) : row[$0] }.joined(separator: "\u{1F}")
+        }.joined(separator: "\u{1E}")
         let now = env.now()
         let outbox = env.outbox
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
@@ -44,7 +46,7 @@ extension PaymentRoutes {
             var lines: [Line] = []
             let inProgress = kind == .payment ? "payment_in_progress" : "clawback_in_progress"
             for row in table.rows {
-                let reference = row["claim_reference"]
+                let reference = ClaimReferenceText.normalise(row["claim_reference"])
                 let status = row["claim_status"].lowercased()
                 let reason = kind == .payment ? row["claim_unpaid_reason"] : row["clawback_unsuccessful_reason"]
                 var problems: [String] = []
@@ -109,15 +111,16 @@ extension PaymentRoutes {
     }
 
     /// Support confirms the payer has the information, or that the payer paid.
-    func informationLoop(_ context: ServiceRequestContext, action: LoopAction) async throws -> Response {
+    func informationLoop(_ request: Request, _ context: ServiceRequestContext, action: LoopAction) async throws -> Response {
         let user = try context.requireRole(.support)
         let reference = try claimReference(context)
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let outbox = env.outbox
         let status = try await env.database.write { db -> String in
-            guard let claim = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, amount_pence FROM claims WHERE reference = ?"), arguments: [reference]) else {
+            guard let claim = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, amount_pence, version FROM claims WHERE reference = ? AND deleted = 0"), arguments: [reference]) else {
                 throw Problem.notFound("There is no such claim.")
             }
+            try Precondition.check(request, version: claim["version"], what: "Payments' view of claim \(reference)")
             let current: String = claim["status"]
             switch action {
             case .informationSent:
@@ -154,9 +157,11 @@ extension PaymentRoutes {
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let outbox = env.outbox
         try await env.database.write { db in
-            guard let current = try String.fetchOne(db, sql: "SELECT status FROM claims WHERE reference = ?", arguments: [reference]) else {
+            guard let claim = try Row.fetchOne(db, sql: "SELECT status, version FROM claims WHERE reference = ? AND deleted = 0", arguments: [reference]) else {
                 throw Problem.notFound("There is no such claim.")
             }
+            try Precondition.check(request, version: claim["version"], what: "Payments' view of claim \(reference)")
+            let current: String = claim["status"]
             guard ["payment_information_requested", "payment_information_sent"].contains(current) else {
                 throw Problem(.conflict, detail: "Only a claim in the information loop can be rejected; the claim is \(current).")
             }
@@ -170,22 +175,69 @@ extension PaymentRoutes {
         return try JSONResponse.make(Reply(reference: reference, status: "payment_not_approved"))
     }
 
+    /// Payments' view of one claim: where it stands with the payer, its runs and their outcomes,
+    /// with the `ETag` that support's actions send back as `If-Match`.
+    func claimView(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let reference = try claimReference(context)
+        struct Run: Encodable {
+            var id: Int64
+            var kind: String
+            var createdAt: Date
+            var amountPence: Int64
+            var outcome: String?
+        }
+        struct View: Encodable {
+            var reference: String
+            var status: String
+            var statusReason: String?
+            var schoolUrn: Int
+            var schoolName: String
+            var academicYear: Int
+            var claimWindowId: Int64
+            var amountPence: Int64
+            var paidPence: Int64
+            var clawbackAmountPence: Int64
+            var clawedBackPence: Int64
+            var deleted: Bool
+            var paymentRun: Run?
+            var clawbackRun: Run?
+            var version: Int64
+        }
+        let view = try await env.database.read { db -> View in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM claims WHERE reference = ?", arguments: [reference]) else {
+                throw Problem.notFound("Payments has no claim \(reference): it has not been submitted, or its submission has not reached payments yet.")
+            }
+            let runs = try Row.fetchAll(
+                db, sql: "SELECT r.id, r.kind, r.created_at, c.amount_pence, c.outcome FROM run_claims c JOIN runs r ON r.id = c.run_id WHERE c.reference = ?",
+                arguments: [reference]
+            ).map { r in
+                Run(id: r["id"], kind: r["kind"], createdAt: Date(timeIntervalSince1970: Double(r["created_at"] as Int64) / 1000), amountPence: r["amount_pence"], outcome: r["outcome"])
+            }
+            return View(
+                reference: reference, status: row["status"], statusReason: row["status_reason"], schoolUrn: row["school_urn"], schoolName: row["school_name"],
+                academicYear: row["academic_year"], claimWindowId: row["claim_window_id"], amountPence: row["amount_pence"], paidPence: row["paid_pence"],
+                clawbackAmountPence: row["clawback_amount_pence"], clawedBackPence: row["clawed_back_pence"], deleted: (row["deleted"] as Int) != 0,
+                paymentRun: runs.first { $0.kind == "payment" }, clawbackRun: runs.first { $0.kind == "clawback" }, version: row["version"])
+        }
+        return try JSONResponse.make(view, headers: Precondition.eTag(view.version))
+    }
+
     /// Per school and academic year: claimed, paid, clawed back and net, in pence, with totals.
     func ledger(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         _ = try context.requireRole(.support)
-        let query = request.uri.queryParameters
+        var query = QueryReader(request)
         var clauses = ["deleted = 0"]
         var arguments: [Int] = []
-        if let year = query["academic_year"] {
-            guard let value = Int(String(year)) else { throw Problem.validation([FieldError(field: "academic_year", message: "Enter an academic year such as 2025")]) }
+        if let value = query.academicYear() {
             clauses.append("academic_year = ?")
             arguments.append(value)
         }
-        if let urn = query["school_urn"] {
-            guard let value = Int(String(urn)) else { throw Problem.validation([FieldError(field: "school_urn", message: "Enter a URN")]) }
+        if let value = query.urn("school_urn") {
             clauses.append("school_urn = ?")
             arguments.append(value)
         }
+        try query.throwIfAny()
         struct Line: Encodable {
             var schoolUrn: Int
             var schoolName: String

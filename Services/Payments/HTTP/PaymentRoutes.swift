@@ -25,14 +25,18 @@ struct PaymentRoutes {
         api.post("runs") { request, context in try await createRun(request, context, kind: .payment) }
         api.get("runs") { _, context in try await listRuns(context, kind: .payment) }
         api.get("runs/:id") { _, context in try await getRun(context, kind: .payment) }
-        api.get("runs/:id/file") { request, context in try await download(request, context, kind: .payment) }
+        api.get("runs/:id/file") { request, context in try await downloadPage(request, context, kind: .payment) }
+        api.post("runs/:id/file") { request, context in try await download(request, context, kind: .payment) }
         api.post("runs/:id/resend") { _, context in try await resend(context, kind: .payment) }
         api.post("runs/:id/response") { request, context in try await importResponse(request, context, kind: .payment) }
-        api.post("claims/:reference/information-sent") { _, context in try await informationLoop(context, action: .informationSent) }
-        api.post("claims/:reference/paid") { _, context in try await informationLoop(context, action: .paid) }
+        api.post("claims/:reference/information-sent") { request, context in try await informationLoop(request, context, action: .informationSent) }
+        api.post("claims/:reference/paid") { request, context in try await informationLoop(request, context, action: .paid) }
         api.post("claims/:reference/reject") { request, context in try await reject(request, context) }
         api.post("clawback-runs") { request, context in try await createRun(request, context, kind: .clawback) }
-        api.get("clawback-runs/:id/file") { request, context in try await download(request, context, kind: .clawback) }
+        api.get("clawback-runs/:id/file") { request, context in try await downloadPage(request, context, kind: .clawback) }
+        api.post("clawback-runs/:id/file") { request, context in try await download(request, context, kind: .clawback) }
+        api.post("clawback-runs/:id/resend") { _, context in try await resend(context, kind: .clawback) }
+        api.get("claims/:reference") { request, context in try await claimView(request, context) }
         api.post("clawback-runs/:id/response") { request, context in try await importResponse(request, context, kind: .clawback) }
         api.get("ledger") { request, context in try await ledger(request, context) }
     }
@@ -50,11 +54,11 @@ struct PaymentRoutes {
 
     /// New single-use links, one per payer address; earlier links of the run stop working.
     func issueLinks(_ db: Database, run: Int64, kind: Kind, now: Date) throws -> [RecipientLink] {
-        try db.cachedStatement(sql: "UPDATE links SET revoked_at = ? WHERE run_id = ? AND revoked_at IS NULL").execute(arguments: [Self.millis(now), run])
+        try db.cachedStatement(sql: "UPDATE link_hashes SET revoked_at = ? WHERE run_id = ? AND revoked_at IS NULL").execute(arguments: [Self.millis(now), run])
         var links: [RecipientLink] = []
         for address in env.configuration.payerEmailAddresses {
             let token = LinkToken.make()
-            try db.cachedStatement(sql: "INSERT INTO links (token, run_id, recipient, expires_at) VALUES (?, ?, ?, ?)").execute(arguments: [token, run, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
+            try db.cachedStatement(sql: "INSERT INTO link_hashes (token_hash, run_id, recipient, expires_at) VALUES (?, ?, ?, ?)").execute(arguments: [SingleUseLink.hash(token), run, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
             let path = kind == .payment ? "runs" : "clawback-runs"
             links.append(RecipientLink(email: address, url: "\(env.configuration.publicBaseURL)/api/v1/payments/\(path)/\(run)/file?token=\(token)"))
         }
@@ -181,43 +185,61 @@ struct PaymentRoutes {
         return try JSONResponse.make(try await env.database.read { try runView($0, id: id, kind: kind, withClaims: true) })
     }
 
-    /// A plain page for a refused link: it says what happened and what to do, nothing more.
-    func refusal(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+    enum LinkOutcome { case valid, unknown, used, expired }
+
+    /// What a link's token leads to, without using it up.
+    func linkState(_ db: Database, token: String, run id: Int64, kind: Kind, now: Date) throws -> LinkOutcome {
+        guard let link = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT l.* FROM link_hashes l JOIN runs r ON r.id = l.run_id WHERE l.token_hash = ? AND l.run_id = ? AND r.kind = ?"),
+            arguments: [SingleUseLink.hash(token), id, kind.rawValue])
+        else { return .unknown }
+        if (link["used_at"] as Int64?) != nil || (link["revoked_at"] as Int64?) != nil { return .used }
+        if (link["expires_at"] as Int64) < Self.millis(now) { return .expired }
+        return .valid
     }
 
-    func download(_ request: Request, _ context: ServiceRequestContext, kind: Kind) async throws -> Response {
-        guard let token = request.uri.queryParameters["token"].map(String.init), let id = try? runID(context) else {
-            return refusal(.notFound, "This link is not valid. Ask the Department for Education to send a new one.")
+    func refused(_ outcome: LinkOutcome, _ context: ServiceRequestContext, run id: Int64) -> SingleUseLink.State {
+        switch outcome {
+        case .valid: return .unknown
+        case .unknown: context.logger.warning("refused an unknown or altered download link", metadata: ["run": "\(id)"]); return .unknown
+        case .used: context.logger.warning("refused a used or replaced download link", metadata: ["run": "\(id)"]); return .gone
+        case .expired: context.logger.warning("refused an expired download link", metadata: ["run": "\(id)"]); return .gone
+        }
+    }
+
+    func fileName(_ kind: Kind, _ id: Int64) -> String { "\(kind.rawValue)-run-\(id).csv" }
+
+    /// `GET …/file?token=`: a page with a Download button; opening it uses nothing up.
+    func downloadPage(_ request: Request, _ context: ServiceRequestContext, kind: Kind) async throws -> Response {
+        let path = request.uri.path
+        guard let token = SingleUseLink.token(request, body: nil), let id = try? runID(context) else {
+            return SingleUseLink.page(.unknown, path: path, token: "")
         }
         let now = env.now()
-        enum Outcome { case file(Data), unknown, used, expired }
-        let outcome = try await env.database.write { db -> Outcome in
-            guard let link = try Row.fetchOne(db.cachedStatement(sql: "SELECT l.* FROM links l JOIN runs r ON r.id = l.run_id WHERE l.token = ? AND l.run_id = ? AND r.kind = ?"), arguments: [token, id, kind.rawValue])
-            else { return .unknown }
-            if (link["used_at"] as Int64?) != nil || (link["revoked_at"] as Int64?) != nil { return .used }
-            if (link["expires_at"] as Int64) < Self.millis(now) { return .expired }
-            try db.cachedStatement(sql: "UPDATE links SET used_at = ? WHERE token = ?").execute(arguments: [Self.millis(now), token])
-            return .file(try Data.fetchOne(db, sql: "SELECT file FROM runs WHERE id = ?", arguments: [id]) ?? Data())
+        let outcome = try await env.database.read { db in try linkState(db, token: token, run: id, kind: kind, now: now) }
+        guard outcome == .valid else { return SingleUseLink.page(refused(outcome, context, run: id), path: path, token: token) }
+        let description = kind == .payment
+            ? "The claims of payment run \(id), for the payer to pay and fill in the claim_status column (paid, unpaid with a claim_unpaid_reason, or payment_in_progress)."
+            : "The clawbacks of clawback run \(id), for the payer to recover and fill in the claim_status column (clawback_complete or clawback_in_progress)."
+        return SingleUseLink.page(.valid(fileName: fileName(kind, id), description: description), path: path, token: token)
+    }
+
+    /// `POST …/file`: the Download button. The file, once; the link is then used up.
+    func download(_ request: Request, _ context: ServiceRequestContext, kind: Kind) async throws -> Response {
+        let body = try? await RequestDecoding.collect(request, limit: 4096)
+        let path = request.uri.path
+        guard let token = SingleUseLink.token(request, body: body), let id = try? runID(context) else {
+            return SingleUseLink.page(.unknown, path: path, token: "")
         }
-        switch outcome {
-        case .file(let data):
-            var headers = HTTPFields()
-            headers[.contentType] = "text/csv; charset=utf-8"
-            headers[.contentDisposition] = "attachment; filename=\"\(kind.rawValue)-run-\(id).csv\""
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        case .unknown:
-            context.logger.warning("refused an unknown or altered download link", metadata: ["run": "\(id)"])
-            return refusal(.notFound, "This link is not valid. Ask the Department for Education to send a new one.")
-        case .used:
-            context.logger.warning("refused a used or replaced download link", metadata: ["run": "\(id)"])
-            return refusal(.gone, "This link has already been used or replaced. Ask the Department for Education to send a new one.")
-        case .expired:
-            context.logger.warning("refused an expired download link", metadata: ["run": "\(id)"])
-            return refusal(.gone, "This link has expired. Ask the Department for Education to send a new one.")
+        let now = env.now()
+        let outcome = try await env.database.write { db -> (LinkOutcome, Data?) in
+            let state = try linkState(db, token: token, run: id, kind: kind, now: now)
+            guard state == .valid else { return (state, nil) }
+            try db.cachedStatement(sql: "UPDATE link_hashes SET used_at = ? WHERE token_hash = ?").execute(arguments: [Self.millis(now), SingleUseLink.hash(token)])
+            return (state, try Data.fetchOne(db, sql: "SELECT file FROM runs WHERE id = ?", arguments: [id]) ?? Data())
         }
+        guard let data = outcome.1 else { return SingleUseLink.page(refused(outcome.0, context, run: id), path: path, token: token) }
+        return SingleUseLink.file(data, fileName: fileName(kind, id))
     }
 
     func resend(_ context: ServiceRequestContext, kind: Kind) async throws -> Response {
@@ -228,7 +250,11 @@ struct PaymentRoutes {
         let view = try await env.database.write { db -> RunView in
             let view = try runView(db, id: id, kind: kind, withClaims: false)
             let links = try issueLinks(db, run: id, kind: kind, now: now)
-            try outbox.append(PaymentRunCreated(run: RunCreatedFields(runId: id, claimCount: view.claimCount, totalPence: view.totalPence, links: links)), in: db)
+            let fields = RunCreatedFields(runId: id, claimCount: view.claimCount, totalPence: view.totalPence, links: links)
+            switch kind {
+            case .payment: try outbox.append(PaymentRunCreated(run: fields), in: db)
+            case .clawback: try outbox.append(ClawbackRunCreated(run: fields), in: db)
+            }
             return view
         }
         return try JSONResponse.make(view)

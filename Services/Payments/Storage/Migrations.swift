@@ -75,5 +75,36 @@ enum Migrations {
             // lost reply gets the first response instead of creating a second run or sample).
             try db.execute(sql: IdempotencyStore.tableSQL)
         }
+        migrator.registerMigration("payments-v4-hashed-links-and-versions") { db in
+            // Links are kept as a hash of their token: a copy of the database gives no one the
+            // payer's files.
+            try db.execute(sql: """
+                CREATE TABLE link_hashes (
+                    token_hash TEXT PRIMARY KEY,
+                    run_id INTEGER NOT NULL REFERENCES runs (id),
+                    recipient TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER,
+                    revoked_at INTEGER
+                )
+                """)
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM links") {
+                try db.execute(
+                    sql: "INSERT INTO link_hashes (token_hash, run_id, recipient, expires_at, used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        SingleUseLink.hash(row["token"]), row["run_id"] as Int64, row["recipient"] as String, row["expires_at"] as Int64,
+                        row["used_at"] as Int64?, row["revoked_at"] as Int64?,
+                    ])
+            }
+            // Payments' own view of a claim has a version, for If-Match on support's actions:
+            // every change to the row moves it on.
+            try db.execute(sql: """
+                DROP TABLE links;
+                CREATE INDEX link_hashes_run ON link_hashes (run_id);
+                ALTER TABLE claims ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+                CREATE TRIGGER claims_version AFTER UPDATE ON claims WHEN NEW.version = OLD.version
+                BEGIN UPDATE claims SET version = OLD.version + 1 WHERE reference = NEW.reference; END;
+                """)
+        }
     }
 }

@@ -24,7 +24,7 @@ public struct AuthConfiguration: Sendable {
         self.audience = audience
     }
 
-    static func load(from env: EnvironmentReader) throws -> AuthConfiguration {
+    static func load(from env: EnvironmentReader, httpHost: String) throws -> AuthConfiguration {
         let keys: Keys
         if let file = env.raw("AUTH_JWT_PUBLIC_KEYS_FILE") {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8), !text.isEmpty else {
@@ -36,8 +36,12 @@ public struct AuthConfiguration: Sendable {
                 throw ConfigurationError(variable: "AUTH_JWT_SECRET", message: "use at least 32 characters")
             }
             keys = .sharedSecret(secret, isDevelopmentDefault: false)
-        } else {
+        } else if ServiceConfiguration.isLoopback(httpHost) {
             keys = .sharedSecret(developmentJWTSecret, isDevelopmentDefault: true)
+        } else {
+            throw ConfigurationError(
+                variable: "AUTH_JWT_SECRET",
+                message: "required when HTTP_HOST (\(httpHost)) is not a loopback address; or set AUTH_JWT_PUBLIC_KEYS_FILE")
         }
         return AuthConfiguration(keys: keys, issuer: env.raw("AUTH_JWT_ISSUER"), audience: env.raw("AUTH_JWT_AUDIENCE"))
     }
@@ -99,11 +103,18 @@ struct UserClaims: JWTPayload {
     }
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
-        try nbf?.verifyNotBefore()
-        // A token issued more than a minute in the future is forged or from a broken clock.
-        if let iat, iat.value > Date().addingTimeInterval(60) {
+        let now = Date()
+        let leeway = TimeInterval(TokenVerifier.clockLeeway)
+        try exp.verifyNotExpired(currentDate: now.addingTimeInterval(-leeway))
+        try nbf?.verifyNotBefore(currentDate: now.addingTimeInterval(leeway))
+        // A token issued in the future is forged or from a broken clock.
+        if let iat, iat.value > now.addingTimeInterval(leeway) {
             throw JWTError.claimVerificationFailure(failedClaim: iat, reason: "issued in the future")
+        }
+        // A stolen long-lived token would be good for too long: none may live past 12 hours.
+        let start = iat?.value ?? now
+        if exp.value.timeIntervalSince(start) > TimeInterval(TokenVerifier.maximumLifetime) + leeway {
+            throw JWTError.claimVerificationFailure(failedClaim: exp, reason: "lives longer than 12 hours")
         }
     }
 }
@@ -116,32 +127,102 @@ public struct AuthenticationFailure: Error, CustomStringConvertible, Equatable {
 }
 
 /// Verifies bearer tokens into ``AuthenticatedUser`` values.
+///
+/// Every key is pinned to one algorithm (HS256 for the shared secret, RS256 for RSA, ES256 for
+/// P-256), and a token whose header names another algorithm is refused before any signature
+/// check, so no token can choose how it is verified.
 public struct TokenVerifier: Sendable {
+    /// Seconds of clock difference allowed on `exp`, `nbf` and `iat`.
+    public static let clockLeeway = 30
+    /// The longest a token may live, from `iat` (or now) to `exp`: 12 hours.
+    public static let maximumLifetime = 12 * 3600
+
     private let keys: JWTKeyCollection
     private let issuer: String?
     private let audience: String?
+    /// The algorithm of each key with an id.
+    private let algorithmByKeyID: [String: String]
+    /// The algorithms of all keys.
+    private let algorithms: Set<String>
 
     /// Builds the key collection from `configuration`.
     public init(configuration: AuthConfiguration) async throws {
         let keys = JWTKeyCollection()
+        var pinned: [String: String] = [:]
         switch configuration.keys {
         case .sharedSecret(let secret, _):
             await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+            algorithms = ["HS256"]
         case .publicKeys(let text):
-            try await Self.addPublicKeys(text, to: keys)
+            pinned = try await Self.addPublicKeys(text, to: keys)
+            algorithms = Set(pinned.values)
         }
         self.keys = keys
+        self.algorithmByKeyID = pinned
         self.issuer = configuration.issuer
         self.audience = configuration.audience
     }
 
-    private static func addPublicKeys(_ text: String, to keys: JWTKeyCollection) async throws {
+    /// One key of a JWKS document, as far as we read it.
+    private struct JWKEntry: Decodable {
+        var kty: String?
+        var kid: String?
+        var alg: String?
+        var use: String?
+        var crv: String?
+        var n: String?
+        var e: String?
+        var x: String?
+        var y: String?
+        var d: String?
+        var p: String?
+        var q: String?
+        var dp: String?
+        var dq: String?
+        var qi: String?
+        var k: String?
+    }
+
+    /// Adds each key pinned to its one algorithm; returns the algorithm by key id.
+    private static func addPublicKeys(_ text: String, to keys: JWTKeyCollection) async throws -> [String: String] {
+        func refuse(_ message: String) -> ConfigurationError {
+            ConfigurationError(variable: "AUTH_JWT_PUBLIC_KEYS_FILE", message: message)
+        }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var pinned: [String: String] = [:]
         if trimmed.hasPrefix("{") {
-            do { try await keys.add(jwksJSON: trimmed) } catch {
-                throw ConfigurationError(variable: "AUTH_JWT_PUBLIC_KEYS_FILE", message: "not a valid JWKS document: \(error)")
+            struct Document: Decodable { var keys: [JWKEntry] }
+            guard let document = try? JSONDecoder().decode(Document.self, from: Data(trimmed.utf8)), !document.keys.isEmpty else {
+                throw refuse("not a valid JWKS document: it needs a \"keys\" list of public keys")
             }
-            return
+            for (index, key) in document.keys.enumerated() {
+                let name = "key \(index + 1)\(key.kid.map { " (\($0))" } ?? "")"
+                guard [key.d, key.p, key.q, key.dp, key.dq, key.qi, key.k].allSatisfy({ $0 == nil }) else {
+                    throw refuse("\(name) holds private key material: publish only the public key")
+                }
+                if let use = key.use, use != "sig" { continue }  // encryption keys never verify tokens
+                let kid = key.kid ?? "jwks-\(index)"
+                switch (key.kty, key.crv) {
+                case ("RSA", nil):
+                    guard key.alg == nil || key.alg == "RS256" else { throw refuse("\(name) is RSA with alg \(key.alg!): only RS256 is accepted") }
+                    guard let n = key.n, let e = key.e, let rsa = try? Insecure.RSA.PublicKey(modulus: n, exponent: e) else {
+                        throw refuse("\(name) is not a valid RSA (2048+ bits) public key")
+                    }
+                    await keys.add(rsa: rsa, digestAlgorithm: .sha256, kid: JWKIdentifier(string: kid))
+                    pinned[kid] = "RS256"
+                case ("EC", "P-256"):
+                    guard key.alg == nil || key.alg == "ES256" else { throw refuse("\(name) is P-256 with alg \(key.alg!): only ES256 is accepted") }
+                    guard let x = key.x, let y = key.y, let ec = try? ES256PublicKey(parameters: (x: x, y: y)) else {
+                        throw refuse("\(name) is not a valid P-256 public key")
+                    }
+                    await keys.add(ecdsa: ec, kid: JWKIdentifier(string: kid))
+                    pinned[kid] = "ES256"
+                default:
+                    throw refuse("\(name) is \(key.kty ?? "of no type")\(key.crv.map { " \($0)" } ?? ""): only RSA and EC P-256 keys are accepted")
+                }
+            }
+            guard !pinned.isEmpty else { throw refuse("holds no signing key") }
+            return pinned
         }
         // One or more PEM public keys, RSA or P-256.
         let blocks = trimmed.components(separatedBy: "-----END PUBLIC KEY-----")
@@ -155,17 +236,38 @@ public struct TokenVerifier: Sendable {
             let kid = JWKIdentifier(string: "key-\(index)")
             if let rsa = try? Insecure.RSA.PublicKey(pem: pem) {
                 await keys.add(rsa: rsa, digestAlgorithm: .sha256, kid: kid)
+                pinned[kid.string] = "RS256"
             } else if let ec = try? ES256PublicKey(pem: pem) {
                 await keys.add(ecdsa: ec, kid: kid)
+                pinned[kid.string] = "ES256"
             } else {
                 throw ConfigurationError(
                     variable: "AUTH_JWT_PUBLIC_KEYS_FILE", message: "key \(index + 1) is neither an RSA (2048+ bits) nor a P-256 public key")
             }
         }
+        return pinned
+    }
+
+    /// The token's header `alg` and `kid`, read without trusting anything else in it.
+    private static func header(of token: String) -> (alg: String, kid: String?)? {
+        guard token.utf8.count <= 16_384, let first = token.split(separator: ".", omittingEmptySubsequences: false).first else { return nil }
+        var base64 = first.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        struct Header: Decodable {
+            var alg: String
+            var kid: String?
+        }
+        guard let data = Data(base64Encoded: base64), let header = try? JSONDecoder().decode(Header.self, from: data) else { return nil }
+        return (header.alg, header.kid)
     }
 
     /// Verifies `token` (signature, `exp`, `nbf`, `iat`, and `iss`/`aud` when configured).
     public func verify(_ token: String) async throws -> AuthenticatedUser {
+        guard let header = Self.header(of: token) else { throw AuthenticationFailure(reason: "token header unreadable") }
+        let expected = header.kid.flatMap { algorithmByKeyID[$0] }
+        guard expected.map({ $0 == header.alg }) ?? algorithms.contains(header.alg) else {
+            throw AuthenticationFailure(reason: "token algorithm \(header.alg.prefix(20)) is not the one expected")
+        }
         let claims: UserClaims
         do {
             claims = try await keys.verify(token, as: UserClaims.self, iteratingKeys: true)

@@ -25,7 +25,17 @@ public struct EnvironmentReader: Sendable {
         self.values = values
     }
 
-    /// The raw value, nil when unset or blank.
+    /// Stops at the first of `names` that is set to a blank value: blank is a mistake (an empty
+    /// line in a secrets file, a missing substitution), never a way of saying "unset".
+    public func checkNoneBlank(_ names: [String]) throws {
+        for name in names {
+            if let value = values[name], value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw ConfigurationError(variable: name, message: "is set to a blank value: give it a value, or unset it")
+            }
+        }
+    }
+
+    /// The raw value, nil when unset (``checkNoneBlank(_:)`` refuses blank values first).
     public func raw(_ name: String) -> String? {
         guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         return value

@@ -66,6 +66,9 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: String
     /// `LOG_FORMAT`: `text` or `json`.
     public var logFormat: String
+    /// `HTTP_IDLE_TIMEOUT_SECONDS`: a connection that sends nothing for this long, before or
+    /// during a request, is closed (slow clients cannot hold connections open).
+    public var httpIdleTimeoutSeconds: Int = 30
 
     /// Every variable a service reads, for documentation and deployment checks.
     public static let variableNames: [String] = [
@@ -74,11 +77,29 @@ public struct ServiceConfiguration: Sendable {
         "AUTH_JWT_PUBLIC_KEYS_FILE", "AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE", "PUBLIC_BASE_URL", "PAYER_EMAIL_ADDRESSES",
         "MAIL_TRANSPORT", "MAIL_DIR", "MAIL_FROM", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD",
         "SMTP_STARTTLS", "SMTP_CA_FILE", "MAIL_RATE_PER_SECOND", "MAIL_MAX_ATTEMPTS", "MAIL_RETRY_BASE_SECONDS",
-        "LOG_LEVEL", "LOG_FORMAT",
+        "LOG_LEVEL", "LOG_FORMAT", "HTTP_IDLE_TIMEOUT_SECONDS", "SUPPORT_EMAIL_ADDRESS",
     ]
+
+    /// Whether `host` is a loopback address (or `localhost`): the only place where development
+    /// defaults for secrets may be used.
+    public static func isLoopback(_ host: String) -> Bool {
+        let lowered = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if lowered == "localhost" || lowered == "::1" { return true }
+        let parts = lowered.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// Whether the bus is published beyond this machine without CurveZMQ: allowed (an operator
+    /// may have a private network), but logged as a warning and named in `/ready`'s body.
+    public var busIsExposedWithoutCurve: Bool {
+        guard busCurve == nil else { return false }
+        let host = busPublish.replacingOccurrences(of: "tcp://", with: "").split(separator: ":").dropLast().joined(separator: ":")
+        return !Self.isLoopback(host)
+    }
 
     /// Reads and checks every variable; the first bad one stops the service.
     public static func load(for service: ServiceName, from env: EnvironmentReader = EnvironmentReader()) throws -> ServiceConfiguration {
+        try env.checkNoneBlank(variableNames)
         let httpHost = env.string("HTTP_HOST", default: "127.0.0.1")
         let httpPort = try env.int("HTTP_PORT", default: service.defaultHTTPPort, in: 0...65535)
         let databasePath = env.string("DATABASE_PATH", default: "./.data/\(service.rawValue).sqlite")
@@ -89,7 +110,9 @@ public struct ServiceConfiguration: Sendable {
         let peerKeys = try Self.keyMap(env, "BUS_PEER_KEYS")
         var peers: [BusPeer] = []
         let defaultPeers = ServiceName.allCases.filter { $0 != service }.map { "\($0.rawValue)=\($0.defaultBusEndpoint)" }
-        for entry in env.list("BUS_PEERS", default: defaultPeers) {
+        // `none` says "no peers" (blank would be a mistake, and is refused).
+        let peerEntries = env.raw("BUS_PEERS")?.lowercased() == "none" ? [] : env.list("BUS_PEERS", default: defaultPeers)
+        for entry in peerEntries {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else {
                 throw ConfigurationError(variable: "BUS_PEERS", message: "'\(entry)' is not name=tcp://HOST:PORT")
@@ -121,10 +144,17 @@ public struct ServiceConfiguration: Sendable {
             do { curve = try BusCurveKeys(secretKey: secret, allowedClientKeys: Set(allowed)) } catch {
                 throw ConfigurationError(variable: "BUS_CURVE_SECRET_KEY_FILE", message: "not a valid Z85 secret key")
             }
+        } else {
+            // Keys without the secret key file would silently leave the bus open.
+            for name in ["BUS_CURVE_ALLOWED_KEYS", "BUS_PEER_KEYS"] where env.raw(name) != nil {
+                throw ConfigurationError(
+                    variable: "BUS_CURVE_SECRET_KEY_FILE", message: "must be set when \(name) is: CurveZMQ needs this service's own secret key")
+            }
         }
         let maxBytes = try env.int("BUS_MAX_MESSAGE_BYTES", default: 1_048_576, in: 1024...(64 << 20))
         let retention = try env.int("BUS_OUTBOX_RETENTION_DAYS", default: 30, in: 30...3650)
-        let auth = try AuthConfiguration.load(from: env)
+        let auth = try AuthConfiguration.load(from: env, httpHost: httpHost)
+        let idleTimeout = try env.int("HTTP_IDLE_TIMEOUT_SECONDS", default: 30, in: 1...3600)
         let baseURL = env.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:\(httpPort)")
         guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ConfigurationError(variable: "PUBLIC_BASE_URL", message: "'\(baseURL)' is not an http(s) URL")
@@ -138,7 +168,7 @@ public struct ServiceConfiguration: Sendable {
             service: service, httpHost: httpHost, httpPort: httpPort, databasePath: databasePath, busPublish: busPublish,
             busPeers: peers, busCurve: curve, busMaxMessageBytes: maxBytes, busOutboxRetentionDays: retention, auth: auth,
             publicBaseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL, payerEmailAddresses: payer,
-            mail: mail, logLevel: logLevel, logFormat: logFormat)
+            mail: mail, logLevel: logLevel, logFormat: logFormat, httpIdleTimeoutSeconds: idleTimeout)
     }
 
     private static func keyMap(_ env: EnvironmentReader, _ name: String) throws -> [String: String] {
@@ -180,8 +210,15 @@ public struct MailConfiguration: Sendable, Equatable {
     public var maxAttempts: Int
     /// `MAIL_RETRY_BASE_SECONDS`: the first retry's wait, doubled for each further one.
     public var retryBaseSeconds: Double
+    /// `SUPPORT_EMAIL_ADDRESS`: where people write to DfE support; the `Reply-To` of every email
+    /// that asks for a reply, and named in it (and in a claim's next step).
+    public var supportAddress: String = "support@example.invalid"
 
     static func load(from env: EnvironmentReader) throws -> MailConfiguration {
+        let support = try env.emails("SUPPORT_EMAIL_ADDRESS", default: ["support@example.invalid"])
+        guard support.count == 1 else {
+            throw ConfigurationError(variable: "SUPPORT_EMAIL_ADDRESS", message: "give one address, not \(support.count)")
+        }
         let transport = try env.choice("MAIL_TRANSPORT", default: "file", allowed: ["file", "smtp"])
         let host = env.raw("SMTP_HOST")
         if transport == "smtp" && host == nil {
@@ -199,7 +236,8 @@ public struct MailConfiguration: Sendable, Equatable {
             smtpCAFile: env.raw("SMTP_CA_FILE"),
             ratePerSecond: try env.int("MAIL_RATE_PER_SECOND", default: 20, in: 1...100_000),
             maxAttempts: try env.int("MAIL_MAX_ATTEMPTS", default: 6, in: 1...100),
-            retryBaseSeconds: try Self.seconds(env, "MAIL_RETRY_BASE_SECONDS", default: 30))
+            retryBaseSeconds: try Self.seconds(env, "MAIL_RETRY_BASE_SECONDS", default: 30),
+            supportAddress: support[0])
     }
 
     static func seconds(_ env: EnvironmentReader, _ name: String, default fallback: Double) throws -> Double {

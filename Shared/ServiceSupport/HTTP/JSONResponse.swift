@@ -41,28 +41,25 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
-/// `?page=&per_page=` read and checked.
+/// `?page=&per_page=` read and checked: `page` 1 to 10,000, `per_page` 1 to 100.
 public struct Pagination: Sendable, Equatable {
+    /// The highest page number anyone may ask for; deeper than that, filter the list instead.
+    public static let maxPage = 10_000
     public var page: Int
     public var perPage: Int
+    /// Never overflows: both factors are bounded.
     public var offset: Int { (page - 1) * perPage }
 
     /// Reads the query; 422 naming the parameter when out of range.
     public init(_ request: Request) throws {
-        let query = request.uri.queryParameters
-        var errors: [FieldError] = []
-        page = 1
-        perPage = 25
-        if let text = query["page"] {
-            if let value = Int(String(text)), value >= 1 { page = value } else {
-                errors.append(FieldError(field: "page", message: "Enter a page number of 1 or more"))
-            }
-        }
-        if let text = query["per_page"] {
-            if let value = Int(String(text)), (1...100).contains(value) { perPage = value } else {
-                errors.append(FieldError(field: "per_page", message: "Enter a number of items per page from 1 to 100"))
-            }
-        }
-        if !errors.isEmpty { throw Problem.validation(errors) }
+        var query = QueryReader(request)
+        self.init(&query)
+        try query.throwIfAny()
+    }
+
+    /// Reads the two parameters, adding any message to `query`.
+    public init(_ query: inout QueryReader) {
+        page = query.int("page", in: 1...Self.maxPage, message: "Enter a page number from 1 to 10,000") ?? 1
+        perPage = query.int("per_page", in: 1...100, message: "Enter a number of items per page from 1 to 100") ?? 25
     }
 }

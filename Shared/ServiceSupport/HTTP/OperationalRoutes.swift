@@ -29,14 +29,22 @@ public enum OperationalRoutes {
             }
             reasons += bus.notReadyReasons()
             let snapshot = bus.snapshot
+            let unreachable = bus.unreachablePeers()
             var peers: [String: [String: Any]] = [:]
+            var warnings = bus.warnings
             for (name, peer) in snapshot.peers {
                 peers[name] = [
                     "applied_through": peer.appliedThrough, "known_head": peer.knownHead, "caught_up": peer.caughtUp,
+                    "lag": max(0, peer.knownHead - peer.appliedThrough), "reachable": unreachable[name] == nil,
                 ]
             }
+            for (name, silence) in unreachable.sorted(by: { $0.key < $1.key }) {
+                let applied = snapshot.peers[name]?.appliedThrough ?? 0
+                warnings.append(
+                    "\(name) has not been heard from for \(silence.components.seconds) s (applied through \(applied)); what it sends will be applied when it is back")
+            }
             let body: [String: Any] = [
-                "status": reasons.isEmpty ? "ready" : "not_ready", "reasons": reasons,
+                "status": reasons.isEmpty ? "ready" : "not_ready", "reasons": reasons, "warnings": warnings,
                 "bus": ["published_through": snapshot.publishedThrough, "head": snapshot.committedHead, "peers": peers],
             ]
             return json(reasons.isEmpty ? .ok : .serviceUnavailable, body)
