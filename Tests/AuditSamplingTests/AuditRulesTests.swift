@@ -187,4 +187,26 @@ import TestSupport
         let list = try await h.http.send(.get, "/api/v1/audit/flags?academic_year=2025", token: try await h.token("s1"))
         #expect((list.json?["items"] as? [[String: Any]])?.isEmpty == true, "\(list.text)")
     }
+
+    @Test func freeTextHasLimitsSoNoMessageCanOutgrowTheBus() async throws {
+        let h = try await AuditHarness()
+        defer { h.tearDown() }
+        try h.paidClaim("88888888", urn: 1, mentors: [("1111111", 16)])
+        let support = try await h.token("s1")
+        let request = try await sample(h, ["88888888"], token: support)
+        let long = String(repeating: "\u{1}", count: 2_001)
+        let tooLong = try await h.http.send(
+            .post, "/api/v1/audit/provider-requests/\(request)/response", token: support, body: answerHeader + "88888888,1111111,no,\"\(long)\"\n",
+            contentType: "text/csv")
+        #expect(tooLong.status == 422)
+        #expect(tooLong.text.contains("row 2"))
+        // The largest message the limits allow: 50 mentors, each with a 2,000-character reason of
+        // characters JSON must escape, is still well under BUS_MAX_MESSAGE_BYTES (1 MiB).
+        let worst = SampleProviderNotApproved(
+            reference: "88888888", mentors: (0..<50).map { RejectedMentor(trn: String(format: "%07d", $0), name: String(repeating: "\u{1}", count: 200), reason: String(repeating: "\u{1}", count: 2_000)) })
+        let envelope = Envelope(
+            id: UUID(), type: SampleProviderNotApproved.type, version: 1, producer: "audit-sampling", sequence: 1, occurredAt: Date(), correlationId: UUID(),
+            causationId: nil, payload: worst)
+        #expect(try BusJSON.encoder().encode(envelope).count < 1 << 20)
+    }
 }

@@ -112,6 +112,7 @@ enum ProviderResponseCheck {
             }
             let reason = row.reason.trimmingCharacters(in: .whitespacesAndNewlines)
             if !accepted && reason.isEmpty { errors.append((row.row, "a mentor who is not accepted needs a rejection_reason")) }
+            if reason.count > 2_000 { errors.append((row.row, "the rejection_reason is longer than 2,000 characters: shorten it")) }
             if answered[row.reference]?[trn] != nil {
                 errors.append((row.row, "mentor \(trn) of claim \(row.reference) is on more than one row"))
                 continue

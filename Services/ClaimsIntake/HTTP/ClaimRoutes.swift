@@ -403,7 +403,11 @@ struct ClaimRoutes {
         let user = try context.requireUser()
         let reference = try referenceParameter(context)
         let buffer = try await RequestDecoding.collect(request, limit: RequestDecoding.jsonLimit)
-        let reason = buffer.readableBytes > 0 ? try RequestDecoding.decode(DeleteInput.self, from: Data(buffer: buffer)).reason : nil
+        let given = buffer.readableBytes > 0 ? try RequestDecoding.decode(DeleteInput.self, from: Data(buffer: buffer)).reason : nil
+        let reason = given?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let reason, reason.count > maximumReasonLength {
+            throw Problem.validation([FieldError(field: "reason", message: "Enter the reason in \(maximumReasonLength) characters or fewer")])
+        }
         let now = env.now()
         let outbox = env.outbox
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)

@@ -28,15 +28,22 @@ struct FieldErrors {
     func throwIfAny() throws { if !errors.isEmpty { throw Problem.validation(errors) } }
 }
 
+/// The longest name (of a school, trust, mentor, local authority…) anyone may enter.
+let maximumNameLength = 200
+/// The longest reason or note.
+let maximumReasonLength = 2_000
+
 func nonBlank(_ text: String, _ message: String) throws -> String {
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !trimmed.isEmpty, trimmed.count <= 200 else { throw InvalidValue(message: message) }
+    guard !trimmed.isEmpty else { throw InvalidValue(message: message) }
+    guard trimmed.count <= maximumNameLength else { throw InvalidValue(message: "Enter \(maximumNameLength) characters or fewer") }
     return trimmed
 }
 
 func emailList(_ addresses: [String], required: Bool) throws -> [String] {
     let cleaned = addresses.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     if required && cleaned.isEmpty { throw InvalidValue(message: "Enter at least one email address") }
+    if cleaned.count > 20 { throw InvalidValue(message: "Enter at most 20 email addresses") }
     for address in cleaned where !EmailAddressShape.isPlausible(address) {
         throw InvalidValue(message: "Enter an email address in the correct format, like name@example.com")
     }

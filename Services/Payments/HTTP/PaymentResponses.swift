@@ -154,6 +154,7 @@ extension PaymentRoutes {
         let input = try await RequestDecoding.decode(Input.self, from: request)
         let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw Problem.validation([FieldError(field: "reason", message: "Enter why the claim is not approved")]) }
+        guard reason.count <= 2_000 else { throw Problem.validation([FieldError(field: "reason", message: "Enter the reason in 2,000 characters or fewer")]) }
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let outbox = env.outbox
         try await env.database.write { db in
