@@ -177,6 +177,7 @@ let package = Package(
         .target(
             name: "BenchSupport",
             dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

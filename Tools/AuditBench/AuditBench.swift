@@ -46,6 +46,17 @@ struct AuditBench: AsyncParsableCommand {
         print("|---|---:|---:|---:|---:|")
         print(String(format: "| 10%% sample: select, record, publish, build each provider's file and links | %d | %d | %.2f | %d MiB |",
                      count, providers, seconds, service.peakMemoryMiB))
+        // The same-run baseline: reading the year's paid claims once, straight from SQLite.
+        let direct = try DatabaseQueue(path: database, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        var rows = 0
+        let read = try Baseline.seconds {
+            try direct.read { db in
+                let cursor = try Row.fetchCursor(db, sql: "SELECT reference, school_urn, amount_pence, flags, mentors FROM claims WHERE academic_year = 2025")
+                while try cursor.next() != nil { rows += 1 }
+            }
+        }
+        print("")
+        print(String(format: "Baseline, same run: reading the %d paid claims once from SQLite takes %.3f s. Ratio: sample / baseline = %.1f.", rows, read, seconds / read))
     }
 
     func seed(_ path: String) throws {

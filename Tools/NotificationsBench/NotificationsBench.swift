@@ -38,6 +38,12 @@ struct NotificationsBench: AsyncParsableCommand {
             ((try? FileManager.default.contentsOfDirectory(atPath: mailDir)) ?? []).count { $0.hasSuffix(".eml") }
         }
         print(String(format: "\nratio file / smtp = %.2f", viaFile / viaSMTP))
+        // The same-run baseline: the SMTP sink's own accept rate, from a plain client sending
+        // messages of the same size over one connection.
+        let sink = try Baseline.smtpSinkAcceptsPerSecond(port: smtp.port, count: emails)
+        let commits = try Baseline.sqliteCommitsPerSecond(2_000, folder: folder)
+        print(String(format: "Baseline, same run: the SMTP sink accepts %.0f emails/s from a plain client; SQLite makes %.0f durable commits/s. Ratios: smtp / sink = %.2f, smtp / commits = %.2f.",
+                     sink, commits, viaSMTP / sink, viaSMTP / commits))
         try await smtp.stop()
     }
 

@@ -53,6 +53,13 @@ struct PaymentsBench: AsyncParsableCommand {
             throw BenchError("the response was not applied: \(String(decoding: imported.prefix(500), as: UTF8.self))")
         }
         print(String(format: "| payer's response: validate and apply %d rows, publish each outcome | %.2f | %d MiB |", claims, importSeconds, service.peakMemoryMiB))
+        // The same-run baseline: SQLite itself writing and reading as many rows with a prepared
+        // statement in one transaction (a run reads each claim and writes its rows and messages).
+        let baseline = try Baseline.sqliteWriteAndRead(rows: claims, folder: folder)
+        let both = baseline.write + baseline.read
+        print("")
+        print(String(format: "Baseline, same run: SQLite writes %d rows in one transaction in %.2f s and reads them in %.2f s (%.2f s together). Ratios: payment run / baseline = %.1f, payer's response / baseline = %.1f.",
+                     claims, baseline.write, baseline.read, both, runSeconds / both, importSeconds / both))
     }
 
     func seed(_ path: String) throws {

@@ -30,7 +30,7 @@ struct ClaimSearchRoutes {
     static let sorts: [String: String] = [
         "submitted_at": "submitted_at, reference",
         "-submitted_at": "submitted_at DESC, reference DESC",
-        "amount": "amount_pence, reference", "-amount": "amount_pence DESC, reference",
+        "amount": "amount_pence, reference", "-amount": "amount_pence DESC, reference DESC",
         "reference": "reference", "school_name": "school_name, reference",
     ]
 
