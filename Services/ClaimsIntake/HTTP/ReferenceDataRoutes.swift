@@ -43,7 +43,7 @@ func nonBlank(_ text: String, _ message: String) throws -> String {
 func emailList(_ addresses: [String], required: Bool) throws -> [String] {
     let cleaned = addresses.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     if required && cleaned.isEmpty { throw InvalidValue(message: "Enter at least one email address") }
-    if cleaned.count > 20 { throw InvalidValue(message: "Enter at most 20 email addresses") }
+    if cleaned.count > 1_000 { throw InvalidValue(message: "Enter at most 1,000 email addresses") }
     for address in cleaned where !EmailAddressShape.isPlausible(address) {
         throw InvalidValue(message: "Enter an email address in the correct format, like name@example.com")
     }
