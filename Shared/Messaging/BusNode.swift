@@ -46,7 +46,10 @@ public struct BusNode: Sendable {
         let outbox = outbox ?? Outbox(producer: settings.name, now: now, wakeup: Wakeup())
         let wakeup = outbox.wakeup
         commitObserver = OutboxCommitObserver(wakeup: wakeup)
-        database.add(transactionObserver: commitObserver, extent: .observerLifetime)
+        // The database keeps the observer for its whole life: the node itself may go once its
+        // services are built, and a weakly held observer would then go with it, leaving the
+        // relay to publish only at its heartbeat (up to a second late).
+        database.add(transactionObserver: commitObserver, extent: .databaseLifetime)
         let status = BusStatus(peers: settings.peers.map(\.name))
         self.outbox = outbox
         self.status = status

@@ -2,7 +2,12 @@ import Foundation
 import GRDB
 import Messaging
 import Storage
+import TestSupport
+import Logging
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct OutboxAndInboxTests {
     @Test func concurrentWritersGetAGaplessSequence() async throws {
@@ -18,6 +23,24 @@ import Testing
         let sequences = try await db.read { try Int64.fetchAll($0, sql: "SELECT sequence FROM bus_outbox ORDER BY sequence") }
         #expect(sequences == Array(1...400))
         #expect(try await db.read { try OutboxStore.marks($0).head } == 400)
+        world.folder.remove()
+    }
+
+    @Test func aCommitWakesTheRelayEvenAfterTheNodeThatWiredItIsGone() async throws {
+        let world = try BusWorld(.inMemory)
+        let db = try world.database("producer")
+        let outbox = Outbox(producer: "p", now: { Date() }, wakeup: Wakeup())
+        do {
+            // A service keeps its node's services, not the node itself.
+            _ = BusNode(
+                settings: BusNode.Settings(name: "p", endpoint: "inproc://p", peers: []), database: db, transport: InMemoryBus(), handlers: [],
+                logger: Logger(label: "t"), now: { Date() }, outbox: outbox)
+        }
+        outbox.wakeup.drain()
+        try await outbox.appendCounted(1...1, to: db)
+        var descriptor = pollfd(fd: outbox.wakeup.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        // Readable at once: the relay publishes on commit, not on its next heartbeat.
+        #expect(poll(&descriptor, 1, 0) == 1)
         world.folder.remove()
     }
 
