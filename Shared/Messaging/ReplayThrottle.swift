@@ -8,9 +8,10 @@ import Foundation
 /// subscriber catching up is slowed, never broken. Pure: the caller passes the time.
 public struct ReplayThrottle<Call> {
     /// Requests served per second per client once its burst is spent.
-    public static var perSecond: Int { 10 }
-    /// Requests a client may make at once after a quiet spell (a catch-up of 40,000 messages).
-    public static var burst: Int { 40 }
+    public static var perSecond: Int { 5 }
+    /// Requests a client may make at once after a quiet spell: a catch-up of 100,000 messages
+    /// (a subscriber restored from a backup) runs at full speed.
+    public static var burst: Int { 100 }
     /// Clients tracked at once; beyond that a new client is refused until others go quiet.
     public static var maximumClients: Int { 1024 }
     /// The replay socket's send high-water mark per client: about two full replies.
