@@ -33,7 +33,7 @@ bench: test-deps
 chaos: test-deps
 	swift build --build-tests
 	CHAOS_CLAIMS=$${CHAOS_CLAIMS:-2000} CHAOS_MIN_KILLS=$${CHAOS_MIN_KILLS:-50} CHAOS_KILL_EVERY_MS=$${CHAOS_KILL_EVERY_MS:-300} \
-		CHAOS_COOLDOWN_MS=$${CHAOS_COOLDOWN_MS:-2000} \
+		CHAOS_COOLDOWN_MS=$${CHAOS_COOLDOWN_MS:-5000} \
 		swift test --skip-build --no-parallel --filter ChaosTests
 
 clean-data:

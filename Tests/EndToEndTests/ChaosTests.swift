@@ -320,9 +320,11 @@ import Glibc
             | emails sent / lost / received twice | \(emails.0) / \(emailsLost) / \(emailsDuplicated) |
             | SIGKILLs during the journeys / in all | \(driver.killsDuringJourneys) / \(driver.kills) |
             | SIGTERMs / SIGSTOP pauses | \(driver.terms) / \(driver.pauses) |
-            | recovery after a kill (to /ready 200), median / max | \(report.median) / \(report.max) |
+            | recovery after a kill (to /ready 200), median / max | \(report.median) / \(report.max) (\(driver.slowestRecovery.service)) |
+            | longest outage (first of several kills in a row → /ready 200) | \(String(format: "%.2f s", driver.longestOutage.seconds)) (\(driver.longestOutage.service)) |
             | databases passing integrity_check | \(integrity.values.filter { $0 == "ok" }.count) of 4 |
             """)
+        print("slowest recovery: \(driver.slowestRecovery.service) after \(String(format: "%.2f", driver.slowestRecovery.seconds)) s; /ready said before: \(driver.slowestRecovery.reasons)")
         for db in databases.values { try db.close() }
         await cluster.tearDown()
     }
@@ -380,6 +382,15 @@ final class ChaosDriver: Sendable {
     let every: Duration
     let cooldown: TimeInterval
     private let state = Mutex<(stop: Bool, kills: Int, pauses: Int, terms: Int, duringJourney: Int?, recoveries: [Double])>((false, 0, 0, 0, nil, []))
+    /// Each service's restart count, so a restart killed again before it is ready stops being
+    /// measured (the next restart is measured instead), and the slowest recovery with its reason.
+    private let generations = Mutex<[String: Int]>([:])
+    private let slowest = Mutex<(seconds: Double, service: String, reasons: String)>((0, "", ""))
+    /// When each service's current outage began: its first kill not yet followed by `/ready` 200.
+    private let outages = Mutex<(started: [String: Date], longest: Double, service: String)>(([:], 0, ""))
+
+    /// The longest outage: from the first of several kills in a row to `/ready` 200.
+    var longestOutage: (seconds: Double, service: String) { outages.withLock { ($0.longest, $0.service) } }
 
     init(cluster: ServiceCluster, every: Duration, cooldown: TimeInterval) {
         self.cluster = cluster
@@ -396,6 +407,9 @@ final class ChaosDriver: Sendable {
     func stop() { state.withLock { $0.stop = true } }
 
     private func recorded(_ seconds: Double) { state.withLock { $0.recoveries.append(seconds) } }
+
+    /// The slowest recovery, the service, and what its `/ready` said while it waited.
+    var slowestRecovery: (seconds: Double, service: String, reasons: String) { slowest.withLock { $0 } }
 
     func report() -> (median: String, max: String) {
         let sorted = state.withLock { $0.recoveries }.sorted()
@@ -432,16 +446,34 @@ final class ChaosDriver: Sendable {
             }
             let started = Date()
             lastRestart[name] = started
+            outages.withLock { if $0.started[name] == nil { $0.started[name] = started } }
+            let generation = generations.withLock { map -> Int in
+                map[name, default: 0] += 1
+                return map[name]!
+            }
             guard (try? cluster.start(name)) != nil else { continue }
             let port = cluster.httpPorts[name]!
             Task {
-                // Time to ready (a restart killed again before it is ready counts to the next one).
+                // Time from the kill to /ready 200; a restart killed again before it is ready
+                // is no longer measured (its successor is).
                 let http = TestHTTP(base: "http://127.0.0.1:\(port)")
+                var reasons = ""
                 while Date().timeIntervalSince(started) < 120 {
-                    if (try? await http.get("/ready").status) == 200 {
-                        let seconds = Date().timeIntervalSince(started)
-                        self.recorded(seconds)
-                        return
+                    guard self.generations.withLock({ $0[name] }) == generation else { return }
+                    if let reply = try? await http.get("/ready") {
+                        if reply.status == 200 {
+                            let seconds = Date().timeIntervalSince(started)
+                            guard self.generations.withLock({ $0[name] }) == generation else { return }
+                            self.recorded(seconds)
+                            self.slowest.withLock { if seconds > $0.seconds { $0 = (seconds, name, reasons) } }
+                            self.outages.withLock { state in
+                                let outage = Date().timeIntervalSince(state.started[name] ?? started)
+                                if outage > state.longest { (state.longest, state.service) = (outage, name) }
+                                state.started[name] = nil
+                            }
+                            return
+                        }
+                        reasons = String(reply.text.prefix(400))
                     }
                     try? await Task.sleep(for: .milliseconds(50))
                 }
