@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Messages
 import Messaging
+import ServiceSupport
 import Testing
 import TestSupport
 @testable import ClaimsIntake
@@ -72,6 +73,36 @@ import TestSupport
         let last = (activity.json?["items"] as? [[String: Any]])?.last
         #expect((last?["actor"] as? [String: Any])?["email"] as? String == "support@education.example")
         #expect(last?["message_id"] as? String != nil)
+    }
+
+    @Test func aFlagWithNoReasonsClearsTheFlagAndTheHistorySaysSo() async throws {
+        let (h, reference, _) = try await submittedClaim()
+        defer { h.tearDown() }
+        let d = Deliverer(h)
+        try d.deliver(ClaimFlagged(reference: reference, reasons: ["The same mentor is claimed by another school"]), from: "audit-sampling")
+        let support = try await h.support
+        #expect(try await h.http.send(.get, "/api/v1/claims?flagged=true", token: support).json?["total"] as? Int == 1)
+        try d.deliver(ClaimFlagged(reference: reference, reasons: []), from: "audit-sampling")
+        #expect(try await h.http.send(.get, "/api/v1/claims?flagged=true", token: support).json?["total"] as? Int == 0)
+        #expect((try await h.http.send(.get, "/api/v1/claims/\(reference)", token: support).json?["flags"] as? [String]) == [])
+        let actions = (try await h.http.send(.get, "/api/v1/claims/\(reference)/activity", token: support).json?["items"] as? [[String: Any]])?
+            .compactMap { $0["action"] as? String }
+        #expect(actions?.suffix(2) == ["flagged", "unflagged"])
+    }
+
+    @Test func theNextStepOfAClaimTheSchoolMustActOnNamesTheDateAndTheSupportAddress() async throws {
+        let (h, reference, school) = try await submittedClaim()
+        defer { h.tearDown() }
+        let d = Deliverer(h)
+        try d.deliver(PaymentRequested(reference: reference, runId: 1), from: "payments")
+        try d.deliver(PaymentInformationRequested(reference: reference, reason: "Bank details do not match"), from: "payments")
+        let step = try #require(try await h.http.send(.get, "/api/v1/claims/\(reference)", token: school).json?["next_step"] as? String)
+        // Asked on Monday 3 November 2025: 14 days later, the same words the email uses.
+        #expect(step.contains(SchoolActionText.informationRequested(support: "support@example.invalid", respondBy: "2025-11-17")), "\(step)")
+        #expect(step.contains("Monday 17 November 2025"))
+        // The status change is published at the instant the claim's history records it.
+        let change = try h.published("claim.status-changed").last
+        #expect(change?["occurred_at"] as? String == "2025-11-03T10:00:00Z")
     }
 
     @Test func aRejectedClaimFreesItsHours() async throws {

@@ -120,6 +120,26 @@ import Glibc
         await cluster.tearDown()
     }
 
+    @Test func aPeerThatCannotBeReachedIsNamedOnReadyButDoesNotHoldItBack() async throws {
+        let cluster = try ServiceCluster()
+        defer { cluster.killAll() }
+        // payments' peers are not running; and its bus is published beyond loopback without CurveZMQ.
+        let busPort = FreePorts.pair()
+        try cluster.start("payments", environment: ["BUS_PUBLISH": "tcp://0.0.0.0:\(busPort)"])
+        let http = cluster.http("payments")
+        try await Eventually.wait("payments ready although its peers are down", timeout: 30, interval: .milliseconds(200)) {
+            try await http.get("/ready").status == 200
+        }
+        let ready = try await http.get("/ready")
+        let warnings = (ready.json?["warnings"] as? [String]) ?? []
+        #expect(warnings.contains { $0.contains("claims-intake") && $0.contains("not been heard from") }, "\(warnings)")
+        #expect(warnings.contains { $0.contains("CurveZMQ is off") })
+        let peers = (ready.json?["bus"] as? [String: Any])?["peers"] as? [String: [String: Any]]
+        #expect(peers?["audit-sampling"]?["reachable"] as? Bool == false)
+        #expect(try await http.get("/metrics").text.contains("bus_subscriber_lag{producer=\"claims-intake\"}"))
+        await cluster.tearDown()
+    }
+
     @Test func malformedBusInputLeavesTheServiceRunningCountedAndValidMessagesApplied() async throws {
         let cluster = try ServiceCluster()
         defer { cluster.killAll() }

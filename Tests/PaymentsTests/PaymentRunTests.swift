@@ -208,4 +208,19 @@ import TestSupport
             user: AuthenticatedUser(id: "s", email: "s@x.example", name: "S", role: .school, urns: [100001]), secret: PaymentsHarness.secret)
         #expect(try await h.http.send(.get, "/api/v1/payments/claims/00000001", token: school).status == 403)
     }
+
+    @Test func aResponseErrorNamesTheRowAsASpreadsheetNumbersIt() async throws {
+        let h = try await PaymentsHarness()
+        defer { h.tearDown() }
+        try h.submitted("00000001")
+        try h.submitted("00000002", urn: 100002, school: "Oak Primary")
+        let support = try await h.support
+        let id = try #require(try await h.http.send(.post, "/api/v1/payments/runs", token: support, json: [:]).json?["id"] as? Int)
+        // Row 2's reason runs over three lines inside its quotes: still one row of the spreadsheet.
+        let response = "claim_reference,claim_status,claim_unpaid_reason\r\n00000001,unpaid,\"Line one\r\nline two\r\nline three\"\r\n00000002,maybe,\r\n"
+        let reply = try await h.http.send(.post, "/api/v1/payments/runs/\(id)/response", token: support, body: response, contentType: "text/csv")
+        #expect(reply.status == 422)
+        let fields = (reply.json?["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
+        #expect(fields == ["row 3"])
+    }
 }
