@@ -209,4 +209,18 @@ import TestSupport
             causationId: nil, payload: worst)
         #expect(try BusJSON.encoder().encode(envelope).count < 1 << 20)
     }
+
+    @Test func theSameSampleListSentTwiceAtOnceMakesOneSample() async throws {
+        let h = try await AuditHarness()
+        defer { h.tearDown() }
+        for n in 0..<20 { try h.paidClaim(String(format: "9%07d", n), urn: n + 1, mentors: [(String(format: "%07d", 4_000_000 + n), 4)]) }
+        let support = try await h.token("s1")
+        let list = "claim_reference,sample_reason\n" + (0..<20).map { String(format: "9%07d,Checked\n", $0) }.joined()
+        async let first = h.http.send(.post, "/api/v1/audit/samples", token: support, body: list, contentType: "text/csv")
+        async let second = h.http.send(.post, "/api/v1/audit/samples", token: support, body: list, contentType: "text/csv")
+        let statuses = [try await first.status, try await second.status].sorted()
+        #expect(statuses == [200, 201])
+        let samples = try await h.service.database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM samples") }
+        #expect(samples == 1)
+    }
 }

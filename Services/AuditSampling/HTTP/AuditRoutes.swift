@@ -114,102 +114,113 @@ struct AuditRoutes {
         let sampleInput = input
         let listedRows = listed
         let chosenShare = share
-        let outcome = try await env.database.write { db in
-            try IdempotentOutcome<SampleView>.run(db, user: user.id, key: key, body: body, now: now) {
-                let input = sampleInput
-                let listed = listedRows
-                var chosen: [(reference: String, reason: String)] = []
-                var year = input?.academicYear ?? 0
-                let seed = input?.seed ?? UInt64.random(in: 1...UInt64(Int64.max))
-                if let listed {
-                    var errors: [FieldError] = []
-                    var seen = Set<String>()
-                    for line in listed {
-                        var problems: [String] = []
-                        let status = try String.fetchOne(db, sql: "SELECT status FROM claims WHERE reference = ?", arguments: [line.reference])
-                        if status == nil { problems.append("claim ‘\(line.reference)’ is not known") } else if status != "paid" {
-                            problems.append("claim \(line.reference) is \(status ?? ""), not paid")
+        /// The same list applied by a request that committed between the check above and this
+        /// transaction: answered as a repeat, never as row errors.
+        struct AppliedMeanwhile: Error { let reply: String }
+        let written: IdempotentOutcome<SampleView>
+        do {
+            written = try await env.database.write { db in
+                try IdempotentOutcome<SampleView>.run(db, user: user.id, key: key, body: body, now: now) {
+                    if let listFingerprint, let earlier = try AppliedUpload.earlier(db, kind: "sample-list", scope: "", fingerprint: listFingerprint) {
+                        throw AppliedMeanwhile(reply: earlier)
+                    }
+                    let input = sampleInput
+                    let listed = listedRows
+                    var chosen: [(reference: String, reason: String)] = []
+                    var year = input?.academicYear ?? 0
+                    let seed = input?.seed ?? UInt64.random(in: 1...UInt64(Int64.max))
+                    if let listed {
+                        var errors: [FieldError] = []
+                        var seen = Set<String>()
+                        for line in listed {
+                            var problems: [String] = []
+                            let status = try String.fetchOne(db, sql: "SELECT status FROM claims WHERE reference = ?", arguments: [line.reference])
+                            if status == nil { problems.append("claim ‘\(line.reference)’ is not known") } else if status != "paid" {
+                                problems.append("claim \(line.reference) is \(status ?? ""), not paid")
+                            }
+                            if line.reason.isEmpty { problems.append("enter a sample_reason") }
+                            if !seen.insert(line.reference).inserted { problems.append("claim \(line.reference) is on more than one row") }
+                            if problems.isEmpty { chosen.append((line.reference, line.reason)) } else {
+                                errors.append(FieldError(field: "row \(line.row)", message: problems.joined(separator: "; ")))
+                            }
                         }
-                        if line.reason.isEmpty { problems.append("enter a sample_reason") }
-                        if !seen.insert(line.reference).inserted { problems.append("claim \(line.reference) is on more than one row") }
-                        if problems.isEmpty { chosen.append((line.reference, line.reason)) } else {
-                            errors.append(FieldError(field: "row \(line.row)", message: problems.joined(separator: "; ")))
+                        guard errors.isEmpty else {
+                            throw Problem(.unprocessableContent, title: "The file has errors", detail: "Nothing was sampled. Correct every row listed.", errors: errors)
                         }
-                    }
-                    guard errors.isEmpty else {
-                        throw Problem(.unprocessableContent, title: "The file has errors", detail: "Nothing was sampled. Correct every row listed.", errors: errors)
-                    }
-                    year = try Int.fetchOne(db, sql: "SELECT academic_year FROM claims WHERE reference = ?", arguments: [chosen.first?.reference ?? ""]) ?? 0
-                } else {
-                    var paid: [PaidClaim] = []
-                    let cursor = try Row.fetchCursor(
-                        db,
-                        sql: """
-                            SELECT reference, school_urn, amount_pence, flags != '[]' AS flagged FROM claims c WHERE academic_year = ? AND status = 'paid'
-                            AND NOT EXISTS (SELECT 1 FROM sample_claims s WHERE s.reference = c.reference)
-                            """,
-                        arguments: [year])
-                    while let row = try cursor.next() {
-                        paid.append(PaidClaim(reference: row[0], schoolURN: row[1], amountPence: row[2], flagged: row[3]))
-                    }
-                    let yearTotal = try Int64.fetchOne(
-                        db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
-                    chosen = SampleSelection.select(paid, share: chosenShare, seed: seed, yearTotal: yearTotal).map { ($0.claim.reference, $0.reason.rawValue) }
-                }
-                guard !chosen.isEmpty else { throw Problem(.conflict, detail: "There are no paid claims to sample in that academic year.") }
-                let paidPence = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
-                try db.execute(
-                    sql: "INSERT INTO samples (academic_year, seed, share_ppm, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-                    arguments: [year, String(seed), listed == nil ? chosenShare.ppm : nil, Self.millis(now), user.email, chosen.count, paidPence])
-                let sampleID = db.lastInsertedRowID
-                let insert = try db.cachedStatement(sql: "INSERT INTO sample_claims (sample_id, reference, reason) VALUES (?, ?, ?)")
-                let mark = try db.cachedStatement(sql: "UPDATE claims SET status = 'sampling_in_progress' WHERE reference = ?")
-                for c in chosen {
-                    do {
-                        try insert.execute(arguments: [sampleID, c.reference, c.reason])
-                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                        throw Problem(.conflict, detail: "Claim \(c.reference) is already in an open sample.")
-                    }
-                    try mark.execute(arguments: [c.reference])
-                    try outbox.append(SampleClaimSelected(reference: c.reference, sampleId: sampleID, sampleReason: c.reason), in: db)
-                }
-                // Every sampled claim in one read, grouped by provider, in reference order.
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: "SELECT c.* FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? ORDER BY c.provider_code, c.reference",
-                    arguments: [sampleID])
-                let sampled = rows.reduce(Int64(0)) { $0 + ($1["amount_pence"] as Int64) }
-                try db.execute(sql: "UPDATE samples SET sampled_pence = ? WHERE id = ?", arguments: [sampled, sampleID])
-                // One request, file and deadline per provider; a link per recipient address.
-                let due = dateText(ResponseDeadline.due(requestedOn: london(now)))
-                let decoder = JSONDecoder()
-                for (code, claims) in Dictionary(grouping: rows, by: { $0["provider_code"] as String }).sorted(by: { $0.key < $1.key }) {
-                    var csv = CSVWriter(header: Self.providerColumns)
-                    for claim in claims {
-                        let mentors = (try? decoder.decode([ClaimHandlers.MentorLine].self, from: Data((claim["mentors"] as String).utf8))) ?? []
-                        let submitted = dateText(london(Date(timeIntervalSince1970: Double(claim["submitted_at"] as Int64) / 1000)))
-                        for mentor in mentors {
-                            csv.append([
-                                claim["reference"], String(claim["school_urn"] as Int), claim["school_name"], claim["school_local_authority"],
-                                claim["school_type_of_establishment"], claim["school_group"], claim["provider_name"], submitted, mentor.trn,
-                                "\(mentor.firstName) \(mentor.lastName)", String(mentor.hours), "", "",
-                            ])
+                        year = try Int.fetchOne(db, sql: "SELECT academic_year FROM claims WHERE reference = ?", arguments: [chosen.first?.reference ?? ""]) ?? 0
+                    } else {
+                        var paid: [PaidClaim] = []
+                        let cursor = try Row.fetchCursor(
+                            db,
+                            sql: """
+                                SELECT reference, school_urn, amount_pence, flags != '[]' AS flagged FROM claims c WHERE academic_year = ? AND status = 'paid'
+                                AND NOT EXISTS (SELECT 1 FROM sample_claims s WHERE s.reference = c.reference)
+                                """,
+                            arguments: [year])
+                        while let row = try cursor.next() {
+                            paid.append(PaidClaim(reference: row[0], schoolURN: row[1], amountPence: row[2], flagged: row[3]))
                         }
+                        let yearTotal = try Int64.fetchOne(
+                            db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
+                        chosen = SampleSelection.select(paid, share: chosenShare, seed: seed, yearTotal: yearTotal).map { ($0.claim.reference, $0.reason.rawValue) }
                     }
+                    guard !chosen.isEmpty else { throw Problem(.conflict, detail: "There are no paid claims to sample in that academic year.") }
+                    let paidPence = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
                     try db.execute(
-                        sql: "INSERT INTO provider_requests (sample_id, provider_code, due_on, created_at, file) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [sampleID, code, due, Self.millis(now), csv.data])
-                    let requestID = db.lastInsertedRowID
-                    try publishRequest(db, requestID: requestID, recipients: nil, now: now, base: base, outbox: outbox, claimCount: claims.count)
+                        sql: "INSERT INTO samples (academic_year, seed, share_ppm, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                        arguments: [year, String(seed), listed == nil ? chosenShare.ppm : nil, Self.millis(now), user.email, chosen.count, paidPence])
+                    let sampleID = db.lastInsertedRowID
+                    let insert = try db.cachedStatement(sql: "INSERT INTO sample_claims (sample_id, reference, reason) VALUES (?, ?, ?)")
+                    let mark = try db.cachedStatement(sql: "UPDATE claims SET status = 'sampling_in_progress' WHERE reference = ?")
+                    for c in chosen {
+                        do {
+                            try insert.execute(arguments: [sampleID, c.reference, c.reason])
+                        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                            throw Problem(.conflict, detail: "Claim \(c.reference) is already in an open sample.")
+                        }
+                        try mark.execute(arguments: [c.reference])
+                        try outbox.append(SampleClaimSelected(reference: c.reference, sampleId: sampleID, sampleReason: c.reason), in: db)
+                    }
+                    // Every sampled claim in one read, grouped by provider, in reference order.
+                    let rows = try Row.fetchAll(
+                        db,
+                        sql: "SELECT c.* FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? ORDER BY c.provider_code, c.reference",
+                        arguments: [sampleID])
+                    let sampled = rows.reduce(Int64(0)) { $0 + ($1["amount_pence"] as Int64) }
+                    try db.execute(sql: "UPDATE samples SET sampled_pence = ? WHERE id = ?", arguments: [sampled, sampleID])
+                    // One request, file and deadline per provider; a link per recipient address.
+                    let due = dateText(ResponseDeadline.due(requestedOn: london(now)))
+                    let decoder = JSONDecoder()
+                    for (code, claims) in Dictionary(grouping: rows, by: { $0["provider_code"] as String }).sorted(by: { $0.key < $1.key }) {
+                        var csv = CSVWriter(header: Self.providerColumns)
+                        for claim in claims {
+                            let mentors = (try? decoder.decode([ClaimHandlers.MentorLine].self, from: Data((claim["mentors"] as String).utf8))) ?? []
+                            let submitted = dateText(london(Date(timeIntervalSince1970: Double(claim["submitted_at"] as Int64) / 1000)))
+                            for mentor in mentors {
+                                csv.append([
+                                    claim["reference"], String(claim["school_urn"] as Int), claim["school_name"], claim["school_local_authority"],
+                                    claim["school_type_of_establishment"], claim["school_group"], claim["provider_name"], submitted, mentor.trn,
+                                    "\(mentor.firstName) \(mentor.lastName)", String(mentor.hours), "", "",
+                                ])
+                            }
+                        }
+                        try db.execute(
+                            sql: "INSERT INTO provider_requests (sample_id, provider_code, due_on, created_at, file) VALUES (?, ?, ?, ?, ?)",
+                            arguments: [sampleID, code, due, Self.millis(now), csv.data])
+                        let requestID = db.lastInsertedRowID
+                        try publishRequest(db, requestID: requestID, recipients: nil, now: now, base: base, outbox: outbox, claimCount: claims.count)
+                    }
+                    let view = try sampleView(db, id: sampleID)
+                    if let listFingerprint {
+                        try AppliedUpload.record(db, kind: "sample-list", scope: "", fingerprint: listFingerprint, reply: view, now: now)
+                    }
+                    return view
                 }
-                let view = try sampleView(db, id: sampleID)
-                if let listFingerprint {
-                    try AppliedUpload.record(db, kind: "sample-list", scope: "", fingerprint: listFingerprint, reply: view, now: now)
-                }
-                return view
             }
+        } catch let meanwhile as AppliedMeanwhile {
+            return try AppliedUpload.alreadyApplied(meanwhile.reply)
         }
-        return try outcome.response()
+        return try written.response()
     }
 
     /// Issues new links (earlier ones stop working) and publishes `sample.provider-requested`.

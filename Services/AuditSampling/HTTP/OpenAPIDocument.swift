@@ -23,7 +23,7 @@ enum OpenAPIDocument {
         get:
           summary: Flagged claims with reasons (support)
           parameters:
-            - {name: academic_year, in: query, schema: {type: integer}}
+            - {name: academic_year, in: query, schema: {type: integer, minimum: 2000, maximum: 2100}}
           responses:
             "200": {description: The flagged claims}
     \(errors)

@@ -207,9 +207,9 @@ enum OpenAPIDocument {
           summary: Claims the user may see, filtered, sorted and paginated
           parameters:
             - {name: status, in: query, schema: {type: array, items: {type: string}}, explode: true}
-            - {name: school_urn, in: query, schema: {type: integer}}
+            - {name: school_urn, in: query, schema: {type: integer, minimum: 1, maximum: 9999999}}
             - {name: provider_code, in: query, schema: {type: string}}
-            - {name: academic_year, in: query, schema: {type: integer}}
+            - {name: academic_year, in: query, schema: {type: integer, minimum: 2000, maximum: 2100}}
             - {name: claim_window_id, in: query, schema: {type: integer}}
             - {name: submitted_after, in: query, schema: {type: string, format: date}}
             - {name: submitted_before, in: query, schema: {type: string, format: date}}
@@ -217,7 +217,7 @@ enum OpenAPIDocument {
             - {name: q, in: query, schema: {type: string}}
             - {name: flagged, in: query, schema: {type: boolean}}
             - {name: sort, in: query, schema: {type: string, enum: [submitted_at, -submitted_at, amount, -amount, reference, school_name]}}
-            - {name: page, in: query, schema: {type: integer, minimum: 1}}
+            - {name: page, in: query, schema: {type: integer, minimum: 1, maximum: 10000}}
             - {name: per_page, in: query, schema: {type: integer, minimum: 1, maximum: 100}}
           responses:
             "200": {description: "{items, page, per_page, total}"}

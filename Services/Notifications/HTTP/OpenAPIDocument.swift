@@ -14,8 +14,8 @@ enum OpenAPIDocument {
                 - {name: to, in: query, schema: {type: string}}
                 - {name: template, in: query, schema: {type: string}}
                 - {name: status, in: query, schema: {type: string, enum: [queued, sent, failed]}}
-                - {name: page, in: query, schema: {type: integer}}
-                - {name: per_page, in: query, schema: {type: integer}}
+                - {name: page, in: query, schema: {type: integer, minimum: 1, maximum: 10000}}
+                - {name: per_page, in: query, schema: {type: integer, minimum: 1, maximum: 100}}
               responses:
                 "200": {description: "{items, page, per_page, total}"}
                 "401": {description: No valid bearer token}

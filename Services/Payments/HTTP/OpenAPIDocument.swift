@@ -163,8 +163,8 @@ enum OpenAPIDocument {
         get:
           summary: Per school and academic year, claimed, paid, clawed back and net, in pence, with totals
           parameters:
-            - {name: academic_year, in: query, schema: {type: integer}}
-            - {name: school_urn, in: query, schema: {type: integer}}
+            - {name: academic_year, in: query, schema: {type: integer, minimum: 2000, maximum: 2100}}
+            - {name: school_urn, in: query, schema: {type: integer, minimum: 1, maximum: 9999999}}
           responses:
             "200": {description: "{items, totals}"}
     \(errors)
