@@ -103,19 +103,14 @@ struct AuditRoutes {
         if let key, let earlier = try await IdempotencyStore.earlier(env.database, user: user.id, key: key, body: body) { return earlier }
         // The same sample list twice is the same request: it answers what the first did.
         let listFingerprint = listed.map { rows in rows.map { "\($0.reference)\u{1F}\($0.reason)" }.sorted().joined(separator: "\u{1E}") }
-        if let listFingerprint,
-            let earlier = try await env.database.read({ try AppliedUpload.earlier($0, kind: "sample-list", scope: "", fingerprint: listFingerprint) })
-        {
-            return try AppliedUpload.alreadyApplied(earlier)
-        }
         let now = env.now()
         let outbox = env.outbox
         let base = env.configuration.publicBaseURL
         let sampleInput = input
         let listedRows = listed
         let chosenShare = share
-        /// The same list applied by a request that committed between the check above and this
-        /// transaction: answered as a repeat, never as row errors.
+        /// A list already applied, found inside the write transaction (so two identical lists
+        /// sent at once make one sample): answered as a repeat, never as row errors.
         struct AppliedMeanwhile: Error { let reply: String }
         let written: IdempotentOutcome<SampleView>
         do {

@@ -311,7 +311,7 @@ struct ClaimRoutes {
             }
             return view
         }
-        return try JSONResponse.make(view, status: .created, headers: [.eTag: "\"\(view.version)\""])
+        return try JSONResponse.make(view, status: .created, headers: Precondition.eTag(Int64(view.version)))
     }
 
     func editClaim(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
@@ -336,7 +336,7 @@ struct ClaimRoutes {
             try ClaimStore.record(db, reference: reference, ActivityEntry(action: "edited", actor: actor), at: now)
             return try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
         }
-        return try JSONResponse.make(view, headers: [.eTag: "\"\(view.version)\""])
+        return try JSONResponse.make(view, headers: Precondition.eTag(Int64(view.version)))
     }
 
     struct SubmitInput: Decodable {
@@ -394,7 +394,7 @@ struct ClaimRoutes {
                 in: db, correlationId: submitted.correlationId, causationId: submitted.id)
             return try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
         }
-        return try JSONResponse.make(view, headers: [.eTag: "\"\(view.version)\""])
+        return try JSONResponse.make(view, headers: Precondition.eTag(Int64(view.version)))
     }
 
     struct DeleteInput: Decodable { var reason: String? }
@@ -434,11 +434,7 @@ struct ClaimRoutes {
     }
 
     func checkIfMatch(_ request: Request, _ claim: ClaimRecord) throws {
-        guard let expected = request.headers[.ifMatch] else { return }
-        let version = expected.trimmingCharacters(in: CharacterSet(charactersIn: "\"W/ "))
-        guard version == String(claim.version) else {
-            throw Problem(.preconditionFailed, detail: "The claim has changed since you loaded it (now version \(claim.version)); reload it and try again.")
-        }
+        try Precondition.check(request, version: Int64(claim.version), what: "Claim \(claim.reference)")
     }
 
     func getClaim(_ context: ServiceRequestContext) async throws -> Response {
@@ -451,7 +447,7 @@ struct ClaimRoutes {
             _ = try visibleClaim(db, reference, user)
             return try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
         }
-        return try JSONResponse.make(view, headers: [.eTag: "\"\(view.version)\""])
+        return try JSONResponse.make(view, headers: Precondition.eTag(Int64(view.version)))
     }
 
     func activity(_ context: ServiceRequestContext) async throws -> Response {

@@ -80,15 +80,21 @@ struct ClaimSearchRoutes {
             filter.clauses.append("claim_window_id = ?")
             filter.arguments.append(id)
         }
-        // Submission dates are whole London days, both ends inclusive.
-        if let d = query.date("submitted_after") {
-            filter.clauses.append("submitted_at >= ?")
-            filter.arguments.append(ClaimStore.millis(london.instant(LocalDate(year: d.year, month: d.month, day: d.day), hour: 0, minute: 0, second: 0)))
+        // Submission dates are whole London days, both ends inclusive, of a plausible year.
+        func day(_ name: String) -> LocalDate? {
+            query.parsed(name, message: "Enter a real date as YYYY-MM-DD, such as 2025-09-01") { text in
+                let date = try LocalDate(parsing: text)
+                guard QueryReader.years.contains(date.year) else { throw InvalidValue(message: "") }
+                return date
+            }
         }
-        if let d = query.date("submitted_before") {
+        if let date = day("submitted_after") {
+            filter.clauses.append("submitted_at >= ?")
+            filter.arguments.append(ClaimStore.millis(london.instant(date, hour: 0, minute: 0, second: 0)))
+        }
+        if let date = day("submitted_before") {
             filter.clauses.append("submitted_at <= ?")
-            filter.arguments.append(
-                ClaimStore.millis(london.instant(LocalDate(year: d.year, month: d.month, day: d.day), hour: 23, minute: 59, second: 59)) + 999)
+            filter.arguments.append(ClaimStore.millis(london.instant(date, hour: 23, minute: 59, second: 59)) + 999)
         }
         if let text = query.raw("mentor_trn") {
             if text.count <= 20, let trn = try? TRN(parsing: text) {

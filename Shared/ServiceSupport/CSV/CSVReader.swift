@@ -48,11 +48,11 @@ public enum CSVFileError: Error, Equatable, CustomStringConvertible {
         case .unterminatedQuote(let row):
             return "Row \(row) has a quoted cell that never ends: check for a missing closing quote."
         case .tooManyRows(let limit):
-            return "The file has more than \(limit.formatted()) rows: split it into files of \(limit.formatted()) rows or fewer."
+            return "The file has more than \(limit.withThousandsSeparators) rows: split it into files of \(limit.withThousandsSeparators) rows or fewer."
         case .tooManyColumns(let row, let limit):
             return "Row \(row) has more than \(limit) columns: check that the file is comma separated, with one row per line."
         case .cellTooLong(let row, let limit):
-            return "Row \(row) has a cell longer than \(limit.formatted()) characters: check for a missing closing quote or shorten it."
+            return "Row \(row) has a cell longer than \(limit.withThousandsSeparators) characters: check for a missing closing quote or shorten it."
         }
     }
 
@@ -66,8 +66,8 @@ public enum CSVFileError: Error, Equatable, CustomStringConvertible {
 }
 
 private extension Int {
-    /// `200000` as `200,000`.
-    func formatted() -> String {
+    /// `200000` as `200,000`, whatever the locale.
+    var withThousandsSeparators: String {
         let digits = Array(String(self))
         var out = ""
         for (index, digit) in digits.enumerated() {

@@ -92,8 +92,7 @@ public struct ServiceConfiguration: Sendable {
     /// Whether the bus is published beyond this machine without CurveZMQ: allowed (an operator
     /// may have a private network), but logged as a warning and named in `/ready`'s body.
     public var busIsExposedWithoutCurve: Bool {
-        guard busCurve == nil else { return false }
-        let host = busPublish.replacingOccurrences(of: "tcp://", with: "").split(separator: ":").dropLast().joined(separator: ":")
+        guard busCurve == nil, let host = try? BusEndpoint.split(busPublish).host else { return false }
         return !Self.isLoopback(host)
     }
 

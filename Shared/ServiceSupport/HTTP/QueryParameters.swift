@@ -5,7 +5,7 @@ import Hummingbird
 /// parameter so that a single 422 names every one of them (`../spec/api.md`, "Conventions").
 ///
 /// No value of any parameter can make a service fail: numbers are parsed with bounds before any
-/// arithmetic, text has a length limit, and dates must be real days of a plausible year.
+/// arithmetic, text has a length limit, and other values are read by their own parsers.
 public struct QueryReader: Sendable {
     /// The longest text value any parameter takes.
     public static let maxTextLength = 200
@@ -20,9 +20,6 @@ public struct QueryReader: Sendable {
     public init(_ request: Request) {
         parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
     }
-
-    /// Reads a query string given as pairs (for tests and the web front door).
-    public init(pairs: [(String, String)]) { parameters = pairs }
 
     /// Every value given for `name`, in order.
     public func all(_ name: String) -> [String] { parameters.filter { $0.0 == name }.map(\.1) }
@@ -69,14 +66,14 @@ public struct QueryReader: Sendable {
         int(name, in: 1...9_999_999, message: "Enter a URN: a whole number of up to 7 digits")
     }
 
-    /// A real calendar date written `YYYY-MM-DD`, as (year, month, day).
-    public mutating func date(_ name: String) -> (year: Int, month: Int, day: Int)? {
+    /// The value of `name` read by `parse`; nil (with `message`) when `parse` throws.
+    public mutating func parsed<T>(_ name: String, message: String, _ parse: (String) throws -> T) -> T? {
         guard let text = raw(name) else { return nil }
-        guard let date = Self.parseDate(text) else {
-            add(name, "Enter a real date as YYYY-MM-DD, such as 2025-09-01")
+        guard text.utf8.count <= Self.maxTextLength, let value = try? parse(text) else {
+            add(name, message)
             return nil
         }
-        return date
+        return value
     }
 
     /// One of `allowed`, compared exactly.
@@ -109,26 +106,5 @@ public struct QueryReader: Sendable {
             return nil
         }
         return text
-    }
-
-    /// Parses `YYYY-MM-DD` into a real day of a year in ``years``.
-    public static func parseDate(_ text: String) -> (year: Int, month: Int, day: Int)? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for byte in bytes[range] {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
-            }
-            return value
-        }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-            years.contains(year), (1...12).contains(month)
-        else { return nil }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        guard (1...days).contains(day) else { return nil }
-        return (year, month, day)
     }
 }
