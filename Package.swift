@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "payments", targets: ["Payments"]),
         .executable(name: "audit-sampling", targets: ["AuditSampling"]),
         .executable(name: "notifications", targets: ["Notifications"]),
+        .executable(name: "web", targets: ["Web"]),
         .executable(name: "bus-probe", targets: ["BusProbe"]),
         .executable(name: "bus-bench", targets: ["BusBench"]),
         .executable(name: "intake-bench", targets: ["IntakeBench"]),
@@ -39,6 +40,8 @@ let package = Package(
         // TLS for the SMTP client's STARTTLS (already in the graph through Hummingbird's
         // dependencies).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // The web front door's page templates (the Hummingbird ecosystem's Mustache engine).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The only code that touches libzmq.
@@ -144,6 +147,20 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Services/Notifications",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Web",
+            dependencies: [
+                "ServiceSupport", "Messages", "Messaging", "Storage",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Services/Web",
+            resources: [.copy("Templates"), .copy("Assets")],
             swiftSettings: swiftSettings
         ),
         // A test-only producer/consumer used by the bus tests on real processes.

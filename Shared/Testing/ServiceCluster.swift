@@ -1,11 +1,13 @@
 import Foundation
 
-/// The four real service executables on loopback, each with free ports, its own data folder and
-/// a shared development secret, for end-to-end tests.
+/// The four real service executables on loopback (and `web`, when asked for), each with free
+/// ports, its own data folder and a shared development secret, for end-to-end tests.
 public final class ServiceCluster: @unchecked Sendable {
     // Used from one test task only.
-    /// The executables, in start order.
+    /// The four back-end executables, in start order.
     public static let names = ["claims-intake", "payments", "audit-sampling", "notifications"]
+    /// The executables this cluster runs: the four, then `web` when included.
+    public let members: [String]
     /// The signing secret every service shares in tests.
     public static let secret = "end-to-end-test-secret-0123456789abcdef"
 
@@ -20,10 +22,11 @@ public final class ServiceCluster: @unchecked Sendable {
     private let extraEnvironment: [String: String]
 
     /// Chooses ports for every service; nothing starts yet.
-    public init(environment: [String: String] = [:]) throws {
+    public init(environment: [String: String] = [:], includeWeb: Bool = false) throws {
         folder = try TemporaryFolder("cluster")
         extraEnvironment = environment
-        for name in Self.names {
+        members = Self.names + (includeWeb ? ["web"] : [])
+        for name in members {
             httpPorts[name] = FreePorts.one()
             busPorts[name] = FreePorts.pair()
         }
@@ -31,15 +34,23 @@ public final class ServiceCluster: @unchecked Sendable {
 
     /// The environment `name` runs with.
     public func environment(for name: String) -> [String: String] {
-        let peers = Self.names.filter { $0 != name }.map { "\($0)=tcp://127.0.0.1:\(busPorts[$0]!)" }.joined(separator: ",")
+        // As the defaults: back-end services hear each other; notifications also hears web; web hears nobody.
+        let heard = name == "web" ? [] : members.filter { $0 != name && ($0 != "web" || name == "notifications") }
+        let peers = heard.isEmpty ? "none" : heard.map { "\($0)=tcp://127.0.0.1:\(busPorts[$0]!)" }.joined(separator: ",")
         var env: [String: String] = [
             "HTTP_HOST": "127.0.0.1", "HTTP_PORT": "\(httpPorts[name]!)",
             "DATABASE_PATH": folder.path("\(name)/\(name).sqlite"),
             "BUS_PUBLISH": "tcp://127.0.0.1:\(busPorts[name]!)", "BUS_PEERS": peers,
             "AUTH_JWT_SECRET": Self.secret, "MAIL_DIR": folder.path("mail"), "LOG_LEVEL": "info",
         ]
-        // Links in notifications' emails lead to the claims, which claims-intake serves.
-        if name == "notifications" { env["PUBLIC_BASE_URL"] = "http://127.0.0.1:\(httpPorts["claims-intake"]!)" }
+        // Links in notifications' emails lead to web's pages.
+        if name == "notifications" || name == "web", let web = httpPorts["web"] { env["PUBLIC_BASE_URL"] = "http://127.0.0.1:\(web)" }
+        if name == "web" {
+            for (variable, service) in [
+                ("CLAIMS_INTAKE_URL", "claims-intake"), ("PAYMENTS_URL", "payments"), ("AUDIT_SAMPLING_URL", "audit-sampling"),
+                ("NOTIFICATIONS_URL", "notifications"),
+            ] { env[variable] = "http://127.0.0.1:\(httpPorts[service]!)" }
+        }
         for (key, value) in extraEnvironment { env[key] = value }
         return env
     }
@@ -56,9 +67,9 @@ public final class ServiceCluster: @unchecked Sendable {
         return process
     }
 
-    /// Starts all four.
+    /// Starts every member.
     public func startAll() throws {
-        for name in Self.names { try start(name) }
+        for name in members { try start(name) }
     }
 
     /// A client for `name`'s HTTP API.
@@ -74,7 +85,7 @@ public final class ServiceCluster: @unchecked Sendable {
 
     /// Waits until every service is ready.
     public func waitAllReady(timeout: TimeInterval = 60) async throws {
-        for name in Self.names { try await waitReady(name, timeout: timeout) }
+        for name in members { try await waitReady(name, timeout: timeout) }
     }
 
     /// A development token signed with the shared secret.

@@ -96,8 +96,8 @@ import TestSupport
             #expect(submitted?.body.contains("- Ada Lovelace (TRN 1234567): 10 hours") == true)
             #expect(submitted?.body.contains("16 hours at £53.60 an hour") == true)
             #expect(submitted?.body.contains("closes on Friday 31 July 2026") == true)
-            #expect(submitted?.body.contains("https://claims.example/api/v1/claims/12345678") == true)
-            #expect(submitted?.html.contains("<a href=\"https://claims.example/api/v1/claims/12345678\">") == true)
+            #expect(submitted?.body.contains("https://claims.example/claims/12345678") == true)
+            #expect(submitted?.html.contains("<a href=\"https://claims.example/claims/12345678\">") == true)
             #expect(submitted?.html.contains("<li>Ada Lovelace (TRN 1234567): 10 hours</li>") == true)
 
             #expect(one("claim_paid", to: address)?.subject == "Claim 12345678 paid: £857.60")

@@ -527,16 +527,9 @@ struct ClaimView: Encodable {
             rate = current.value
             amount = (current * claim.totalHours).value
         }
-        // The windows of the claim's year: a draft can be submitted in the open one, or waits
-        // for the next; never a past date.
-        let yearWindows = try ReferenceStore.windows(db).filter { $0.academicYear.startYear == claim.academicYear }
-        let since = try Int64.fetchOne(
-            db, sql: "SELECT MAX(at) FROM claim_activity WHERE reference = ? AND to_status = ?", arguments: [reference, claim.status.rawValue])
-        let context = ClaimLifecycle.NextStepContext(
-            openWindowClosesOn: yearWindows.first { $0.state(at: now, london) == .current }?.closesOn.description,
-            nextWindowOpensOn: yearWindows.first { $0.state(at: now, london) == .upcoming }?.opensOn.description,
-            statusSince: since.map { london.date(of: Date(timeIntervalSince1970: Double($0) / 1000)).description },
-            support: support)
+        let context = try nextStepContext(
+            db, reference: reference, status: claim.status, academicYear: claim.academicYear, windows: try ReferenceStore.windows(db),
+            now: now, london: london, support: support)
         return ClaimView(
             reference: claim.reference, status: claim.status.rawValue,
             school: School(urn: claim.schoolURN, name: claim.schoolName, region: school?.region.rawValue ?? ""),
@@ -550,3 +543,21 @@ struct ClaimView: Encodable {
     }
 }
 
+extension ClaimView {
+    /// What a claim's next step depends on: the windows of its year (a draft can be submitted in
+    /// the open one, or waits for the next; never a past date) and the day it entered its status.
+    static func nextStepContext(
+        _ db: Database, reference: String, status: ClaimStatus, academicYear: Int, windows: [ClaimWindow], now: Date, london: LondonTime,
+        support: String
+    ) throws -> ClaimLifecycle.NextStepContext {
+        let yearWindows = windows.filter { $0.academicYear.startYear == academicYear }
+        let since = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT MAX(at) FROM claim_activity WHERE reference = ? AND to_status = ?"),
+            arguments: [reference, status.rawValue])
+        return ClaimLifecycle.NextStepContext(
+            openWindowClosesOn: yearWindows.first { $0.state(at: now, london) == .current }?.closesOn.description,
+            nextWindowOpensOn: yearWindows.first { $0.state(at: now, london) == .upcoming }?.opensOn.description,
+            statusSince: since.map { london.date(of: Date(timeIntervalSince1970: Double($0) / 1000)).description },
+            support: support)
+    }
+}

@@ -124,35 +124,53 @@ struct ClaimSearchRoutes {
         var reference: String
         var status: String
         var school: School
+        struct Provider: Encodable {
+            var code: String
+            var name: String
+        }
         var providerCode: String
+        /// The provider's code and name (additive: `provider_code` stays).
+        var provider: Provider
         var academicYear: Int
         var claimWindowId: Int64
         var totalHours: Int
         var amountPence: Int64?
         var submittedAt: Date?
         var flags: [String]
+        /// One plain sentence telling the school what happens next, as on the claim.
+        var nextStep: String
     }
 
     func list(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let (filter, order, pagination) = try filter(request, user)
+        let now = env.now()
+        let support = env.configuration.mail.supportAddress
         let page = try await env.database.read { db -> Page<Item> in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM claims \(filter.sql)", arguments: StatementArguments(filter.arguments)) ?? 0
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT reference, status, school_urn, school_name, provider_code, academic_year, claim_window_id, total_hours,
-                           amount_pence, submitted_at, flags
+                           amount_pence, submitted_at, flags, (SELECT name FROM providers WHERE code = claims.provider_code) AS provider_name
                     FROM claims \(filter.sql) ORDER BY \(order) LIMIT ? OFFSET ?
                     """,
                 arguments: StatementArguments(filter.arguments + [pagination.perPage, pagination.offset]))
-            let items = rows.map { row in
-                Item(
-                    reference: row["reference"], status: row["status"], school: .init(urn: row["school_urn"], name: row["school_name"]),
-                    providerCode: row["provider_code"], academicYear: row["academic_year"], claimWindowId: row["claim_window_id"],
+            let windows = try ReferenceStore.windows(db)
+            let items = try rows.map { row in
+                let reference: String = row["reference"]
+                let status = ClaimStatus(rawValue: row["status"]) ?? .submitted
+                let year: Int = row["academic_year"]
+                let next = try ClaimView.nextStepContext(
+                    db, reference: reference, status: status, academicYear: year, windows: windows, now: now, london: london, support: support)
+                return Item(
+                    reference: reference, status: row["status"], school: .init(urn: row["school_urn"], name: row["school_name"]),
+                    providerCode: row["provider_code"], provider: .init(code: row["provider_code"], name: row["provider_name"] ?? ""),
+                    academicYear: year, claimWindowId: row["claim_window_id"],
                     totalHours: row["total_hours"], amountPence: row["amount_pence"],
                     submittedAt: (row["submitted_at"] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) },
-                    flags: (try? JSONDecoder().decode([String].self, from: Data((row["flags"] as String).utf8))) ?? [])
+                    flags: (try? JSONDecoder().decode([String].self, from: Data((row["flags"] as String).utf8))) ?? [],
+                    nextStep: ClaimLifecycle.nextStep(for: status, next))
             }
             return Page(items: items, page: pagination.page, perPage: pagination.perPage, total: total)
         }

@@ -220,7 +220,7 @@ enum OpenAPIDocument {
             - {name: page, in: query, schema: {type: integer, minimum: 1, maximum: 10000}}
             - {name: per_page, in: query, schema: {type: integer, minimum: 1, maximum: 100}}
           responses:
-            "200": {description: "{items, page, per_page, total}"}
+            "200": {description: "{items, page, per_page, total}; each item has reference, status, school {urn, name}, provider_code, provider {code, name}, academic_year, claim_window_id, total_hours, amount_pence, submitted_at, flags and next_step"}
     \(errors)
       /api/v1/claims/export.csv:
         get:

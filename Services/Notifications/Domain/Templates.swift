@@ -330,6 +330,45 @@ enum Templates {
             subject: "\(clawback ? "Clawback" : "Payment") file \(run.runId) is ready to download", body: body, asksForReply: true)
     }
 
+    // MARK: People
+
+    static func membershipAdded(_ m: MembershipFields, signInURL: String, support: String) -> Rendered {
+        let what: String
+        switch m.organisation.type {
+        case "school": what = "You can now claim funding for mentor training for \(m.organisation.name), and see its claims."
+        case "provider": what = "You can now see and answer the audit requests sent to \(m.organisation.name)."
+        default: what = "You can now use the support console of Claim funding for mentor training."
+        }
+        let body = """
+            Dear \(m.user.firstName) \(m.user.lastName),
+
+            You have been added to \(m.organisation.name) in Claim funding for mentor training by \(m.by.email).
+
+            \(what)
+
+            Sign in with your DfE Sign-in account, using this email address: \(signInURL)
+
+            If you did not expect this email, write to \(support).
+
+            \(signature)
+            """
+        return Rendered(template: "membership_added", subject: "You have been added to \(m.organisation.name)", body: body)
+    }
+
+    static func membershipRemoved(_ m: MembershipFields, support: String) -> Rendered {
+        let body = """
+            Dear \(m.user.firstName) \(m.user.lastName),
+
+            You have been removed from \(m.organisation.name) in Claim funding for mentor training by \(m.by.email).
+
+            You can no longer act for \(m.organisation.name) in the service. If you think this is a mistake, reply to this \
+            email or write to \(support).
+
+            \(signature)
+            """
+        return Rendered(template: "membership_removed", subject: "You have been removed from \(m.organisation.name)", body: body, asksForReply: true)
+    }
+
     // MARK: Claim windows
 
     static func windowOpen(schoolName: String, academicYear: Int, opensOn: String, closesOn: String, url: String) -> Rendered {

@@ -61,7 +61,7 @@ struct NotificationRoutes {
             guard let school = try Directory.school(db, urn: body.schoolUrn) else {
                 throw Problem.notFound("No school with URN \(body.schoolUrn) is known to notifications yet.")
             }
-            let recipients = EmailHandlers.recipients(school.contacts)
+            let recipients = EmailHandlers.recipients(school.contacts + (try Directory.users(db, urn: body.schoolUrn)))
             guard !recipients.isEmpty else {
                 throw Problem(.unprocessableContent, detail: "School \(body.schoolUrn) has no contact email address: add one in claims intake first.")
             }

@@ -45,7 +45,8 @@ struct EmailHandlers {
         return seen
     }
 
-    func claimURL(_ reference: String) -> String { "\(claimsBaseURL)/api/v1/claims/\(reference)" }
+    /// The claim's page in web, which sends each person to their view of it after sign-in.
+    func claimURL(_ reference: String) -> String { "\(claimsBaseURL)/claims/\(reference)" }
 
     var handlers: [MessageHandler] {
         let base = self
@@ -83,6 +84,30 @@ struct EmailHandlers {
                 return .applied
             },
 
+            // People: memberships from web.
+            .on(UserMembershipAdded.self) { envelope, db in
+                let m = envelope.payload.fields
+                if m.organisation.type == "school", let urn = m.organisation.urn {
+                    try db.execute(sql: "INSERT OR IGNORE INTO school_users (urn, email) VALUES (?, ?)", arguments: [urn, m.user.email.lowercased()])
+                }
+                let rendered = Templates.membershipAdded(m, signInURL: "\(base.claimsBaseURL)/sign-in", support: base.supportAddress)
+                for recipient in Self.recipients([m.user.email]) {
+                    try Self.queue(db, fact: envelope.id, rendered: rendered, to: recipient, reference: nil, at: envelope.occurredAt)
+                }
+                return .applied
+            },
+            .on(UserMembershipRemoved.self) { envelope, db in
+                let m = envelope.payload.fields
+                if m.organisation.type == "school", let urn = m.organisation.urn {
+                    try db.execute(sql: "DELETE FROM school_users WHERE urn = ? AND email = ?", arguments: [urn, m.user.email.lowercased()])
+                }
+                let rendered = Templates.membershipRemoved(m, support: base.supportAddress)
+                for recipient in Self.recipients([m.user.email]) {
+                    try Self.queue(db, fact: envelope.id, rendered: rendered, to: recipient, reference: nil, at: envelope.occurredAt, replyTo: base.supportAddress)
+                }
+                return .applied
+            },
+
             // Claims.
             .on(ClaimSubmitted.self) { envelope, db in
                 let m = envelope.payload
@@ -99,7 +124,7 @@ struct EmailHandlers {
                     ])
                 let closesOn = try String.fetchOne(db, sql: "SELECT closes_on FROM claim_windows WHERE id = ?", arguments: [m.claimWindowId])
                 let rendered = Templates.claimSubmitted(m, claimURL: base.claimURL(m.reference), windowClosesOn: closesOn)
-                for recipient in Self.recipients([m.submittedBy.email] + m.school.contactEmails) {
+                for recipient in Self.recipients([m.submittedBy.email] + (try Directory.contacts(db, urn: m.school.urn))) {
                     try Self.queue(db, fact: envelope.id, rendered: rendered, to: recipient, reference: m.reference, at: envelope.occurredAt)
                 }
                 return .applied
@@ -253,8 +278,15 @@ enum Directory {
         (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 
+    /// Everyone an email to a school goes to: its contact addresses and every user with a
+    /// membership of it (the callers keep each address once).
     static func contacts(_ db: Database, urn: Int) throws -> [String] {
-        try school(db, urn: urn)?.contacts ?? []
+        try (school(db, urn: urn)?.contacts ?? []) + users(db, urn: urn)
+    }
+
+    /// The school's users, from web's membership messages.
+    static func users(_ db: Database, urn: Int) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT email FROM school_users WHERE urn = ? ORDER BY email", arguments: [urn])
     }
 
     static func claim(_ db: Database, _ reference: String, url: String) throws -> Claim? {

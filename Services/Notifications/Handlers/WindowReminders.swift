@@ -81,14 +81,14 @@ struct WindowReminders: Service {
                 for school in schools {
                     let urn: Int = school["urn"]
                     let name: String = school["name"]
-                    let contacts = Directory.addresses(school["contact_emails"])
+                    let contacts = Directory.addresses(school["contact_emails"]) + (try Directory.users(db, urn: urn))
                     let rendered: Templates.Rendered
                     if milestone == .opening {
-                        rendered = Templates.windowOpen(schoolName: name, academicYear: year, opensOn: opensOn, closesOn: closesOn, url: "\(base)/api/v1/claims")
+                        rendered = Templates.windowOpen(schoolName: name, academicYear: year, opensOn: opensOn, closesOn: closesOn, url: "\(base)/schools/\(urn)")
                     } else {
                         let daysLeft = LondonDates.days(from: today, to: closesOn) ?? milestone.daysBeforeClose ?? 0
                         rendered = Templates.windowClosing(
-                            schoolName: name, academicYear: year, closesOn: closesOn, daysLeft: daysLeft, url: "\(base)/api/v1/claims")
+                            schoolName: name, academicYear: year, closesOn: closesOn, daysLeft: daysLeft, url: "\(base)/schools/\(urn)")
                     }
                     let fact = StableUUID.make("claim-window:\(id):\(milestone.rawValue):\(urn)")
                     for recipient in EmailHandlers.recipients(contacts) {

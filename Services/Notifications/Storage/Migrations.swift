@@ -94,5 +94,9 @@ enum Migrations {
             // Emails that ask for a reply carry Reply-To: SUPPORT_EMAIL_ADDRESS.
             try db.execute(sql: "ALTER TABLE emails ADD COLUMN reply_to TEXT")
         }
+        migrator.registerMigration("notifications-v5-school-users") { db in
+            // Users with a membership of a school (from web): every email to the school reaches them too.
+            try db.execute(sql: "CREATE TABLE school_users (urn INTEGER NOT NULL, email TEXT NOT NULL, PRIMARY KEY (urn, email))")
+        }
     }
 }

@@ -298,16 +298,7 @@ public enum DevelopmentToken {
         user: AuthenticatedUser, secret: String, lifetime: TimeInterval = 8 * 3600, now: Date = Date(),
         issuer: String? = nil, audience: String? = nil
     ) async throws -> String {
-        // Whole seconds, as identity providers write NumericDate claims.
-        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
-        let keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
-        let claims = UserClaims(
-            sub: SubjectClaim(value: user.id), email: user.email, name: user.name, role: user.role.rawValue,
-            urns: user.urns.isEmpty ? nil : user.urns.sorted(),
-            providerCodes: user.providerCodes.isEmpty ? nil : user.providerCodes.sorted(),
-            exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)), nbf: nil, iat: IssuedAtClaim(value: now),
-            iss: issuer.map { IssuerClaim(value: $0) }, aud: audience.map { AudienceClaim(value: [$0]) })
-        return try await keys.sign(claims)
+        try await TokenSigner(key: .sharedSecret(secret), issuer: issuer, audience: audience)
+            .sign(user, lifetime: lifetime, now: now)
     }
 }

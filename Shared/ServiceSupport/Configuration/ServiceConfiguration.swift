@@ -2,12 +2,14 @@ import Foundation
 import Messaging
 import MessagingZMQ
 
-/// The four services and their embedded defaults (`../spec/operations.md`).
+/// The five services and their embedded defaults (`../spec/operations.md`).
 public enum ServiceName: String, Sendable, CaseIterable {
     case claimsIntake = "claims-intake"
     case payments = "payments"
     case auditSampling = "audit-sampling"
     case notifications = "notifications"
+    /// The front door for people (`../spec/web.md`).
+    case web = "web"
 
     /// Default `HTTP_PORT`.
     public var defaultHTTPPort: Int {
@@ -16,6 +18,7 @@ public enum ServiceName: String, Sendable, CaseIterable {
         case .payments: return 8081
         case .auditSampling: return 8082
         case .notifications: return 8083
+        case .web: return 8084
         }
     }
 
@@ -26,6 +29,26 @@ public enum ServiceName: String, Sendable, CaseIterable {
         case .payments: return "tcp://127.0.0.1:5553"
         case .auditSampling: return "tcp://127.0.0.1:5555"
         case .notifications: return "tcp://127.0.0.1:5557"
+        case .web: return "tcp://127.0.0.1:5559"
+        }
+    }
+
+    /// The producers this service subscribes to by default: the other back-end services; only
+    /// notifications also hears `web` (membership emails), and `web` hears nobody.
+    public var defaultPeers: [ServiceName] {
+        switch self {
+        case .web: return []
+        case .notifications: return Self.allCases.filter { $0 != self }
+        default: return Self.allCases.filter { $0 != self && $0 != .web }
+        }
+    }
+
+    /// The default `PUBLIC_BASE_URL`: links for people go to `web`'s pages; the payments and
+    /// audit-sampling download links go to the service itself.
+    public func defaultPublicBaseURL(httpPort: Int) -> String {
+        switch self {
+        case .notifications, .web, .claimsIntake: return "http://127.0.0.1:\(ServiceName.web.defaultHTTPPort)"
+        case .payments, .auditSampling: return "http://127.0.0.1:\(httpPort)"
         }
     }
 }
@@ -108,7 +131,7 @@ public struct ServiceConfiguration: Sendable {
         }
         let peerKeys = try Self.keyMap(env, "BUS_PEER_KEYS")
         var peers: [BusPeer] = []
-        let defaultPeers = ServiceName.allCases.filter { $0 != service }.map { "\($0.rawValue)=\($0.defaultBusEndpoint)" }
+        let defaultPeers = service.defaultPeers.map { "\($0.rawValue)=\($0.defaultBusEndpoint)" }
         // `none` says "no peers" (blank would be a mistake, and is refused).
         let peerEntries = env.raw("BUS_PEERS")?.lowercased() == "none" ? [] : env.list("BUS_PEERS", default: defaultPeers)
         for entry in peerEntries {
@@ -154,7 +177,7 @@ public struct ServiceConfiguration: Sendable {
         let retention = try env.int("BUS_OUTBOX_RETENTION_DAYS", default: 30, in: 30...3650)
         let auth = try AuthConfiguration.load(from: env, httpHost: httpHost)
         let idleTimeout = try env.int("HTTP_IDLE_TIMEOUT_SECONDS", default: 30, in: 1...3600)
-        let baseURL = env.string("PUBLIC_BASE_URL", default: "http://127.0.0.1:\(httpPort)")
+        let baseURL = env.string("PUBLIC_BASE_URL", default: service.defaultPublicBaseURL(httpPort: httpPort))
         guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ConfigurationError(variable: "PUBLIC_BASE_URL", message: "'\(baseURL)' is not an http(s) URL")
         }

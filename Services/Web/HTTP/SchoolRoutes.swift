@@ -1,0 +1,394 @@
+import Foundation
+import Hummingbird
+import ServiceSupport
+
+/// A school's pages: home with the window banner, grant conditions, mentors, a claim, funding,
+/// its users; and a trust's page for MAT users.
+struct SchoolRoutes {
+    let site: Site
+
+    func add(to router: Router<ServiceRequestContext>) {
+        site.on(router, .get, "/schools/:urn") { try await home($0) }
+        site.on(router, .get, "/schools/:urn/grant-conditions") { try await grantConditions($0, errors: PageErrors()) }
+        site.on(router, .post, "/schools/:urn/grant-conditions") { try await acceptGrantConditions($0) }
+        site.on(router, .get, "/schools/:urn/mentors") { try await mentors($0, errors: PageErrors()) }
+        site.on(router, .post, "/schools/:urn/mentors") { try await addMentor($0) }
+        site.on(router, .get, "/schools/:urn/mentors/:trn/remove") { try await confirmRemoveMentor($0) }
+        site.on(router, .post, "/schools/:urn/mentors/:trn/remove") { try await removeMentor($0) }
+        site.on(router, .get, "/schools/:urn/claims/:reference") { try await claim($0) }
+        site.on(router, .get, "/schools/:urn/claims/:reference/remove") { try await confirmRemoveClaim($0) }
+        site.on(router, .post, "/schools/:urn/claims/:reference/remove") { try await removeClaim($0) }
+        site.on(router, .get, "/schools/:urn/funding") { try await funding($0) }
+        site.on(router, .get, "/trusts/:uid") { try await trust($0) }
+    }
+
+    // MARK: Access
+
+    /// The school of the path, if the person belongs to it; 404 otherwise, as if it did not exist.
+    static func school(_ request: PageRequest) throws -> (user: User, urn: Int, membership: Membership) {
+        let user = try request.signedIn
+        guard let text = request.parameter("urn"), text.count <= 7, let urn = Int(text),
+            let membership = user.memberships.first(where: { $0.kind == .school && $0.organisationID == String(urn) })
+        else { throw PageError.notFound }
+        return (user, urn, membership)
+    }
+
+    /// The school's values every school page shows: its name, the navigation, the window.
+    static func frame(_ site: Site, _ user: User, _ urn: Int, _ school: SchoolAPI, current: String) -> [String: Any] {
+        let items: [(String, String, String)] = [
+            ("claims", "Claims", "/schools/\(urn)"), ("mentors", "Mentors", "/schools/\(urn)/mentors"),
+            ("funding", "Funding", "/schools/\(urn)/funding"), ("users", "Users", "/schools/\(urn)/users"),
+        ]
+        var values: [String: Any] = [
+            "schoolName": school.name, "urn": urn,
+            "schoolNav": items.map { ["label": $0.1, "href": $0.2, "current": $0.0 == current] },
+        ]
+        if user.schoolURNs.count > 1 { values["changeOrganisation"] = true }
+        return values
+    }
+
+    func loadSchool(_ urn: Int, _ user: User) async throws -> SchoolAPI {
+        try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
+    }
+
+    /// The window banner: days left from 30 days before the close, hours on the last day.
+    static func banner(_ window: WindowAPI?, now: Date) -> [String: Any] {
+        guard let window else {
+            return ["closed": true, "text": "You cannot claim at the moment: no claim window is open."]
+        }
+        let closes = Presentation.date(window.closesOn)
+        let formatter = ISO8601DateFormatter()
+        let closesAt = formatter.date(from: window.closesAt) ?? now
+        let hours = Int(closesAt.timeIntervalSince(now) / 3600)
+        var text = "Claims for \(Presentation.academicYear(window.academicYear)) can be made until 11:59pm on \(closes)."
+        var urgent = false
+        if let days = window.daysLeft, days <= 30 {
+            urgent = true
+            if closesAt.timeIntervalSince(now) < 24 * 3600 {
+                text = "This is the last day to claim: the window closes in \(hours <= 1 ? "less than 2 hours" : "\(hours) hours"), at 11:59pm."
+            } else {
+                text += " \(days == 1 ? "1 day" : "\(days) days") left."
+            }
+        }
+        return ["closed": false, "text": text, "urgent": urgent]
+    }
+
+    // MARK: Home
+
+    func home(_ request: PageRequest) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        let actor = Actors.school(user)
+        let school = try await loadSchool(urn, user)
+        if !school.grantConditionsAccepted { return .redirect("/schools/\(urn)/grant-conditions") }
+        let window = try? await site.client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: actor)
+        let year = window?.academicYear ?? school.academicYear ?? academicYear(of: site.now())
+        let claims = try await site.client.get(
+            ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&per_page=100&sort=-submitted_at", as: actor)
+        var values = Self.frame(site, user, urn, school, current: "claims")
+        values["title"] = "Claims - \(school.name)"
+        values["academicYear"] = Presentation.academicYear(year)
+        values["banner"] = Self.banner(window, now: site.now())
+        values["canClaim"] = window != nil && school.eligible
+        if !school.eligible { values["notEligible"] = true }
+        values["claims"] = claims.items.map { Self.claimRow($0, urn: urn) }
+        values["hasClaims"] = !claims.items.isEmpty
+        let drafts = claims.items.filter { $0.status == "draft" }.count
+        if drafts > 0 { values["draftsText"] = drafts == 1 ? "You have 1 draft claim to submit." : "You have \(drafts) draft claims to submit." }
+        return .page("school-home", values)
+    }
+
+    static func claimRow(_ claim: ClaimListItemAPI, urn: Int) -> [String: Any] {
+        let tag = Presentation.tag(claim.status)
+        return [
+            "reference": claim.reference, "href": "/schools/\(urn)/claims/\(claim.reference)", "provider": claim.provider.name,
+            "hours": Presentation.hours(claim.totalHours),
+            "amount": claim.amountPence.map(Presentation.money) ?? "", "tag": tag.label, "tagColour": tag.colour,
+            "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "Not submitted", "nextStep": claim.nextStep,
+        ]
+    }
+
+    // MARK: Grant conditions
+
+    func grantConditions(_ request: PageRequest, errors: PageErrors) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        let school = try await loadSchool(urn, user)
+        var values = Self.frame(site, user, urn, school, current: "claims")
+        values["title"] = (errors.isEmpty ? "" : "Error: ") + "Grant conditions - \(school.name)"
+        values["accepted"] = school.grantConditionsAccepted
+        if let at = school.grantConditionsAcceptedAt { values["acceptedAt"] = Presentation.timestamp(at) }
+        values.merge(errors.context) { $1 }
+        return .page("grant-conditions", values, status: errors.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    func acceptGrantConditions(_ request: PageRequest) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        guard request.form["accept"] == "yes" else {
+            var errors = PageErrors()
+            errors.add("accept", "Confirm that you have read and accept the grant conditions")
+            return try await grantConditions(request, errors: errors)
+        }
+        try await site.client.call(.claimsIntake, "POST", "/api/v1/schools/\(urn)/grant-conditions", as: Actors.school(user), json: [String: String]())
+        try await site.sessions.setFlash(request.session, "You have accepted the grant conditions")
+        return .redirect("/schools/\(urn)")
+    }
+
+    // MARK: Mentors
+
+    func mentors(_ request: PageRequest, errors: PageErrors, entered: [String: String] = [:]) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        let actor = Actors.school(user)
+        let school = try await loadSchool(urn, user)
+        if !school.grantConditionsAccepted { return .redirect("/schools/\(urn)/grant-conditions") }
+        let list = try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: actor)
+        // Remaining hours per provider the school claims with this year.
+        let year = school.academicYear ?? academicYear(of: site.now())
+        let claims = try await site.client.get(
+            ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&per_page=100", as: actor)
+        var providers: [(code: String, name: String)] = []
+        for claim in claims.items where !providers.contains(where: { $0.code == claim.provider.code }) {
+            providers.append((claim.provider.code, claim.provider.name))
+        }
+        var rows: [[String: Any]] = []
+        for mentor in list.items {
+            var hours: [[String: Any]] = []
+            for provider in providers.prefix(5) {
+                if let allowance = try? await site.client.get(
+                    AllowanceAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider.code))", as: actor)
+                {
+                    hours.append(["provider": provider.name, "remaining": Presentation.hours(allowance.remainingHours), "total": allowance.totalHours])
+                }
+            }
+            rows.append([
+                "name": mentor.name, "trn": mentor.trn, "remaining": hours, "hasRemaining": !hours.isEmpty,
+                "removeHref": "/schools/\(urn)/mentors/\(mentor.trn)/remove",
+            ])
+        }
+        var values = Self.frame(site, user, urn, school, current: "mentors")
+        values["title"] = (errors.isEmpty ? "" : "Error: ") + "Mentors - \(school.name)"
+        values["mentors"] = rows
+        values["hasMentors"] = !rows.isEmpty
+        values["entered"] = entered
+        if let back = request.query("return"), back == "claim" { values["returnToClaim"] = true }
+        values.merge(errors.context) { $1 }
+        return .page("mentors", values, status: errors.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    func addMentor(_ request: PageRequest) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        var errors = PageErrors()
+        let trn = request.form["trn"] ?? ""
+        let first = request.form["first_name"] ?? ""
+        let last = request.form["last_name"] ?? ""
+        if trn.isEmpty { errors.add("trn", "Enter the mentor's teacher reference number (TRN)") }
+        if first.isEmpty { errors.add("first_name", "Enter the mentor's first name") }
+        if last.isEmpty { errors.add("last_name", "Enter the mentor's last name") }
+        let entered = ["trn": trn, "first_name": first, "last_name": last]
+        guard errors.isEmpty else { return try await mentors(request, errors: errors, entered: entered) }
+        struct Body: Encodable {
+            var trn: String
+            var firstName: String
+            var lastName: String
+        }
+        do {
+            try await site.client.call(
+                .claimsIntake, "POST", "/api/v1/schools/\(urn)/mentors", as: Actors.school(user), json: Body(trn: trn, firstName: first, lastName: last))
+        } catch ServiceCallError.invalid(let fields, let detail) {
+            for field in fields { errors.add(["trn", "first_name", "last_name"].contains(field.field) ? field.field : "trn", field.message) }
+            if errors.isEmpty { errors.add("trn", detail) }
+            return try await mentors(request, errors: errors, entered: entered)
+        } catch ServiceCallError.conflict(_, let detail) {
+            errors.add("trn", detail)
+            return try await mentors(request, errors: errors, entered: entered)
+        }
+        try await site.sessions.setFlash(request.session, "\(first) \(last) has been added")
+        return .redirect(request.form["return"] == "claim" ? "/schools/\(urn)/claims/new/mentors" : "/schools/\(urn)/mentors")
+    }
+
+    func confirmRemoveMentor(_ request: PageRequest) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        let school = try await loadSchool(urn, user)
+        let list = try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: Actors.school(user))
+        guard let mentor = list.items.first(where: { $0.trn == request.parameter("trn") }) else { throw PageError.notFound }
+        var values = Self.frame(site, user, urn, school, current: "mentors")
+        values["title"] = "Are you sure you want to remove \(mentor.name)? - \(school.name)"
+        values["mentor"] = ["name": mentor.name, "trn": mentor.trn]
+        values["action"] = "/schools/\(urn)/mentors/\(mentor.trn)/remove"
+        values["cancel"] = "/schools/\(urn)/mentors"
+        values["confirmLabel"] = "Remove mentor"
+        return .page("remove-mentor", values)
+    }
+
+    func removeMentor(_ request: PageRequest) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        guard let trn = request.parameter("trn"), trn.count == 7, trn.allSatisfy(\.isNumber) else { throw PageError.notFound }
+        do {
+            try await site.client.call(.claimsIntake, "DELETE", "/api/v1/schools/\(urn)/mentors/\(trn)", as: Actors.school(user))
+            try await site.sessions.setFlash(request.session, "The mentor has been removed")
+        } catch ServiceCallError.conflict(_, let detail) {
+            try await site.sessions.setFlash(request.session, detail)
+        }
+        return .redirect("/schools/\(urn)/mentors")
+    }
+
+    // MARK: A claim
+
+    func claim(_ request: PageRequest) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        let actor = Actors.school(user)
+        guard let reference = request.parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
+        let school = try await loadSchool(urn, user)
+        let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: actor)
+        guard claim.school.urn == urn else { throw PageError.notFound }
+        let activity = try await site.client.get(ItemsAPI<ActivityAPI>.self, .claimsIntake, "/api/v1/claims/\(reference)/activity", as: actor)
+        let tag = Presentation.tag(claim.status)
+        var values = Self.frame(site, user, urn, school, current: "claims")
+        values["title"] = "Claim \(reference) - \(school.name)"
+        values["claim"] = [
+            "reference": claim.reference, "tag": tag.label, "tagColour": tag.colour, "provider": claim.provider.name,
+            "academicYear": Presentation.academicYear(claim.academicYear), "nextStep": claim.nextStep,
+            "mentors": claim.mentors.map { mentor -> [String: Any] in
+                var row: [String: Any] = ["name": "\(mentor.firstName) \(mentor.lastName)", "hours": Presentation.hours(mentor.hours)]
+                if mentor.hoursClawedBack > 0 { row["clawedBack"] = Presentation.hours(mentor.hoursClawedBack) }
+                return row
+            },
+            "totalHours": Presentation.hours(claim.totalHours),
+            "rate": claim.ratePence.map(Presentation.money) ?? "", "amount": claim.amountPence.map(Presentation.money) ?? "",
+            "clawback": claim.clawbackAmountPence > 0 ? Presentation.money(claim.clawbackAmountPence) : "",
+            "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "", "submittedBy": claim.submittedBy ?? "",
+            "statusReason": claim.statusReason ?? "", "isDraft": claim.status == "draft",
+            "editHref": "/schools/\(urn)/claims/new/edit/\(claim.reference)", "removeHref": "/schools/\(urn)/claims/\(claim.reference)/remove",
+        ]
+        values["history"] = activity.items.reversed().map { Self.historyEntry($0, claim: claim) }
+        return .page("claim", values)
+    }
+
+    /// One line of a claim's history, in plain words.
+    static func historyEntry(_ entry: ActivityAPI, claim: ClaimAPI) -> [String: Any] {
+        let who = entry.actor.email.flatMap { $0.isEmpty ? nil : $0 }
+        var text: String
+        switch entry.action {
+        case "created": text = "Claim created"
+        case "edited": text = "Claim changed"
+        case "submitted": text = "Claim submitted"
+        case "status_changed":
+            text = "Status changed to \(Presentation.tag(entry.to ?? "").label)"
+        case "email_sent": text = "Email sent"
+        case "email_failed": text = "An email could not be delivered"
+        case "flagged": text = "Claim flagged for checks before payment"
+        default: text = entry.action.replacingOccurrences(of: "_", with: " ").capitalized
+        }
+        var detail: [String] = []
+        if let who { detail.append("by \(who)") } else if let service = entry.actor.service { detail.append("by \(Self.serviceWords(service))") }
+        if let reason = entry.reason, !reason.isEmpty { detail.append(reason) }
+        return ["text": text, "at": Presentation.timestamp(entry.at), "detail": detail.joined(separator: " – ")]
+    }
+
+    static func serviceWords(_ service: String) -> String {
+        switch service {
+        case "payments": return "the payments service"
+        case "audit-sampling": return "the audit service"
+        case "notifications": return "the email service"
+        default: return "the service"
+        }
+    }
+
+    func confirmRemoveClaim(_ request: PageRequest) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        guard let reference = request.parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
+        let school = try await loadSchool(urn, user)
+        let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
+        guard claim.school.urn == urn, claim.status == "draft" else { throw PageError.notFound }
+        var values = Self.frame(site, user, urn, school, current: "claims")
+        values["title"] = "Are you sure you want to remove this claim? - \(school.name)"
+        values["reference"] = reference
+        values["action"] = "/schools/\(urn)/claims/\(reference)/remove"
+        values["cancel"] = "/schools/\(urn)/claims/\(reference)"
+        values["confirmLabel"] = "Remove claim"
+        return .page("remove-claim", values)
+    }
+
+    func removeClaim(_ request: PageRequest) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        guard let reference = request.parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
+        let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
+        guard claim.school.urn == urn else { throw PageError.notFound }
+        try await site.client.call(.claimsIntake, "DELETE", "/api/v1/claims/\(reference)", as: Actors.school(user))
+        try await site.sessions.setFlash(request.session, "Claim \(reference) has been removed")
+        return .redirect("/schools/\(urn)")
+    }
+
+    // MARK: Funding
+
+    func funding(_ request: PageRequest) async throws -> PageResult {
+        let (user, urn, _) = try Self.school(request)
+        let actor = Actors.school(user)
+        let school = try await loadSchool(urn, user)
+        let summary = try await site.client.get(SchoolSummaryAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/summary", as: actor)
+        let year = school.academicYear ?? academicYear(of: site.now())
+        let rates = try? await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: actor)
+        var values = Self.frame(site, user, urn, school, current: "funding")
+        values["title"] = "Funding - \(school.name)"
+        values["years"] = summary.years.reversed().map { Self.yearRow($0) }
+        values["hasYears"] = !summary.years.isEmpty
+        values["region"] = Presentation.region(school.region)
+        values["academicYear"] = Presentation.academicYear(year)
+        if let pence = school.hourlyRatePence { values["hourlyRate"] = Presentation.money(pence) }
+        if let rates {
+            values["initialHours"] = rates.initialHours
+            values["refresherHours"] = rates.refresherHours
+            let most = rates.mostAMentorCanEarn[school.region] ?? rates.mostAMentorCanEarn[RateRows.camel(school.region)]
+            if let most {
+                values["mostInitial"] = Presentation.money(most.initialPence)
+                values["mostRefresher"] = Presentation.money(most.refresherPence)
+            }
+        }
+        return .page("funding", values)
+    }
+
+    static func yearRow(_ year: YearSummaryAPI) -> [String: Any] {
+        let count = year.claimsByStatus.filter { snakeCase($0.key) != "draft" }.values.reduce(0, +)
+        return [
+            "year": Presentation.academicYear(year.academicYear), "claims": count, "claimed": Presentation.money(year.claimedPence),
+            "paid": Presentation.money(year.paidPence), "clawedBack": Presentation.money(year.clawedBackPence),
+        ]
+    }
+
+    // MARK: Trust
+
+    func trust(_ request: PageRequest) async throws -> PageResult {
+        let user = try request.signedIn
+        guard let uid = request.parameter("uid"), uid.count <= 20 else { throw PageError.notFound }
+        let actor = Actors.school(user)
+        var trustName: String?
+        var rows: [[String: Any]] = []
+        var totals = (claimed: Int64(0), paid: Int64(0), clawed: Int64(0), claims: 0)
+        for urn in user.schoolURNs {
+            guard let school = try? await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: actor),
+                school.trust?.uid == uid
+            else { continue }
+            trustName = school.trust?.name
+            let summary = try await site.client.get(SchoolSummaryAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/summary", as: actor)
+            let year = school.academicYear ?? academicYear(of: site.now())
+            let current = summary.years.first { $0.academicYear == year }
+            let claims = current.map { $0.claimsByStatus.filter { snakeCase($0.key) != "draft" }.values.reduce(0, +) } ?? 0
+            let drafts = current.map { $0.claimsByStatus.filter { snakeCase($0.key) == "draft" }.values.reduce(0, +) } ?? 0
+            totals.claimed += current?.claimedPence ?? 0
+            totals.paid += current?.paidPence ?? 0
+            totals.clawed += current?.clawedBackPence ?? 0
+            totals.claims += claims
+            rows.append([
+                "name": school.name, "href": "/schools/\(urn)", "claims": claims, "drafts": drafts,
+                "claimed": Presentation.money(current?.claimedPence ?? 0), "paid": Presentation.money(current?.paidPence ?? 0),
+                "clawedBack": Presentation.money(current?.clawedBackPence ?? 0),
+            ])
+        }
+        guard let trustName else { throw PageError.notFound }
+        return .page("trust", [
+            "title": trustName, "trustName": trustName, "schools": rows, "academicYear": Presentation.academicYear(academicYear(of: site.now())),
+            "totals": [
+                "claims": totals.claims, "claimed": Presentation.money(totals.claimed), "paid": Presentation.money(totals.paid),
+                "clawedBack": Presentation.money(totals.clawed),
+            ],
+        ])
+    }
+}

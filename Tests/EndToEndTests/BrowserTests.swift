@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The web front door in a real browser: headless Chromium under chromedriver, driven by Selenium
+/// (`Tests/Browser/`), against the five real executables, with axe-core checking every page.
+@Suite(.serialized)
+struct BrowserTests {
+    /// The five services with web's development sign-in, loaded with the demo data of `make run`
+    /// through the public interfaces (`scripts/demo_data.py`).
+    static func demoCluster(environment: [String: String] = [:]) async throws -> ServiceCluster {
+        var env = ["WEB_BOOTSTRAP_SUPPORT_EMAILS": "sam.patel@education.gov.uk", "MAIL_RETRY_BASE_SECONDS": "0.2"]
+        for (key, value) in environment { env[key] = value }
+        let cluster = try ServiceCluster(environment: env, includeWeb: true)
+        try cluster.startAll()
+        try await cluster.waitAllReady()
+        let loader = try ProcessLauncher.run(
+            "/usr/bin/env", arguments: ["python3", script("scripts/demo_data.py"), BuiltProducts.directory.path],
+            environment: urls(cluster))
+        #expect(loader.status == 0, "demo data: \(loader.output)")
+        return cluster
+    }
+
+    static func script(_ path: String) -> String { BuiltProducts.packageRoot.appendingPathComponent(path).path }
+
+    static func urls(_ cluster: ServiceCluster) -> [String: String] {
+        [
+            "CLAIMS_INTAKE_URL": "http://127.0.0.1:\(cluster.httpPorts["claims-intake"]!)",
+            "WEB_URL": "http://127.0.0.1:\(cluster.httpPorts["web"]!)", "AUTH_JWT_SECRET": ServiceCluster.secret,
+            "MAIL_DIR": cluster.folder.path("mail"), "BIN": BuiltProducts.directory.path,
+            "PYTHONPATH": BuiltProducts.packageRoot.appendingPathComponent("Tests/Browser").path,
+        ]
+    }
+
+    /// Where screenshots go: `SCREENSHOTS_DIR` when set (the README's come from here), else a
+    /// temporary folder.
+    static func screenshots(_ name: String) -> String {
+        if let dir = ProcessInfo.processInfo.environment["SCREENSHOTS_DIR"] { return "\(dir)/\(name)" }
+        return FileManager.default.temporaryDirectory.appendingPathComponent("screenshots-\(name)-\(UUID().uuidString.prefix(6))").path
+    }
+
+    @Test(arguments: ["on", "off"])
+    func aSchoolUserMakesAndSubmitsAClaimAndEverythingAroundIt(javaScript: String) async throws {
+        let cluster = try await Self.demoCluster()
+        defer { cluster.killAll() }
+        var env = Self.urls(cluster)
+        env["JS"] = javaScript
+        env["SCREENSHOTS_DIR"] = Self.screenshots("js-\(javaScript)")
+        let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/school_journeys.py")], environment: env)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("pages checked"), "\(run.output)")
+    }
+}
