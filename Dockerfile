@@ -1,4 +1,5 @@
-# One image with all four services; compose.yaml picks the executable per container.
+# One image with all five services; compose.yaml picks the executable per container. web's
+# templates and stylesheet travel beside it, as its resource bundle.
 
 # --- build -----------------------------------------------------------------------------------
 FROM swift:6.3-bookworm AS build
@@ -16,10 +17,11 @@ COPY Tools ./Tools
 COPY Tests ./Tests
 # One product per invocation (swift build takes a single --product).
 RUN mkdir -p /out \
-    && for s in claims-intake payments audit-sampling notifications; do \
+    && for s in claims-intake payments audit-sampling notifications web; do \
          swift build -c release --static-swift-stdlib --product "$s" \
          && cp "$(swift build -c release --show-bin-path)/$s" /out/ || exit 1; \
-       done
+       done \
+    && cp -R "$(swift build -c release --show-bin-path)/MentorClaims_Web.resources" /out/
 
 # --- run -------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
@@ -33,5 +35,5 @@ COPY --from=build /out/ /usr/local/bin/
 USER mentorclaims
 WORKDIR /data
 ENV LOG_FORMAT=json HTTP_HOST=0.0.0.0 TZ=Europe/London
-# Each container runs one of: claims-intake, payments, audit-sampling, notifications.
+# Each container runs one of: claims-intake, payments, audit-sampling, notifications, web.
 CMD ["claims-intake"]

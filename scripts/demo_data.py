@@ -73,6 +73,10 @@ school_token = token("--role", "school", "--urn", "100001", "--urn", "100002", "
 for urn, trn, first, last in [(100001, "1234567", "Hannah", "Wright"), (100001, "2345678", "Omar", "Khan"), (100002, "3456789", "Grace", "Taylor")]:
     api("POST", f"/api/v1/schools/{urn}/mentors", {"trn": trn, "first_name": first, "last_name": last}, token=school_token)
 
+if os.environ.get("DEMO_WEB_USERS", "1") == "0":
+    print("demo data loaded (no web users)")
+    sys.exit(0)
+
 # Users, through web's pages: the first support user comes from WEB_BOOTSTRAP_SUPPORT_EMAILS.
 jar = http.cookiejar.CookieJar()
 browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

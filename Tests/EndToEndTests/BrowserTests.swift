@@ -8,15 +8,17 @@ import TestSupport
 struct BrowserTests {
     /// The five services with web's development sign-in, loaded with the demo data of `make run`
     /// through the public interfaces (`scripts/demo_data.py`).
-    static func demoCluster(environment: [String: String] = [:]) async throws -> ServiceCluster {
+    static func demoCluster(environment: [String: String] = [:], webUsers: Bool = true) async throws -> ServiceCluster {
         var env = ["WEB_BOOTSTRAP_SUPPORT_EMAILS": "sam.patel@education.gov.uk", "MAIL_RETRY_BASE_SECONDS": "0.2"]
         for (key, value) in environment { env[key] = value }
         let cluster = try ServiceCluster(environment: env, includeWeb: true)
         try cluster.startAll()
         try await cluster.waitAllReady()
+        var loaderEnvironment = urls(cluster)
+        if !webUsers { loaderEnvironment["DEMO_WEB_USERS"] = "0" }
         let loader = try ProcessLauncher.run(
             "/usr/bin/env", arguments: ["python3", script("scripts/demo_data.py"), BuiltProducts.directory.path],
-            environment: urls(cluster))
+            environment: loaderEnvironment)
         #expect(loader.status == 0, "demo data: \(loader.output)")
         return cluster
     }
@@ -48,6 +50,31 @@ struct BrowserTests {
         env["SCREENSHOTS_DIR"] = Self.screenshots("js-\(javaScript)")
         let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/school_journeys.py")], environment: env)
         #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("pages checked"), "\(run.output)")
+    }
+
+    @Test func signingInThroughARealIdentityProviderRefusesWhatItMust() async throws {
+        // oidc-provider-mock: discovery, JWKS and the authorization code flow, in its own process.
+        let port = FreePorts.one()
+        let idpFolder = try TemporaryFolder("oidc")
+        defer { ProcessLauncher.killAll(in: idpFolder.url); idpFolder.remove() }
+        let idp = try ProcessLauncher.start(
+            "/usr/bin/env", arguments: ["python3", "-m", "oidc_provider_mock", "--port", "\(port)", "--require-nonce", "true"],
+            directory: idpFolder.url, logName: "oidc")
+        defer { idp.killNow() }
+        let issuer = "http://127.0.0.1:\(port)"
+        try await Eventually.wait("the identity provider to answer", timeout: 60, interval: .milliseconds(200)) {
+            (try? await TestHTTP(base: issuer).get("/.well-known/openid-configuration").status) == 200
+        }
+        let cluster = try await Self.demoCluster(
+            environment: ["OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "mentor-claims", "OIDC_CLIENT_SECRET": "a-client-secret", "SESSION_IDLE_MINUTES": "1"],
+            webUsers: false)
+        defer { cluster.killAll() }
+        var env = Self.urls(cluster)
+        env["OIDC_ISSUER"] = issuer
+        env["SCREENSHOTS_DIR"] = Self.screenshots("oidc")
+        let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/oidc_sign_in.py")], environment: env)
+        #expect(run.status == 0, "\(run.output)\n--- identity provider ---\n\(idp.output.suffix(3000))")
         #expect(run.output.contains("pages checked"), "\(run.output)")
     }
 }

@@ -54,6 +54,9 @@ struct SignInRoutes {
 
     func signInPage(_ request: PageRequest, errors: PageErrors, email: String?) async throws -> PageResult {
         if request.user != nil { return .redirect("/organisations") }
+        // The button is a link, not a form: a form's redirect to the identity provider would be
+        // refused by `form-action 'self'`. Starting a sign-in changes nothing but this session.
+        if oidc != nil, request.query("with") == "dfe-sign-in" { return try await startSignIn(request) }
         var values: [String: Any] = ["title": "Sign in"]
         if oidc == nil {
             values["development"] = true
@@ -71,8 +74,13 @@ struct SignInRoutes {
     }
 
     func signIn(_ request: PageRequest) async throws -> PageResult {
+        if oidc != nil { return try await startSignIn(request) }
+        return try await developmentSignIn(request)
+    }
+
+    /// Production: off to the identity provider, with state, nonce and a PKCE challenge.
+    func startSignIn(_ request: PageRequest) async throws -> PageResult {
         if let oidc {
-            // Production: off to the identity provider, with state, nonce and a PKCE challenge.
             let state = Secrets.random(), nonce = Secrets.random(), verifier = Secrets.random()
             try await site.sessions.setPending(request.session, state: state, nonce: nonce, verifier: verifier)
             let location: String
@@ -82,6 +90,10 @@ struct SignInRoutes {
             }
             return .redirect(location)
         }
+        throw PageError.notFound
+    }
+
+    func developmentSignIn(_ request: PageRequest) async throws -> PageResult {
         var errors = PageErrors()
         guard let email = request.form["email"], EmailAddressShape.isPlausible(email) else {
             errors.add("email", "Enter an email address in the correct format, like name@example.com")

@@ -103,6 +103,13 @@ public struct ServiceConfiguration: Sendable {
         "LOG_LEVEL", "LOG_FORMAT", "HTTP_IDLE_TIMEOUT_SECONDS", "SUPPORT_EMAIL_ADDRESS",
     ]
 
+    /// The variables `web` reads besides the common ones (`../spec/web.md`).
+    public static let webVariableNames: [String] = [
+        "CLAIMS_INTAKE_URL", "PAYMENTS_URL", "AUDIT_SAMPLING_URL", "NOTIFICATIONS_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID",
+        "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "SESSION_IDLE_MINUTES", "WEB_SIGNING_KEY_FILE", "SUPPORT_EMAIL_DOMAINS",
+        "WEB_BOOTSTRAP_SUPPORT_EMAILS",
+    ]
+
     /// Whether `host` is a loopback address (or `localhost`): the only place where development
     /// defaults for secrets may be used.
     public static func isLoopback(_ host: String) -> Bool {
