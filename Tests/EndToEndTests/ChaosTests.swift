@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRDB
 import Synchronization
 import Testing
@@ -41,15 +44,16 @@ import Glibc
     static func disagreements(_ cluster: ServiceCluster) async throws -> [String] {
         var databases: [String: DatabaseQueue] = [:]
         defer { for db in databases.values { try? db.close() } }
-        for name in ServiceCluster.names {
+        for name in cluster.members {
             var configuration = Configuration()
             configuration.readonly = true
             databases[name] = try DatabaseQueue(path: cluster.folder.path("\(name)/\(name).sqlite"), configuration: configuration)
         }
         var found: [String] = []
-        for producer in ServiceCluster.names {
+        for producer in cluster.members {
             let head = try await databases[producer]!.read { try Int.fetchOne($0, sql: "SELECT MAX(sequence) FROM bus_outbox") ?? 0 }
-            for consumer in ServiceCluster.names where consumer != producer {
+            // As the defaults: web hears nobody, and only notifications hears web.
+            for consumer in cluster.members where consumer != producer && consumer != "web" && (producer != "web" || consumer == "notifications") {
                 let applied = try await databases[consumer]!.read {
                     try Int.fetchOne($0, sql: "SELECT applied_through FROM bus_inbox WHERE producer = ?", arguments: [producer]) ?? 0
                 }
@@ -70,7 +74,8 @@ import Glibc
         let cluster = try ServiceCluster(environment: [
             "PAYER_EMAIL_ADDRESSES": "payer@esfa.example", "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(smtp.port)",
             "SMTP_STARTTLS": "false", "MAIL_RATE_PER_SECOND": "1000", "MAIL_RETRY_BASE_SECONDS": "0.5", "LOG_LEVEL": "warning",
-        ])
+            "WEB_BOOTSTRAP_SUPPORT_EMAILS": "chaos.support@education.gov.uk",
+        ], includeWeb: true)
         defer { cluster.killAll() }
         try cluster.startAll()
         try await cluster.waitAllReady()
@@ -101,6 +106,18 @@ import Glibc
         let driver = ChaosDriver(cluster: cluster, every: .milliseconds(every), cooldown: Double(Self.setting("CHAOS_COOLDOWN_MS", 4000)) / 1000)
         let driverTask = Task { await driver.run() }
         let started = Date()
+
+        // Meanwhile, support adds colleagues to a school through web's pages, whatever is killed.
+        let colleagues = (0..<8).map { "colleague\($0)@200000.example" }
+        let web = WebSession(base: "http://127.0.0.1:\(cluster.httpPorts["web"]!)")
+        let webTask = Task {
+            try await web.retrying { try await web.signIn(email: "chaos.support@education.gov.uk") }
+            for email in colleagues {
+                try await web.retrying {
+                    try await web.submit("/support/memberships/new", ["organisation": "200000", "first_name": "Chaos", "last_name": "Colleague", "email": email])
+                }
+            }
+        }
 
         // 1. Every claim: a mentor, a draft (with an Idempotency-Key), the submission.
         let references = ReferenceBook()
@@ -231,6 +248,7 @@ import Glibc
             }
             return try await count("clawback_complete") == clawed.count
         }
+        try await webTask.value
         let journeySeconds = Date().timeIntervalSince(started)
         driver.journeysDone()
 
@@ -275,7 +293,7 @@ import Glibc
 
         // Databases, read after every process stopped.
         var databases: [String: DatabaseQueue] = [:]
-        for name in ServiceCluster.names {
+        for name in cluster.members {
             databases[name] = try DatabaseQueue(path: cluster.folder.path("\(name)/\(name).sqlite"))
         }
         var integrity: [String: String] = [:]
@@ -296,9 +314,14 @@ import Glibc
         let emailsLost = emails.2.subtracting(receivedIDs).count + emails.1
         let emailsDuplicated = received.count - receivedIDs.count
         let submittedEmails = received.filter { $0.template == "claim_submitted" }
-        #expect(Set(submittedEmails.map(\.messageID)).count == 2 * claimCount)  // the submitter and the school's office
+        // The submitter and the school's office (the colleagues added meanwhile are the school's users too).
+        #expect(Set(submittedEmails.filter { !colleagues.contains($0.to) }.map(\.messageID)).count == 2 * claimCount)
         #expect(emailsLost == 0)
         #expect(emailsDuplicated <= driver.kills)
+        // Each colleague added through web was emailed once: web's outbox, notifications' inbox.
+        let added = received.filter { $0.template == "membership_added" && colleagues.contains($0.to) }
+        #expect(Set(added.map(\.to)) == Set(colleagues), "\(added.map(\.to))")
+        #expect(Set(added.map(\.messageID)).count == colleagues.count)
         let paymentsClaims = try await databases["payments"]!.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM claims") ?? 0 }
         #expect(paymentsClaims == claimCount)
 
@@ -322,7 +345,8 @@ import Glibc
             | SIGTERMs / SIGSTOP pauses | \(driver.terms) / \(driver.pauses) |
             | recovery after a kill (to /ready 200), median / max | \(report.median) / \(report.max) (\(driver.slowestRecovery.service)) |
             | longest outage (first of several kills in a row → /ready 200) | \(String(format: "%.2f s", driver.longestOutage.seconds)) (\(driver.longestOutage.service)) |
-            | databases passing integrity_check | \(integrity.values.filter { $0 == "ok" }.count) of 4 |
+            | colleagues added through web, emailed once each | \(Set(added.map(\.messageID)).count) of \(colleagues.count) |
+            | databases passing integrity_check | \(integrity.values.filter { $0 == "ok" }.count) of \(cluster.members.count) |
             """)
         print("slowest recovery: \(driver.slowestRecovery.service) after \(String(format: "%.2f", driver.slowestRecovery.seconds)) s; /ready said before: \(driver.slowestRecovery.reasons)")
         for db in databases.values { try db.close() }
@@ -427,7 +451,7 @@ final class ChaosDriver: Sendable {
             // A service restarted less than `cooldown` ago is left to make progress: killed
             // faster than it can finish one large request, nothing could ever complete.
             let now = Date()
-            let candidates = ServiceCluster.names.filter { now.timeIntervalSince(lastRestart[$0] ?? .distantPast) >= cooldown }
+            let candidates = cluster.members.filter { now.timeIntervalSince(lastRestart[$0] ?? .distantPast) >= cooldown }
             guard let name = candidates.randomElement(), let process = cluster.processes[name] else { continue }
             if round % 5 == 0 {
                 process.send(SIGSTOP)
@@ -477,6 +501,72 @@ final class ChaosDriver: Sendable {
                     }
                     try? await Task.sleep(for: .milliseconds(50))
                 }
+            }
+        }
+    }
+}
+
+/// A person's browser without the browser: a cookie jar, following redirects, sending each form
+/// with the page's form token, retrying while web is down.
+final class WebSession: Sendable {
+    let base: String
+    private let session: URLSession
+    private let token = Mutex<String?>(nil)
+
+    init(base: String) {
+        self.base = base
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 15
+        session = URLSession(configuration: configuration)
+    }
+
+    struct Refused: Error { var status: Int; var text: String }
+
+    @discardableResult
+    func get(_ path: String) async throws -> String {
+        let (data, response) = try await session.data(from: URL(string: base + path)!)
+        return try remember(data, response)
+    }
+
+    private func remember(_ data: Data, _ response: URLResponse) throws -> String {
+        let text = String(decoding: data, as: UTF8.self)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if let range = text.range(of: #"name="_token" value="([^"]+)""#, options: .regularExpression) {
+            let match = String(text[range])
+            token.withLock { $0 = String(match.dropFirst(#"name="_token" value=""#.count).dropLast()) }
+        }
+        guard (200..<300).contains(status) else { throw Refused(status: status, text: String(text.prefix(300))) }
+        return text
+    }
+
+    /// Posts a form with the form token of the last page (fetching `path` first for it).
+    @discardableResult
+    func submit(_ path: String, _ fields: [String: String]) async throws -> String {
+        try await get(path)
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = "POST"
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let all = fields.merging(["_token": token.withLock { $0 } ?? ""]) { a, _ in a }
+        request.httpBody = Data(all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&").utf8)
+        let (data, response) = try await session.data(for: request)
+        return try remember(data, response)
+    }
+
+    func signIn(email: String) async throws {
+        try await submit("/sign-in", ["email": email])
+    }
+
+    /// Retries `work` until web answers it (refused connections and 5xx while it is killed).
+    func retrying(_ work: () async throws -> Void) async throws {
+        let deadline = Date().addingTimeInterval(120)
+        while true {
+            do { return try await work() } catch let refused as Refused where refused.status < 500 && refused.status != 0 {
+                throw refused
+            } catch {
+                if Date() > deadline { throw error }
+                try await Task.sleep(for: .milliseconds(300))
             }
         }
     }
