@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "audit-bench", targets: ["AuditBench"]),
         .executable(name: "notifications-bench", targets: ["NotificationsBench"]),
         .executable(name: "end-to-end-bench", targets: ["EndToEndBench"]),
+        .executable(name: "web-bench", targets: ["WebBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -250,6 +251,16 @@ let package = Package(
             path: "Tools/NotificationsBench",
             swiftSettings: swiftSettings
         ),
+        // The web benchmark run by `make bench`.
+        .executableTarget(
+            name: "WebBench",
+            dependencies: [
+                "ServiceSupport", "BenchSupport", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/WebBench",
+            swiftSettings: swiftSettings
+        ),
         // The audit-sampling benchmark run by `make bench`.
         .executableTarget(
             name: "AuditBench",
@@ -300,6 +311,12 @@ let package = Package(
             name: "NotificationsTests",
             dependencies: ["Notifications", "TestSupport", "Messages"],
             path: "Tests/NotificationsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: ["Web", "TestSupport", "Messages", "Messaging", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/WebTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

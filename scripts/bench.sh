@@ -26,6 +26,10 @@ echo "## Notifications (10,000 emails)"
 echo
 "$BIN/notifications-bench" --executable "$BIN/notifications" --emails 10000
 echo
+echo "## Web's pages (100,000 claims in claims-intake)"
+echo
+"$BIN/web-bench" --bin "$BIN" --claims 100000
+echo
 echo "## End to end (2,000 claims through the four services)"
 echo
 "$BIN/end-to-end-bench" --bin "$BIN" --claims 2000 --clients 16
@@ -36,7 +40,7 @@ folder=$(mktemp -d)
 trap 'rm -rf "$folder"' EXIT
 pids=()
 i=0
-for s in claims-intake payments audit-sampling notifications; do
+for s in claims-intake payments audit-sampling notifications web; do
   http=$((18080 + i)); bus=$((18551 + 2 * i))
   peers=""
   j=0
@@ -44,19 +48,20 @@ for s in claims-intake payments audit-sampling notifications; do
     [ "$p" != "$s" ] && peers="$peers${peers:+,}$p=tcp://127.0.0.1:$((18551 + 2 * j))"
     j=$((j + 1))
   done
+  [ "$s" = web ] && peers=none
   HTTP_PORT=$http BUS_PUBLISH=tcp://127.0.0.1:$bus BUS_PEERS=$peers DATABASE_PATH="$folder/$s.sqlite" \
     MAIL_DIR="$folder/mail" LOG_LEVEL=error "$BIN/$s" > "$folder/$s.log" 2>&1 &
   pids+=($!)
   i=$((i + 1))
 done
-for port in 18080 18081 18082 18083; do
+for port in 18080 18081 18082 18083 18084; do
   for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 done
 sleep 5
 echo "| service | resident memory (idle, ready) |"
 echo "|---|---:|"
 i=0
-for s in claims-intake payments audit-sampling notifications; do
+for s in claims-intake payments audit-sampling notifications web; do
   rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[$i]}/status")
   echo "| $s | $((rss / 1024)) MiB |"
   i=$((i + 1))
