@@ -113,6 +113,8 @@ def school_journey(driver):
     submit(driver, driver.find_element(By.CSS_SELECTOR, "#email-sign-in button[type=submit]"))
     expect(driver.current_url.endswith(f"/schools/100001/claims/{reference}"), f"email link led to {driver.current_url}")
     check(driver, "claim-from-email")
+    go(driver, "/schools/100001", "school-home")
+    expect(reference in body(driver) and "Submitted" in body(driver) and "£1,072.00" in body(driver), "the claim is not on the school's page")
     return reference
 
 

@@ -150,3 +150,29 @@ import TestSupport
         #expect(fine.status == 200)
     }
 }
+
+@Suite struct ClaimListItemTests {
+    @Test func eachListedClaimNamesItsProviderAndSaysWhatHappensNext() async throws {
+        let h = try await IntakeHarness.make(now: "2025-11-03T10:00:00Z")
+        defer { h.tearDown() }
+        try await h.putProvider("1AB")
+        try await h.openWindow(2025, "2025-11-01", "2026-01-31")
+        let school = try await h.readySchool(100001, mentors: ["1111111", "2222222"])
+        let draft = try #require(try await h.createClaim(100001, token: school, mentors: [("1111111", 3)]).json?["reference"] as? String)
+        let submitted = try #require(try await h.createClaim(100001, token: school, mentors: [("2222222", 5)]).json?["reference"] as? String)
+        _ = try await h.submit(submitted, token: school)
+        let listed = try await h.http.send(.get, "/api/v1/claims?school_urn=100001&sort=reference", token: school)
+        let items = listed.json?["items"] as? [[String: Any]] ?? []
+        let byReference = Dictionary(uniqueKeysWithValues: items.compactMap { item in (item["reference"] as? String).map { ($0, item) } })
+        for reference in [draft, submitted] {
+            let item = try #require(byReference[reference])
+            let provider = item["provider"] as? [String: Any]
+            #expect(provider?["code"] as? String == "1AB" && (provider?["name"] as? String)?.isEmpty == false)
+            #expect(item["provider_code"] as? String == "1AB")
+            // The same sentence as on the claim itself.
+            let claim = try await h.http.send(.get, "/api/v1/claims/\(reference)", token: school)
+            #expect(item["next_step"] as? String == claim.json?["next_step"] as? String)
+        }
+        #expect((byReference[draft]?["next_step"] as? String)?.contains("31 January 2026") == true)
+    }
+}

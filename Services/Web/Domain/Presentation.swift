@@ -47,24 +47,32 @@ enum Presentation {
     /// `2025 to 2026` for the academic year starting in September 2025.
     static func academicYear(_ year: Int) -> String { "\(year) to \(year + 1)" }
 
+    /// London's calendar (a value, so shared freely; formatters are not, and are slow to make).
+    static let london: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London")!
+        return calendar
+    }()
+
+    static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+
+    /// An ISO 8601 timestamp (with or without fractional seconds) as a date.
+    static func instant(_ iso: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(iso)) ?? (try? Date.ISO8601FormatStyle().parse(iso))
+    }
+
     /// An ISO 8601 timestamp as `12 May 2026 at 9:15am`, London time.
     static func timestamp(_ iso: String) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let date = formatter.date(from: iso) ?? ISO8601DateFormatter().date(from: iso)
-        guard let date else { return iso }
-        let output = DateFormatter()
-        output.locale = Locale(identifier: "en_GB")
-        output.timeZone = TimeZone(identifier: "Europe/London")
-        output.dateFormat = "d MMMM yyyy 'at' h:mma"
-        return output.string(from: date).replacingOccurrences(of: "AM", with: "am").replacingOccurrences(of: "PM", with: "pm")
+        guard let date = instant(iso) else { return iso }
+        let parts = london.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let hour = parts.hour! % 12 == 0 ? 12 : parts.hour! % 12
+        return "\(parts.day!) \(months[parts.month! - 1]) \(parts.year!) at \(hour):\(String(format: "%02d", parts.minute!))\(parts.hour! < 12 ? "am" : "pm")"
     }
 
     /// `1 May 2026` from `2026-05-01`.
     static func date(_ day: String) -> String {
         let parts = day.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3, (1...12).contains(parts[1]) else { return day }
-        let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
         return "\(parts[2]) \(months[parts[1] - 1]) \(parts[0])"
     }
 

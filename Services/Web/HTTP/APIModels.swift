@@ -2,8 +2,8 @@ import Foundation
 
 // The services' JSON as web reads it (snake_case keys, decoded with `convertFromSnakeCase`).
 
-struct SchoolAPI: Decodable {
-    struct Trust: Decodable {
+struct SchoolAPI: Decodable, Sendable {
+    struct Trust: Decodable, Sendable {
         var uid: String
         var name: String
     }
@@ -21,28 +21,28 @@ struct SchoolAPI: Decodable {
     var grantConditionsAcceptedAt: String?
 }
 
-struct ProviderAPI: Decodable {
+struct ProviderAPI: Decodable, Sendable {
     var code: String
     var name: String
     var ukprn: String
     var accredited: Bool
 }
 
-struct ItemsAPI<Item: Decodable>: Decodable {
+struct ItemsAPI<Item: Decodable & Sendable>: Decodable, Sendable {
     var items: [Item]
     var total: Int?
     var page: Int?
     var perPage: Int?
 }
 
-struct MentorAPI: Decodable {
+struct MentorAPI: Decodable, Sendable {
     var trn: String
     var firstName: String
     var lastName: String
     var name: String { "\(firstName) \(lastName)" }
 }
 
-struct AllowanceAPI: Decodable {
+struct AllowanceAPI: Decodable, Sendable {
     var academicYear: Int
     var trainingType: String
     var totalHours: Int
@@ -50,7 +50,7 @@ struct AllowanceAPI: Decodable {
     var remainingHours: Int
 }
 
-struct WindowAPI: Decodable {
+struct WindowAPI: Decodable, Sendable {
     var id: Int64
     var academicYear: Int
     var opensOn: String
@@ -60,8 +60,8 @@ struct WindowAPI: Decodable {
     var daysLeft: Int?
 }
 
-struct RatesAPI: Decodable {
-    struct Most: Decodable {
+struct RatesAPI: Decodable, Sendable {
+    struct Most: Decodable, Sendable {
         var initialPence: Int64
         var refresherPence: Int64
     }
@@ -76,17 +76,17 @@ struct RatesAPI: Decodable {
     var mostAMentorCanEarn: [String: Most]
 }
 
-struct ClaimAPI: Decodable {
-    struct School: Decodable {
+struct ClaimAPI: Decodable, Sendable {
+    struct School: Decodable, Sendable {
         var urn: Int
         var name: String
         var region: String
     }
-    struct Provider: Decodable {
+    struct Provider: Decodable, Sendable {
         var code: String
         var name: String
     }
-    struct Mentor: Decodable {
+    struct Mentor: Decodable, Sendable {
         var trn: String
         var firstName: String
         var lastName: String
@@ -114,12 +114,12 @@ struct ClaimAPI: Decodable {
 }
 
 /// An item of `GET /api/v1/claims`.
-struct ClaimListItemAPI: Decodable {
-    struct School: Decodable {
+struct ClaimListItemAPI: Decodable, Sendable {
+    struct School: Decodable, Sendable {
         var urn: Int
         var name: String
     }
-    struct Provider: Decodable {
+    struct Provider: Decodable, Sendable {
         var code: String
         var name: String
     }
@@ -135,8 +135,8 @@ struct ClaimListItemAPI: Decodable {
     var nextStep: String
 }
 
-struct ActivityAPI: Decodable {
-    struct Actor: Decodable {
+struct ActivityAPI: Decodable, Sendable {
+    struct Actor: Decodable, Sendable {
         var id: String?
         var email: String?
         var service: String?
@@ -149,7 +149,7 @@ struct ActivityAPI: Decodable {
     var reason: String?
 }
 
-struct YearSummaryAPI: Decodable {
+struct YearSummaryAPI: Decodable, Sendable {
     var academicYear: Int
     var claimsByStatus: [String: Int]
     var claimedPence: Int64
@@ -157,15 +157,13 @@ struct YearSummaryAPI: Decodable {
     var clawedBackPence: Int64
 }
 
-struct SchoolSummaryAPI: Decodable {
+struct SchoolSummaryAPI: Decodable, Sendable {
     var urn: Int
     var years: [YearSummaryAPI]
 }
 
 /// The academic year (starting September) that `date` falls in, London time.
 func academicYear(of date: Date) -> Int {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "Europe/London")!
-    let parts = calendar.dateComponents([.year, .month], from: date)
+    let parts = Presentation.london.dateComponents([.year, .month], from: date)
     return parts.month! >= 9 ? parts.year! : parts.year! - 1
 }

@@ -57,8 +57,7 @@ struct SchoolRoutes {
             return ["closed": true, "text": "You cannot claim at the moment: no claim window is open."]
         }
         let closes = Presentation.date(window.closesOn)
-        let formatter = ISO8601DateFormatter()
-        let closesAt = formatter.date(from: window.closesAt) ?? now
+        let closesAt = Presentation.instant(window.closesAt) ?? now
         let hours = Int(closesAt.timeIntervalSince(now) / 3600)
         var text = "Claims for \(Presentation.academicYear(window.academicYear)) can be made until 11:59pm on \(closes)."
         var urgent = false
@@ -78,12 +77,27 @@ struct SchoolRoutes {
     func home(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try Self.school(request)
         let actor = Actors.school(user)
-        let school = try await loadSchool(urn, user)
+        // The three calls at once: the year is the current window's, which is the school's
+        // current academic year whenever a window is open.
+        let client = site.client
+        let guessedYear = academicYear(of: site.now())
+        async let schoolCall = outcome { try await loadSchool(urn, user) }
+        async let windowCall = outcome { try await client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: actor) }
+        async let claimsCall = outcome {
+            try await client.get(
+                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake,
+                "/api/v1/claims?school_urn=\(urn)&academic_year=\(guessedYear)&per_page=100&sort=-submitted_at", as: actor)
+        }
+        let (schoolResult, windowResult, claimsResult) = await (schoolCall, windowCall, claimsCall)
+        let school = try schoolResult.get()
         if !school.grantConditionsAccepted { return .redirect("/schools/\(urn)/grant-conditions") }
-        let window = try? await site.client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: actor)
-        let year = window?.academicYear ?? school.academicYear ?? academicYear(of: site.now())
-        let claims = try await site.client.get(
-            ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&per_page=100&sort=-submitted_at", as: actor)
+        let window = try? windowResult.get()
+        let year = window?.academicYear ?? school.academicYear ?? guessedYear
+        var claims = try claimsResult.get()
+        if year != guessedYear {
+            claims = try await client.get(
+                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&per_page=100&sort=-submitted_at", as: actor)
+        }
         var values = Self.frame(site, user, urn, school, current: "claims")
         values["title"] = "Claims - \(school.name)"
         values["academicYear"] = Presentation.academicYear(year)
@@ -236,10 +250,15 @@ struct SchoolRoutes {
         let (user, urn, _) = try Self.school(request)
         let actor = Actors.school(user)
         guard let reference = request.parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
-        let school = try await loadSchool(urn, user)
-        let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: actor)
+        let client = site.client
+        async let schoolCall = outcome { try await loadSchool(urn, user) }
+        async let claimCall = outcome { try await client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: actor) }
+        async let activityCall = outcome {
+            try await client.get(ItemsAPI<ActivityAPI>.self, .claimsIntake, "/api/v1/claims/\(reference)/activity", as: actor)
+        }
+        let (schoolResult, claimResult, activityResult) = await (schoolCall, claimCall, activityCall)
+        let (school, claim, activity) = (try schoolResult.get(), try claimResult.get(), try activityResult.get())
         guard claim.school.urn == urn else { throw PageError.notFound }
-        let activity = try await site.client.get(ItemsAPI<ActivityAPI>.self, .claimsIntake, "/api/v1/claims/\(reference)/activity", as: actor)
         let tag = Presentation.tag(claim.status)
         var values = Self.frame(site, user, urn, school, current: "claims")
         values["title"] = "Claim \(reference) - \(school.name)"
@@ -272,8 +291,11 @@ struct SchoolRoutes {
         case "submitted": text = "Claim submitted"
         case "status_changed":
             text = "Status changed to \(Presentation.tag(entry.to ?? "").label)"
-        case "email_sent": text = "Email sent"
-        case "email_failed": text = "An email could not be delivered"
+        case "email_sent", "email_failed":
+            // The reason reads "claim_submitted, to office@school.example".
+            let to = entry.reason?.components(separatedBy: ", to ").last.flatMap { $0 == entry.reason ? nil : $0 }
+            text = entry.action == "email_sent" ? "Email sent\(to.map { " to \($0)" } ?? "")" : "An email to \(to ?? "the school") could not be delivered"
+            return ["text": text, "at": Presentation.timestamp(entry.at)]
         case "flagged": text = "Claim flagged for checks before payment"
         default: text = entry.action.replacingOccurrences(of: "_", with: " ").capitalized
         }
@@ -391,4 +413,10 @@ struct SchoolRoutes {
             ],
         ])
     }
+}
+
+/// The outcome of a call made beside others (`async let`): every call is awaited to its end, so
+/// one failing never cancels the others mid-request (URLSession's cancellation is not relied on).
+func outcome<T: Sendable>(_ call: @Sendable () async throws -> T) async -> Result<T, any Error> {
+    do { return .success(try await call()) } catch { return .failure(error) }
 }

@@ -238,13 +238,29 @@ struct Site: Sendable {
             if user.isSupport { context["isSupport"] = true }
         }
         if context["title"] == nil { context["title"] = Self.serviceName }
-        guard let html = renderer.render(template, context) else {
+        guard let html = renderer.render(template, Self.pruned(context)) else {
             throw PageRenderingFailure(template: template)
         }
         return html
     }
 
     struct PageRenderingFailure: Error { var template: String }
+
+    /// The values without empty strings, so that `{{#value}}…{{/value}}` leaves out a row whose
+    /// value is blank (Mustache counts an empty string as present); `{{value}}` of a missing key
+    /// renders nothing, as the empty string would.
+    static func pruned(_ values: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (key, value) in values {
+            switch value {
+            case let text as String where text.isEmpty: continue
+            case let nested as [String: Any]: out[key] = pruned(nested)
+            case let list as [[String: Any]]: out[key] = list.map(pruned)
+            default: out[key] = value
+            }
+        }
+        return out
+    }
 
     func html(_ text: String, status: HTTPResponse.Status) throws -> Response {
         var headers = HTTPFields()
