@@ -114,6 +114,16 @@ def check(driver, name, refetch=True):
         expect(not parser.problems and not parser.stack, f"{name}: HTML not well formed: {parser.problems[:5]} open {parser.stack}")
     expect(driver.find_elements(By.CSS_SELECTOR, "a.govuk-skip-link[href='#main-content']"), f"{name}: no skip link")
     expect(driver.find_elements(By.TAG_NAME, "h1"), f"{name}: no heading")
+    # Reflow (WCAG 1.4.10): at 320 CSS pixels wide nothing makes the page scroll sideways
+    # (a table scrolls inside its own box); 1280 at 400% zoom is the same width.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 320, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        wide = driver.execute_script(
+            "return [document.documentElement.scrollWidth, Array.from(document.querySelectorAll('main *, header *, footer *'))"
+            ".filter(e => !e.closest('.app-table-container') && e.getBoundingClientRect().right > 321).slice(0, 3).map(e => e.outerHTML.slice(0, 120))]")
+        expect(wide[0] <= 321, f"{name}: at 320 px the page is {wide[0]} px wide: {wide[1]}")
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     if JS:
         axe = Axe(driver, script_url=AXE_SCRIPT)
         axe.inject()

@@ -68,6 +68,11 @@ def school_journey(driver):
         click(driver, "Add mentor")
     check(driver, "mentors-added")
     expect("Ada Lovelace" in body(driver) and "Grace Hopper" in body(driver), "mentors not listed")
+    # A mentor on no claim can be removed.
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "a[href$='/mentors/2345678/remove']"))
+    check(driver, "mentor-remove")
+    click(driver, "Remove mentor", "mentor-removed")
+    expect("The mentor has been removed" in body(driver) and "Omar Khan" not in body(driver), "Omar Khan was not removed")
 
     # The claim: provider, mentors, hours, check answers, declaration, confirmation.
     click(driver, "Claims")
@@ -116,6 +121,13 @@ def school_journey(driver):
     go(driver, "/schools/100001", "school-home")
     expect(reference in body(driver) and "Submitted" in body(driver) and "£1,072.00" in body(driver), "the claim is not on the school's page")
     return reference
+
+
+def mentor_on_a_claim_stays(driver):
+    go(driver, "/schools/100001/mentors/5678925/remove", "mentor-remove-on-claim")
+    click(driver, "Remove mentor", "mentor-not-removed")
+    expect("Grace Hopper" in body(driver) and "claim" in driver.find_element(By.CSS_SELECTOR, ".govuk-notification-banner").text,
+           "a mentor on a submitted claim was removed, or the page does not say why")
 
 
 def allowance_runs_out(driver):
@@ -238,6 +250,7 @@ def main():
     try:
         school_journey(driver)
         allowance_runs_out(driver)
+        mentor_on_a_claim_stays(driver)
         draft_edited_and_removed(driver)
         colleague(driver)
         what_never_works(driver)

@@ -164,3 +164,20 @@ import TestSupport
         #expect(journey.saved("1234567") == 0)
     }
 }
+
+@Suite struct PagingTests {
+    @Test func pagesShowTheEndsTheNeighboursAndGapsBetween() {
+        #expect(Paging(page: 1, perPage: 25, total: 20).values { "/p\($0)" }.isEmpty)
+        let middle = Paging(page: 5, perPage: 25, total: 250)
+        #expect(middle.pages == 10)
+        #expect(middle.items.map { $0.number } == [1, nil, 4, 5, 6, nil, 10])
+        #expect(middle.items.filter(\.current).map(\.number) == [5])
+        let values = middle.values { "/p\($0)" }["pagination"] as? [String: Any]
+        #expect(values?["previous"] as? String == "/p4" && values?["next"] as? String == "/p6")
+        let first = Paging(page: 1, perPage: 25, total: 51)
+        #expect(first.items.map { $0.number } == [1, 2, 3])
+        #expect((first.values { "/p\($0)" }["pagination"] as? [String: Any])?["previous"] == nil)
+        // A page beyond the last is the last.
+        #expect(Paging(page: 99, perPage: 25, total: 51).page == 3)
+    }
+}

@@ -74,6 +74,9 @@ struct SchoolRoutes {
 
     // MARK: Home
 
+    /// Claims a page, as in the DfE service.
+    static let perPage = 25
+
     func home(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try Self.school(request)
         let actor = Actors.school(user)
@@ -81,12 +84,13 @@ struct SchoolRoutes {
         // current academic year whenever a window is open.
         let client = site.client
         let guessedYear = academicYear(of: site.now())
+        let page = request.query("page").flatMap { Int($0) }.map { min(max($0, 1), 10_000) } ?? 1
+        let listQuery = "per_page=\(Self.perPage)&page=\(page)&sort=-submitted_at"
         async let schoolCall = outcome { try await loadSchool(urn, user) }
         async let windowCall = outcome { try await client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: actor) }
         async let claimsCall = outcome {
             try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake,
-                "/api/v1/claims?school_urn=\(urn)&academic_year=\(guessedYear)&per_page=100&sort=-submitted_at", as: actor)
+                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(guessedYear)&\(listQuery)", as: actor)
         }
         let (schoolResult, windowResult, claimsResult) = await (schoolCall, windowCall, claimsCall)
         let school = try schoolResult.get()
@@ -96,7 +100,7 @@ struct SchoolRoutes {
         var claims = try claimsResult.get()
         if year != guessedYear {
             claims = try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&per_page=100&sort=-submitted_at", as: actor)
+                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&\(listQuery)", as: actor)
         }
         var values = Self.frame(site, user, urn, school, current: "claims")
         values["title"] = "Claims - \(school.name)"
@@ -105,6 +109,7 @@ struct SchoolRoutes {
         values["canClaim"] = window != nil && school.eligible
         if !school.eligible { values["notEligible"] = true }
         values["claims"] = claims.items.map { Self.claimRow($0, urn: urn) }
+        values.merge(Paging(page: page, perPage: Self.perPage, total: claims.total ?? claims.items.count).values { "/schools/\(urn)?page=\($0)" }) { $1 }
         values["hasClaims"] = !claims.items.isEmpty
         let drafts = claims.items.filter { $0.status == "draft" }.count
         if drafts > 0 { values["draftsText"] = drafts == 1 ? "You have 1 draft claim to submit." : "You have \(drafts) draft claims to submit." }
@@ -239,7 +244,7 @@ struct SchoolRoutes {
             try await site.client.call(.claimsIntake, "DELETE", "/api/v1/schools/\(urn)/mentors/\(trn)", as: Actors.school(user))
             try await site.sessions.setFlash(request.session, "The mentor has been removed")
         } catch ServiceCallError.conflict(_, let detail) {
-            try await site.sessions.setFlash(request.session, detail)
+            try await site.sessions.setFlash(request.session, detail, important: true)
         }
         return .redirect("/schools/\(urn)/mentors")
     }

@@ -210,7 +210,11 @@ struct Site: Sendable {
                 let page = PageRequest(request: request, context: context, session: record, user: user, form: form, flash: flash)
                 switch try await handler(page) {
                 case .page(let template, var values, let status):
-                    if let flash { values["flash"] = flash }
+                    if let flash {
+                        let important = flash.hasPrefix(SessionStore.importantPrefix)
+                        values["flash"] = important ? String(flash.dropFirst(SessionStore.importantPrefix.count)) : flash
+                        if important { values["flashImportant"] = true }
+                    }
                     response = try html(render(template, values, record: record, user: user), status: status)
                 case .redirect(let location):
                     response = redirect(location)

@@ -80,7 +80,8 @@ struct UserRoutes {
             email: person.email, firstName: person.firstName, lastName: person.lastName,
             membership: Membership(kind: .school, organisationID: membership.organisationID, organisationName: school.name), by: Self.actor(user))
         try await site.sessions.setFlash(
-            request.session, added ? "\(person.firstName) \(person.lastName) has been added and emailed" : "\(person.email) is already a user of \(school.name)")
+            request.session, added ? "\(person.firstName) \(person.lastName) has been added and emailed" : "\(person.email) is already a user of \(school.name)",
+            important: !added)
         return .redirect("/schools/\(urn)/users")
     }
 

@@ -108,12 +108,16 @@ struct SessionStore: Sendable {
         }
     }
 
-    /// A one-time message for the next page ("Mentor added").
-    func setFlash(_ record: SessionRecord, _ flash: String?) async throws {
+    /// A one-time message for the next page: a success ("Mentor added"), or, `important`, what
+    /// could not be done and why.
+    func setFlash(_ record: SessionRecord, _ flash: String?, important: Bool = false) async throws {
+        let stored = flash.map { (important ? Self.importantPrefix : "") + $0 }
         try await database.write { db in
-            try db.execute(sql: "UPDATE sessions SET flash = ? WHERE id_hash = ?", arguments: [flash, record.idHash])
+            try db.execute(sql: "UPDATE sessions SET flash = ? WHERE id_hash = ?", arguments: [stored, record.idHash])
         }
     }
+
+    static let importantPrefix = "important:"
 
     /// Sign-out: the session is gone.
     func delete(_ record: SessionRecord) async throws {
