@@ -123,6 +123,14 @@ def school_journey(driver):
     return reference
 
 
+def funding_and_the_footer_pages(driver):
+    go(driver, "/schools/100001", "school-home-again")
+    click(driver, "Funding", "funding")
+    expect("£1,072.00" in body(driver) and "Inner London" in body(driver) and "£53.60" in body(driver), f"funding page: {body(driver)[:400]}")
+    for link, name in [("Accessibility", "accessibility"), ("Cookies", "cookies"), ("Privacy", "privacy")]:
+        click(driver, link, name)
+
+
 def mentor_on_a_claim_stays(driver):
     go(driver, "/schools/100001/mentors/5678925/remove", "mentor-remove-on-claim")
     click(driver, "Remove mentor", "mentor-not-removed")
@@ -251,6 +259,7 @@ def main():
         school_journey(driver)
         allowance_runs_out(driver)
         mentor_on_a_claim_stays(driver)
+        funding_and_the_footer_pages(driver)
         draft_edited_and_removed(driver)
         colleague(driver)
         what_never_works(driver)
