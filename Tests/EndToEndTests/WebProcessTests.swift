@@ -29,6 +29,10 @@ struct WebProcessTests {
         let missing = try await http.get("/no/such/page")
         #expect(missing.status == 404 && missing.text.contains("Page not found") && missing.text.contains("govuk-footer"))
         let start = try await http.get("/")
+        // The start page still answers while claims-intake does not, and says what it cannot show.
+        #expect(start.status == 200)
+        #expect(start.text.contains("We cannot show this year"), "\(start.text.prefix(300))")
+        #expect(!start.text.contains("No claim window is open"))
         // The session cookie: HttpOnly, SameSite=Lax, and not Secure over plain http.
         let cookie = start.headers["set-cookie"] ?? ""
         #expect(cookie.hasPrefix("mentor_claims_session=") && cookie.contains("Path=/; HttpOnly; SameSite=Lax") && !cookie.contains("Secure"), "\(cookie)")

@@ -108,10 +108,6 @@ struct IntakeBench: AsyncParsableCommand {
         return times
     }
 
-    func percentile(_ values: [Double], _ p: Double) -> Double {
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
-    }
 
     func submitDrafts(_ base: String, _ drafts: [(reference: String, urn: Int)]) async throws -> (ok: Int, refused: Int) {
         let token = try await DevelopmentToken.make(

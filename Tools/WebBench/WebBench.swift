@@ -103,8 +103,4 @@ struct WebBench: AsyncParsableCommand {
         return times
     }
 
-    func percentile(_ values: [Double], _ p: Double) -> Double {
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
-    }
 }

@@ -126,8 +126,10 @@ struct ClaimJourneyRoutes {
         let mentors = try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: actor)
         var out: [MentorChoice] = []
         for mentor in mentors.items.prefix(200) {
-            let allowance = try? await site.client.get(
-                AllowanceAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider))", as: actor)
+            let allowance = try await found {
+                try await site.client.get(
+                    AllowanceAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider))", as: actor)
+            }
             out.append(MentorChoice(mentor: mentor, allowance: allowance))
         }
         return out
@@ -335,7 +337,7 @@ struct ClaimJourneyRoutes {
 
     func confirmation(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try SchoolRoutes.school(request)
-        guard let reference = request.parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
+        let reference = try request.claimReference
         let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
         let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
         guard claim.school.urn == urn else { throw PageError.notFound }
@@ -352,7 +354,7 @@ struct ClaimJourneyRoutes {
 
     func edit(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try SchoolRoutes.school(request)
-        guard let reference = request.parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
+        let reference = try request.claimReference
         let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
         guard claim.school.urn == urn, claim.status == "draft" else { throw PageError.notFound }
         var journey = ClaimJourney(urn: urn, reference: reference, providerCode: claim.provider.code, providerName: claim.provider.name)

@@ -95,7 +95,7 @@ struct SchoolRoutes {
         let (schoolResult, windowResult, claimsResult) = await (schoolCall, windowCall, claimsCall)
         let school = try schoolResult.get()
         if !school.grantConditionsAccepted { return .redirect("/schools/\(urn)/grant-conditions") }
-        let window = try? windowResult.get()
+        let window = try await found { try windowResult.get() }
         let year = window?.academicYear ?? school.academicYear ?? guessedYear
         var claims = try claimsResult.get()
         if year != guessedYear {
@@ -171,9 +171,10 @@ struct SchoolRoutes {
         for mentor in list.items {
             var hours: [[String: Any]] = []
             for provider in providers.prefix(5) {
-                if let allowance = try? await site.client.get(
-                    AllowanceAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider.code))", as: actor)
-                {
+                if let allowance = try await found({
+                    try await site.client.get(
+                        AllowanceAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider.code))", as: actor)
+                }) {
                     hours.append(["provider": provider.name, "remaining": Presentation.hours(allowance.remainingHours), "total": allowance.totalHours])
                 }
             }
@@ -254,7 +255,7 @@ struct SchoolRoutes {
     func claim(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try Self.school(request)
         let actor = Actors.school(user)
-        guard let reference = request.parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
+        let reference = try request.claimReference
         let client = site.client
         async let schoolCall = outcome { try await loadSchool(urn, user) }
         async let claimCall = outcome { try await client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: actor) }
@@ -321,7 +322,7 @@ struct SchoolRoutes {
 
     func confirmRemoveClaim(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try Self.school(request)
-        guard let reference = request.parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
+        let reference = try request.claimReference
         let school = try await loadSchool(urn, user)
         let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
         guard claim.school.urn == urn, claim.status == "draft" else { throw PageError.notFound }
@@ -336,7 +337,7 @@ struct SchoolRoutes {
 
     func removeClaim(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try Self.school(request)
-        guard let reference = request.parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
+        let reference = try request.claimReference
         let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
         guard claim.school.urn == urn else { throw PageError.notFound }
         try await site.client.call(.claimsIntake, "DELETE", "/api/v1/claims/\(reference)", as: Actors.school(user))
@@ -352,7 +353,7 @@ struct SchoolRoutes {
         let school = try await loadSchool(urn, user)
         let summary = try await site.client.get(SchoolSummaryAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/summary", as: actor)
         let year = school.academicYear ?? academicYear(of: site.now())
-        let rates = try? await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: actor)
+        let rates = try await found { try await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: actor) }
         var values = Self.frame(site, user, urn, school, current: "funding")
         values["title"] = "Funding - \(school.name)"
         values["years"] = summary.years.reversed().map { Self.yearRow($0) }
@@ -390,7 +391,7 @@ struct SchoolRoutes {
         var rows: [[String: Any]] = []
         var totals = (claimed: Int64(0), paid: Int64(0), clawed: Int64(0), claims: 0)
         for urn in user.schoolURNs {
-            guard let school = try? await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: actor),
+            guard let school = try await found({ try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: actor) }),
                 school.trust?.uid == uid
             else { continue }
             trustName = school.trust?.name

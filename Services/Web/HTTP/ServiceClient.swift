@@ -129,6 +129,12 @@ struct ServiceClient: Sendable {
     }
 }
 
+/// The answer, or nil when the service says there is no such thing (404); a service that does not
+/// answer, or fails, is still an error, never "nothing there".
+func found<T>(_ call: () async throws -> T) async throws -> T? {
+    do { return try await call() } catch ServiceCallError.notFound { return nil }
+}
+
 /// Percent-encodes a query value.
 func queryValue(_ text: String) -> String {
     var allowed = CharacterSet.alphanumerics

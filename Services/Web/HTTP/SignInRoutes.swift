@@ -30,10 +30,20 @@ struct SignInRoutes {
 
     func startPage(_ request: PageRequest) async throws -> PageResult {
         let visitor = Actors.visitor
-        let window = try? await site.client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: visitor)
+        // The start page is shown even when claims-intake does not answer, without what it could not
+        // read (and without claiming that no window is open).
+        var window: WindowAPI?, rates: RatesAPI?, unavailable = false
+        do {
+            window = try await found { try await site.client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: visitor) }
+            let year = window?.academicYear ?? academicYear(of: site.now())
+            rates = try await found { try await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: visitor) }
+        } catch {
+            site.logger.warning("the start page could not read the window or rates", metadata: ["error": "\(error)"])
+            unavailable = true
+        }
         let year = window?.academicYear ?? academicYear(of: site.now())
-        let rates = try? await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: visitor)
         var values: [String: Any] = ["title": Site.serviceName, "academicYear": Presentation.academicYear(year)]
+        if unavailable { values["referenceDataUnavailable"] = true }
         if let window {
             values["window"] = [
                 "closesOn": Presentation.date(window.closesOn), "opensOn": Presentation.date(window.opensOn),
@@ -42,6 +52,7 @@ struct SignInRoutes {
         }
         if let rates {
             values["rates"] = RateRows.make(rates)
+            values["hasRates"] = true
             values["initialHours"] = rates.initialHours
             values["refresherHours"] = rates.refresherHours
         }

@@ -89,6 +89,14 @@ struct PageRequest {
         return value
     }
 
+    /// The claim reference of the path (8 digits); any other is no page at all.
+    var claimReference: String {
+        get throws {
+            guard let reference = parameter("reference"), reference.count == 8, reference.allSatisfy(\.isNumber) else { throw PageError.notFound }
+            return reference
+        }
+    }
+
     /// The signed-in person, for pages that need one (the wrapper has already sent others to sign in).
     var signedIn: User {
         get throws {

@@ -184,8 +184,13 @@ struct UserRoutes {
         let value = text.trimmingCharacters(in: .whitespaces)
         guard !value.isEmpty, value.count <= 20 else { return nil }
         if value.count == 6, let urn = Int(value) {
-            guard let school = try? await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.support(user)) else { return nil }
-            return Membership(kind: .school, organisationID: String(urn), organisationName: school.name)
+            // No such school is the person's mistake; claims-intake not answering is not (503).
+            do {
+                let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.support(user))
+                return Membership(kind: .school, organisationID: String(urn), organisationName: school.name)
+            } catch ServiceCallError.notFound {
+                return nil
+            }
         }
         let providers = try await site.client.get(ItemsAPI<ProviderAPI>.self, .claimsIntake, "/api/v1/providers?q=\(queryValue(value))", as: Actors.support(user))
         guard let provider = providers.items.first(where: { $0.code.lowercased() == value.lowercased() }) else { return nil }
