@@ -34,6 +34,7 @@ enum Web {
                     SchoolRoutes(site: site).add(to: router)
                     ClaimJourneyRoutes(site: site).add(to: router)
                     UserRoutes(site: site).add(to: router)
+                    SupportClaimRoutes(site: site).add(to: router)
                 },
                 openAPI: OpenAPIDocument.yaml))
         try await bootstrapSupportUsers(configuration, database: built.database, dependencies: dependencies)

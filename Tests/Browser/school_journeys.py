@@ -231,6 +231,30 @@ def mat_user(driver):
     expect("Alder Primary School" not in body(driver), "trust page shows a school outside the trust")
 
 
+def support_finds_claims(driver, reference):
+    """Support's claims list: search, filters kept in the URL, 25 a page, the CSV of that list."""
+    driver.delete_all_cookies()
+    sign_in_development(driver, SUPPORT, "support-sign-in-claims")
+    go(driver, "/support/claims", "support-claims")
+    expect(reference in body(driver) and "Alder Primary School" in body(driver), "the submitted claim is not listed")
+    fill(driver, "q", reference)
+    click(driver, "Search", "support-claims-search")
+    expect("1 claim" in body(driver) and reference in body(driver), f"searching by reference: {body(driver)[:300]}")
+    expect("q=" + reference in driver.current_url, "the search is not in the URL")
+    status, headers, csv = raw(driver, driver.find_element(By.LINK_TEXT, "Download CSV").get_attribute("href"))
+    expect(status == 200 and headers.get("Content-Type", "").startswith("text/csv") and reference in csv and csv.count("\n") == 2,
+           f"the CSV of the list: {status} {csv[:200]}")
+    go(driver, "/support/claims?status=paid", "support-claims-none")
+    expect("0 claims" in body(driver), "a filter that matches nothing")
+    go(driver, "/support/claims?academic_year=1800", "support-claims-error")
+    expect(driver.find_elements(By.CSS_SELECTOR, ".govuk-error-summary a[href='#academic_year']"), "a bad filter is not shown beside its field")
+
+
+def school_user_has_no_support_pages(driver):
+    status, _, _ = raw(driver, f"{WEB}/support/claims")
+    expect(status == 404, f"a school user's /support/claims answers {status}")
+
+
 def script_in_a_name(driver):
     support_api("PUT", "/api/v1/schools/100006", {
         "name": "<script>alert(1)</script>", "postcode": "E1 1AA", "local_authority": "Tower Hamlets", "type_of_establishment": "Community school",
@@ -256,14 +280,16 @@ def script_in_a_name(driver):
 def main():
     driver = new_driver()
     try:
-        school_journey(driver)
+        reference = school_journey(driver)
         allowance_runs_out(driver)
         mentor_on_a_claim_stays(driver)
         funding_and_the_footer_pages(driver)
         draft_edited_and_removed(driver)
         colleague(driver)
         what_never_works(driver)
+        school_user_has_no_support_pages(driver)
         mat_user(driver)
+        support_finds_claims(driver, reference)
         script_in_a_name(driver)
     except Exception:
         try:

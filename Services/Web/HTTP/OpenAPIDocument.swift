@@ -23,6 +23,6 @@ enum OpenAPIDocument {
         ("/schools/{urn}/users", ["get"]), ("/schools/{urn}/users/new", ["get", "post"]), ("/schools/{urn}/users/{id}/remove", ["get", "post"]),
         ("/trusts/{uid}", ["get"]), ("/support/users", ["get", "post"]), ("/support/users/{id}", ["get"]),
         ("/support/users/{id}/memberships", ["post"]), ("/support/users/{id}/memberships/remove", ["post"]),
-        ("/support/memberships/new", ["get", "post"]),
+        ("/support/memberships/new", ["get", "post"]), ("/support/claims", ["get"]), ("/support/claims.csv", ["get"]),
     ]
 }

@@ -250,6 +250,12 @@ struct Site: Sendable {
             if user.isSupport { context["isSupport"] = true }
         }
         if context["title"] == nil { context["title"] = Self.serviceName }
+        if template.hasPrefix("support-") {
+            let current = template == "support-claims" ? "claims" : "users"
+            context["supportNav"] = [("claims", "Claims", "/support/claims"), ("users", "Users", "/support/users")].map {
+                ["label": $0.1, "href": $0.2, "current": $0.0 == current]
+            }
+        }
         guard let html = renderer.render(template, Self.pruned(context)) else {
             throw PageRenderingFailure(template: template)
         }
