@@ -11,10 +11,10 @@ import TestSupport
 
 @Suite struct EmailFormatTests {
     @Test func moneyInEmailsIsPoundsWithSeparators() {
-        #expect(EmailMoney.pounds(107_200) == "£1,072.00")
-        #expect(EmailMoney.pounds(85_760) == "£857.60")
-        #expect(EmailMoney.pounds(5) == "£0.05")
-        #expect(EmailMoney.pounds(123_456_789) == "£1,234,567.89")
+        #expect(MoneyText.pounds(107_200) == "£1,072.00")
+        #expect(MoneyText.pounds(85_760) == "£857.60")
+        #expect(MoneyText.pounds(5) == "£0.05")
+        #expect(MoneyText.pounds(123_456_789) == "£1,234,567.89")
     }
 
     @Test func datesAreRFC5322InUTC() {

@@ -10,12 +10,12 @@ import TestSupport
 
 @Suite struct PresentationTests {
     @Test func moneyIsPoundsAndPenceFromIntegerPence() {
-        #expect(Presentation.money(0) == "£0.00")
-        #expect(Presentation.money(5) == "£0.05")
-        #expect(Presentation.money(85_760) == "£857.60")
-        #expect(Presentation.money(107_200) == "£1,072.00")
-        #expect(Presentation.money(123_456_789) == "£1,234,567.89")
-        #expect(Presentation.money(-1_500) == "-£15.00")
+        #expect(MoneyText.pounds(0) == "£0.00")
+        #expect(MoneyText.pounds(5) == "£0.05")
+        #expect(MoneyText.pounds(85_760) == "£857.60")
+        #expect(MoneyText.pounds(107_200) == "£1,072.00")
+        #expect(MoneyText.pounds(123_456_789) == "£1,234,567.89")
+        #expect(MoneyText.pounds(-1_500) == "-£15.00")
     }
 
     @Test func everyStatusHasTheDfEServicesTagNameAndColour() {

@@ -56,8 +56,8 @@ enum Templates {
             Training provider: \(m.provider.name)
             Mentors and hours:
             \(mentorLines(m.mentors))
-            Total: \(m.totalHours) hours at \(EmailMoney.pounds(m.ratePence)) an hour
-            Amount claimed: \(EmailMoney.pounds(m.amountPence))
+            Total: \(m.totalHours) hours at \(MoneyText.pounds(m.ratePence)) an hour
+            Amount claimed: \(MoneyText.pounds(m.amountPence))
 
             \(next)
 
@@ -65,7 +65,7 @@ enum Templates {
 
             \(signature)
             """
-        return Rendered(template: "claim_submitted", subject: "Claim \(m.reference) submitted: \(EmailMoney.pounds(m.amountPence))", body: body)
+        return Rendered(template: "claim_submitted", subject: "Claim \(m.reference) submitted: \(MoneyText.pounds(m.amountPence))", body: body)
     }
 
     /// Support drafted a claim for the school to check and submit.
@@ -92,7 +92,7 @@ enum Templates {
 
     static func claimDeleted(_ claim: ClaimFacts, reason: String?, support: String) -> Rendered {
         let body = """
-            Claim \(claim.reference) for \(claim.schoolName) (\(EmailMoney.pounds(claim.amountPence)), training provider \
+            Claim \(claim.reference) for \(claim.schoolName) (\(MoneyText.pounds(claim.amountPence)), training provider \
             \(claim.providerName)) has been deleted by the Department for Education support team.
 
             Reason: \(reason ?? "none given")
@@ -110,7 +110,7 @@ enum Templates {
         let body = """
             The payer (ESFA) has paid claim \(claim.reference) for \(claim.schoolName).
 
-            Amount paid: \(EmailMoney.pounds(claim.amountPence))
+            Amount paid: \(MoneyText.pounds(claim.amountPence))
             Training provider: \(claim.providerName)
             Mentors and hours:
             \(mentorLines(claim.mentors))
@@ -123,13 +123,13 @@ enum Templates {
 
             \(signature)
             """
-        return Rendered(template: "claim_paid", subject: "Claim \(claim.reference) paid: \(EmailMoney.pounds(claim.amountPence))", body: body)
+        return Rendered(template: "claim_paid", subject: "Claim \(claim.reference) paid: \(MoneyText.pounds(claim.amountPence))", body: body)
     }
 
     static func informationRequested(_ claim: ClaimFacts, reason: String?, support: String, respondBy: String) -> Rendered {
         let body = """
             The payer (ESFA) needs more information before it can pay claim \(claim.reference) for \(claim.schoolName) \
-            (\(EmailMoney.pounds(claim.amountPence))).
+            (\(MoneyText.pounds(claim.amountPence))).
 
             What they asked: \(reason ?? "no reason was given")
 
@@ -148,7 +148,7 @@ enum Templates {
     static func paymentNotApproved(_ claim: ClaimFacts, reason: String?) -> Rendered {
         let body = """
             The payer (ESFA) has not approved claim \(claim.reference) for \(claim.schoolName) \
-            (\(EmailMoney.pounds(claim.amountPence))). It will not be paid.
+            (\(MoneyText.pounds(claim.amountPence))). It will not be paid.
 
             Reason: \(reason ?? "no reason was given")
 
@@ -170,7 +170,7 @@ enum Templates {
             return "- \(name) (TRN \(mentor.trn)): \(mentor.reason)"
         }.joined(separator: "\n")
         let body = """
-            We checked claim \(claim.reference) for \(claim.schoolName) (\(EmailMoney.pounds(claim.amountPence))) with the \
+            We checked claim \(claim.reference) for \(claim.schoolName) (\(MoneyText.pounds(claim.amountPence))) with the \
             training provider, \(claim.providerName). The provider did not confirm the training of these mentors:
 
             \(lines)
@@ -202,7 +202,7 @@ enum Templates {
         }
         let body = """
             We have recorded your response about claim \(claim.reference) for \(claim.schoolName) \
-            (\(EmailMoney.pounds(claim.amountPence))).
+            (\(MoneyText.pounds(claim.amountPence))).
 
             \(outcome)
             \(reason.map { "\nNotes: \($0)\n" } ?? "")
@@ -220,11 +220,11 @@ enum Templates {
         }.joined(separator: "\n")
         let body = """
             After checking claim \(claim.reference) for \(claim.schoolName), we will recover \
-            \(EmailMoney.pounds(amountPence)) of the \(EmailMoney.pounds(claim.amountPence)) paid.
+            \(MoneyText.pounds(amountPence)) of the \(MoneyText.pounds(claim.amountPence)) paid.
 
             Hours recovered:
             \(lines)
-            At \(EmailMoney.pounds(claim.ratePence)) an hour, that is \(EmailMoney.pounds(amountPence)).
+            At \(MoneyText.pounds(claim.ratePence)) an hour, that is \(MoneyText.pounds(amountPence)).
 
             How it is recovered: we ask the payer (ESFA) to take the amount back. ESFA recovers it from the school, \
             usually by reducing a future payment to the school. You do not need to send any money. We will email you \
@@ -234,14 +234,14 @@ enum Templates {
 
             \(signature)
             """
-        return Rendered(template: "clawback_requested", subject: "Claim \(claim.reference): \(EmailMoney.pounds(amountPence)) will be recovered", body: body)
+        return Rendered(template: "clawback_requested", subject: "Claim \(claim.reference): \(MoneyText.pounds(amountPence)) will be recovered", body: body)
     }
 
     /// Support looked at the school's response and found nothing to recover.
     static func clawbackNotRequired(_ claim: ClaimFacts) -> Rendered {
         let body = """
             We have finished checking claim \(claim.reference) for \(claim.schoolName) \
-            (\(EmailMoney.pounds(claim.amountPence))).
+            (\(MoneyText.pounds(claim.amountPence))).
 
             Nothing will be recovered: the claim stays paid in full and is closed. You do not need to do anything.
 
@@ -253,7 +253,7 @@ enum Templates {
     }
 
     static func clawbackComplete(_ claim: ClaimFacts, amountPence: Int64?) -> Rendered {
-        let amount = amountPence.map { EmailMoney.pounds($0) } ?? "The amount"
+        let amount = amountPence.map { MoneyText.pounds($0) } ?? "The amount"
         let body = """
             The payer (ESFA) has recovered the clawback on claim \(claim.reference) for \(claim.schoolName).
 
@@ -315,7 +315,7 @@ enum Templates {
 
             Run: \(run.runId)
             Claims: \(run.claimCount)
-            Total: \(EmailMoney.pounds(run.totalPence))
+            Total: \(MoneyText.pounds(run.totalPence))
 
             1. Download the file (the link works once and expires in 7 days): \(link)
             \(fill)

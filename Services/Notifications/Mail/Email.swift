@@ -15,21 +15,6 @@ struct Email: Sendable, Equatable {
     let date: Date
 }
 
-/// Money in emails: `£1,072.00`.
-enum EmailMoney {
-    static func pounds(_ pence: Int64) -> String {
-        let whole = pence / 100
-        let fraction = pence % 100
-        var digits = String(whole)
-        var grouped = ""
-        while digits.count > 3 {
-            grouped = "," + digits.suffix(3) + grouped
-            digits = String(digits.dropLast(3))
-        }
-        return "£" + digits + grouped + "." + (fraction < 10 ? "0" : "") + String(fraction)
-    }
-}
-
 /// RFC 5322 text of an email: UTF-8 headers encoded (RFC 2047); the body as
 /// `multipart/alternative`, plain text first and the same words as simple HTML second, each
 /// quoted-printable with CRLF line ends and no line over 76 characters.

@@ -1,21 +1,8 @@
 import Foundation
+import ServiceSupport
 
 /// How money, statuses and dates read on a page.
 enum Presentation {
-    /// `£1,234.56` from pence; whole pounds keep their pence (`£538.20`, `£0.00`).
-    static func money(_ pence: Int64) -> String {
-        let negative = pence < 0
-        let magnitude = pence.magnitude
-        let pounds = String(magnitude / 100)
-        var grouped = ""
-        for (index, character) in pounds.reversed().enumerated() {
-            if index > 0 && index % 3 == 0 { grouped.append(",") }
-            grouped.append(character)
-        }
-        let text = "£" + String(grouped.reversed()) + "." + String(format: "%02d", Int(magnitude % 100))
-        return negative ? "-" + text : text
-    }
-
     /// A status's tag: the DfE service's names and tag colours.
     struct Tag: Equatable {
         var label: String
@@ -47,13 +34,6 @@ enum Presentation {
     /// `2025 to 2026` for the academic year starting in September 2025.
     static func academicYear(_ year: Int) -> String { "\(year) to \(year + 1)" }
 
-    /// London's calendar (a value, so shared freely; formatters are not, and are slow to make).
-    static let london: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/London")!
-        return calendar
-    }()
-
     static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
     /// An ISO 8601 timestamp (with or without fractional seconds) as a date.
@@ -64,7 +44,7 @@ enum Presentation {
     /// An ISO 8601 timestamp as `12 May 2026 at 9:15am`, London time.
     static func timestamp(_ iso: String) -> String {
         guard let date = instant(iso) else { return iso }
-        let parts = london.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let parts = LondonDates.calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         let hour = parts.hour! % 12 == 0 ? 12 : parts.hour! % 12
         return "\(parts.day!) \(months[parts.month! - 1]) \(parts.year!) at \(hour):\(String(format: "%02d", parts.minute!))\(parts.hour! < 12 ? "am" : "pm")"
     }

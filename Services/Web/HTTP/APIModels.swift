@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 
 // The services' JSON as web reads it (snake_case keys, decoded with `convertFromSnakeCase`).
 
@@ -164,6 +165,6 @@ struct SchoolSummaryAPI: Decodable, Sendable {
 
 /// The academic year (starting September) that `date` falls in, London time.
 func academicYear(of date: Date) -> Int {
-    let parts = Presentation.london.dateComponents([.year, .month], from: date)
+    let parts = LondonDates.calendar.dateComponents([.year, .month], from: date)
     return parts.month! >= 9 ? parts.year! : parts.year! - 1
 }

@@ -121,18 +121,32 @@ struct ClaimJourneyRoutes {
         var allowance: AllowanceAPI?
     }
 
-    func choices(_ user: User, _ urn: Int, provider: String) async throws -> [MentorChoice] {
-        let actor = Actors.school(user)
-        let mentors = try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: actor)
-        var out: [MentorChoice] = []
-        for mentor in mentors.items.prefix(200) {
-            let allowance = try await found {
-                try await site.client.get(
-                    AllowanceAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider))", as: actor)
-            }
-            out.append(MentorChoice(mentor: mentor, allowance: allowance))
+    /// The school's mentors (at most 200 are offered).
+    func mentors(_ user: User, _ urn: Int) async throws -> [MentorAPI] {
+        Array(try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: Actors.school(user)).items.prefix(200))
+    }
+
+    /// What is left of `mentor`'s allowance with `provider`.
+    func allowance(_ user: User, _ urn: Int, _ mentor: MentorAPI, provider: String) async throws -> MentorChoice {
+        let allowance = try await found {
+            try await site.client.get(
+                AllowanceAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider))",
+                as: Actors.school(user))
         }
+        return MentorChoice(mentor: mentor, allowance: allowance)
+    }
+
+    /// Every mentor with their allowance, for the page that lists them all.
+    func choices(_ user: User, _ urn: Int, provider: String) async throws -> [MentorChoice] {
+        var out: [MentorChoice] = []
+        for mentor in try await mentors(user, urn) { out.append(try await allowance(user, urn, mentor, provider: provider)) }
         return out
+    }
+
+    /// One mentor with their allowance (the hours pages need only theirs).
+    func choice(_ user: User, _ urn: Int, trn: String, provider: String) async throws -> MentorChoice? {
+        guard let mentor = try await mentors(user, urn).first(where: { $0.trn == trn }) else { return nil }
+        return try await allowance(user, urn, mentor, provider: provider)
     }
 
     func mentorsPage(_ request: PageRequest, errors: PageErrors) async throws -> PageResult {
@@ -166,9 +180,9 @@ struct ClaimJourneyRoutes {
     func chooseMentors(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _, redirect) = try await ready(request)
         if let redirect { return redirect }
-        guard var journey = journey(request, urn: urn), let provider = journey.providerCode else { return .redirect(base(urn)) }
+        guard var journey = journey(request, urn: urn), journey.providerCode != nil else { return .redirect(base(urn)) }
         let chosen = request.form.all("mentors").filter { !$0.isEmpty }
-        let known = Set(try await choices(user, urn, provider: provider).map(\.mentor.trn))
+        let known = Set(try await mentors(user, urn).map(\.trn))
         guard !chosen.isEmpty, chosen.count <= 50, chosen.allSatisfy(known.contains) else {
             var errors = PageErrors()
             errors.add("mentors", chosen.count > 50 ? "Select at most 50 mentors for one claim" : "Select the mentors you are claiming for")
@@ -194,7 +208,7 @@ struct ClaimJourneyRoutes {
         guard let journey = journey(request, urn: urn), let provider = journey.providerCode, let trn = request.parameter("trn"),
             journey.mentorTRNs.contains(trn)
         else { return .redirect(base(urn)) }
-        let choice = try await choices(user, urn, provider: provider).first { $0.mentor.trn == trn }
+        let choice = try await choice(user, urn, trn: trn, provider: provider)
         guard let choice else { throw PageError.notFound }
         let remaining = maximum(choice, journey)
         var values = SchoolRoutes.frame(site, user, urn, school, current: "claims")
@@ -225,7 +239,7 @@ struct ClaimJourneyRoutes {
         guard var journey = journey(request, urn: urn), let provider = journey.providerCode, let trn = request.parameter("trn"),
             journey.mentorTRNs.contains(trn)
         else { return .redirect(base(urn)) }
-        let choice = try await choices(user, urn, provider: provider).first { $0.mentor.trn == trn }
+        let choice = try await choice(user, urn, trn: trn, provider: provider)
         guard let choice else { throw PageError.notFound }
         let remaining = maximum(choice, journey)
         let text = request.form["hours"] ?? ""
@@ -266,8 +280,8 @@ struct ClaimJourneyRoutes {
         }
         values["totalHours"] = Presentation.hours(totalHours)
         if let rate = school.hourlyRatePence {
-            values["rate"] = Presentation.money(rate)
-            values["amount"] = Presentation.money(rate * Int64(totalHours))
+            values["rate"] = MoneyText.pounds(rate)
+            values["amount"] = MoneyText.pounds(rate * Int64(totalHours))
         }
         values["academicYear"] = Presentation.academicYear(school.academicYear ?? academicYear(of: site.now()))
         values["action"] = "\(base(urn))/check"
@@ -344,7 +358,7 @@ struct ClaimJourneyRoutes {
         var values = SchoolRoutes.frame(site, user, urn, school, current: "claims")
         values["title"] = "Claim submitted - \(school.name)"
         values["reference"] = reference
-        values["amount"] = claim.amountPence.map(Presentation.money) ?? ""
+        values["amount"] = claim.amountPence.map(MoneyText.pounds) ?? ""
         values["nextStep"] = claim.nextStep
         values["email"] = user.email
         values["claimHref"] = "/schools/\(urn)/claims/\(reference)"

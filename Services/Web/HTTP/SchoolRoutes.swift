@@ -121,7 +121,7 @@ struct SchoolRoutes {
         return [
             "reference": claim.reference, "href": "/schools/\(urn)/claims/\(claim.reference)", "provider": claim.provider.name,
             "hours": Presentation.hours(claim.totalHours),
-            "amount": claim.amountPence.map(Presentation.money) ?? "", "tag": tag.label, "tagColour": tag.colour,
+            "amount": claim.amountPence.map(MoneyText.pounds) ?? "", "tag": tag.label, "tagColour": tag.colour,
             "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "Not submitted", "nextStep": claim.nextStep,
         ]
     }
@@ -277,8 +277,8 @@ struct SchoolRoutes {
                 return row
             },
             "totalHours": Presentation.hours(claim.totalHours),
-            "rate": claim.ratePence.map(Presentation.money) ?? "", "amount": claim.amountPence.map(Presentation.money) ?? "",
-            "clawback": claim.clawbackAmountPence > 0 ? Presentation.money(claim.clawbackAmountPence) : "",
+            "rate": claim.ratePence.map(MoneyText.pounds) ?? "", "amount": claim.amountPence.map(MoneyText.pounds) ?? "",
+            "clawback": claim.clawbackAmountPence > 0 ? MoneyText.pounds(claim.clawbackAmountPence) : "",
             "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "", "submittedBy": claim.submittedBy ?? "",
             "statusReason": claim.statusReason ?? "", "isDraft": claim.status == "draft",
             "editHref": "/schools/\(urn)/claims/new/edit/\(claim.reference)", "removeHref": "/schools/\(urn)/claims/\(claim.reference)/remove",
@@ -360,14 +360,14 @@ struct SchoolRoutes {
         values["hasYears"] = !summary.years.isEmpty
         values["region"] = Presentation.region(school.region)
         values["academicYear"] = Presentation.academicYear(year)
-        if let pence = school.hourlyRatePence { values["hourlyRate"] = Presentation.money(pence) }
+        if let pence = school.hourlyRatePence { values["hourlyRate"] = MoneyText.pounds(pence) }
         if let rates {
             values["initialHours"] = rates.initialHours
             values["refresherHours"] = rates.refresherHours
             let most = rates.mostAMentorCanEarn[school.region] ?? rates.mostAMentorCanEarn[RateRows.camel(school.region)]
             if let most {
-                values["mostInitial"] = Presentation.money(most.initialPence)
-                values["mostRefresher"] = Presentation.money(most.refresherPence)
+                values["mostInitial"] = MoneyText.pounds(most.initialPence)
+                values["mostRefresher"] = MoneyText.pounds(most.refresherPence)
             }
         }
         return .page("funding", values)
@@ -376,8 +376,8 @@ struct SchoolRoutes {
     static func yearRow(_ year: YearSummaryAPI) -> [String: Any] {
         let count = year.claimsByStatus.filter { snakeCase($0.key) != "draft" }.values.reduce(0, +)
         return [
-            "year": Presentation.academicYear(year.academicYear), "claims": count, "claimed": Presentation.money(year.claimedPence),
-            "paid": Presentation.money(year.paidPence), "clawedBack": Presentation.money(year.clawedBackPence),
+            "year": Presentation.academicYear(year.academicYear), "claims": count, "claimed": MoneyText.pounds(year.claimedPence),
+            "paid": MoneyText.pounds(year.paidPence), "clawedBack": MoneyText.pounds(year.clawedBackPence),
         ]
     }
 
@@ -406,16 +406,16 @@ struct SchoolRoutes {
             totals.claims += claims
             rows.append([
                 "name": school.name, "href": "/schools/\(urn)", "claims": claims, "drafts": drafts,
-                "claimed": Presentation.money(current?.claimedPence ?? 0), "paid": Presentation.money(current?.paidPence ?? 0),
-                "clawedBack": Presentation.money(current?.clawedBackPence ?? 0),
+                "claimed": MoneyText.pounds(current?.claimedPence ?? 0), "paid": MoneyText.pounds(current?.paidPence ?? 0),
+                "clawedBack": MoneyText.pounds(current?.clawedBackPence ?? 0),
             ])
         }
         guard let trustName else { throw PageError.notFound }
         return .page("trust", [
             "title": trustName, "trustName": trustName, "schools": rows, "academicYear": Presentation.academicYear(academicYear(of: site.now())),
             "totals": [
-                "claims": totals.claims, "claimed": Presentation.money(totals.claimed), "paid": Presentation.money(totals.paid),
-                "clawedBack": Presentation.money(totals.clawed),
+                "claims": totals.claims, "claimed": MoneyText.pounds(totals.claimed), "paid": MoneyText.pounds(totals.paid),
+                "clawedBack": MoneyText.pounds(totals.clawed),
             ],
         ])
     }

@@ -269,8 +269,8 @@ enum RateRows {
             guard let pence else { return nil }
             let most = rates.mostAMentorCanEarn[code] ?? rates.mostAMentorCanEarn[camel(code)]
             return [
-                "region": Presentation.region(code), "rate": Presentation.money(pence),
-                "initial": most.map { Presentation.money($0.initialPence) } ?? "", "refresher": most.map { Presentation.money($0.refresherPence) } ?? "",
+                "region": Presentation.region(code), "rate": MoneyText.pounds(pence),
+                "initial": most.map { MoneyText.pounds($0.initialPence) } ?? "", "refresher": most.map { MoneyText.pounds($0.refresherPence) } ?? "",
             ]
         }
     }

@@ -65,7 +65,7 @@ struct SupportClaimRoutes {
                 let tag = Presentation.tag(claim.status)
                 return [
                     "reference": claim.reference, "school": claim.school.name, "urn": claim.school.urn, "provider": claim.provider.name,
-                    "amount": claim.amountPence.map(Presentation.money) ?? "", "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "",
+                    "amount": claim.amountPence.map(MoneyText.pounds) ?? "", "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "",
                     "tag": tag.label, "tagColour": tag.colour, "flagged": !claim.flags.isEmpty,
                 ]
             }
