@@ -35,6 +35,12 @@ enum Web {
                     ClaimJourneyRoutes(site: site).add(to: router)
                     UserRoutes(site: site).add(to: router)
                     SupportClaimRoutes(site: site).add(to: router)
+                    SupportClaimPage(site: site).add(to: router)
+                    SupportPaymentRoutes(site: site).add(to: router)
+                    SupportAuditRoutes(site: site).add(to: router)
+                    SupportReferenceRoutes(site: site).add(to: router)
+                    SupportNotificationRoutes(site: site).add(to: router)
+                    ProviderRoutes(site: site).add(to: router)
                 },
                 openAPI: OpenAPIDocument.yaml))
         try await bootstrapSupportUsers(configuration, database: built.database, dependencies: dependencies)

@@ -8,6 +8,7 @@ import html.parser
 import importlib.util
 import os
 import re
+import tempfile
 import time
 import urllib.request
 
@@ -220,3 +221,46 @@ def email_to(address, subject_contains, timeout=30):
     return wait_for(
         f"an email to {address} about '{subject_contains}'",
         lambda: next(((s, b) for s, b in emails_to(address) if subject_contains.lower() in s.lower()), None), timeout)
+
+
+def check_plain(driver, name):
+    """A page that is not web's (the payer's download page, served by payments): axe and a screenshot."""
+    if JS:
+        axe = Axe(driver, script_url=AXE_SCRIPT)
+        axe.inject()
+        results = axe.run(options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        violations = [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in results["violations"]]
+        expect(not violations, f"{name}: axe found {violations}")
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
+    pages_checked.append(name)
+
+
+def upload(driver, field_id, text, file_name="upload.csv"):
+    """Chooses a file with `text` in the file input `field_id`, as a person picks one from disk."""
+    folder = tempfile.mkdtemp(prefix="upload-")
+    path = os.path.join(folder, file_name)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    driver.find_element(By.ID, field_id).send_keys(path)
+
+
+def downloads_to(driver):
+    """Lets the browser save downloads, into a new folder it returns."""
+    folder = tempfile.mkdtemp(prefix="downloads-")
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder, "eventsEnabled": True})
+    return folder
+
+
+def download(driver, element, folder):
+    """Clicks a download link or button and returns the downloaded file's text."""
+    before = set(os.listdir(folder))
+    element.click()
+
+    def finished():
+        new = [f for f in set(os.listdir(folder)) - before if not f.endswith(".crdownload") and not f.endswith(".tmp")]
+        return new[0] if new else None
+    name = wait_for("a download", finished, timeout=20)
+    with open(os.path.join(folder, name), encoding="utf-8-sig") as handle:
+        return handle.read()

@@ -244,6 +244,10 @@ def support_finds_claims(driver, reference):
     status, headers, csv = raw(driver, driver.find_element(By.LINK_TEXT, "Download CSV").get_attribute("href"))
     expect(status == 200 and headers.get("Content-Type", "").startswith("text/csv") and reference in csv and csv.count("\n") == 2,
            f"the CSV of the list: {status} {csv[:200]}")
+    # A school's name with a space, as a GET form sends it (`+`).
+    fill(driver, "q", "Alder Primary")
+    click(driver, "Search", "support-claims-school-name")
+    expect("q=Alder+Primary" in driver.current_url and reference in body(driver), f"searching by school name: {body(driver)[:300]}")
     go(driver, "/support/claims?status=paid", "support-claims-none")
     expect("0 claims" in body(driver), "a filter that matches nothing")
     go(driver, "/support/claims?academic_year=1800", "support-claims-error")

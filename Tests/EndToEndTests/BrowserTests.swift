@@ -53,6 +53,18 @@ struct BrowserTests {
         #expect(run.output.contains("pages checked"), "\(run.output)")
     }
 
+    @Test(arguments: ["on", "off"])
+    func supportsYearAndAnAuditWithTheProviderAndTwoSupportUsers(javaScript: String) async throws {
+        let cluster = try await Self.demoCluster()
+        defer { cluster.killAll() }
+        var env = Self.urls(cluster)
+        env["JS"] = javaScript
+        env["SCREENSHOTS_DIR"] = Self.screenshots("support-js-\(javaScript)")
+        let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/support_journeys.py")], environment: env)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("pages checked"), "\(run.output)")
+    }
+
     @Test func signingInThroughARealIdentityProviderRefusesWhatItMust() async throws {
         // oidc-provider-mock: discovery, JWKS and the authorization code flow, in its own process.
         let port = FreePorts.one()

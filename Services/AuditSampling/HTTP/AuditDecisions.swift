@@ -139,6 +139,67 @@ extension AuditRoutes {
         return SingleUseLink.file(data, fileName: "sampling-request-\(id).csv")
     }
 
+    /// The request's file for a signed-in provider user of that provider, or support: no emailed
+    /// link needed, and none used up.
+    func signedInDownload(_ context: ServiceRequestContext) async throws -> Response {
+        let user = try context.requireRole(.provider, .support)
+        let id = try requestID(context)
+        let data = try await env.database.read { db -> Data in
+            let request = try checkRequestAccess(db, id: id, user: user)
+            return request["file"]
+        }
+        return SingleUseLink.file(data, fileName: "sampling-request-\(id).csv")
+    }
+
+    /// The sampled claims of a provider (a provider user's own; support names one or sees all),
+    /// newest sample first, with where each now stands.
+    func providerClaims(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        let user = try context.requireRole(.provider, .support)
+        var query = QueryReader(request)
+        let code = query.text("provider_code", maxLength: 10)?.uppercased()
+        if let code, !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            query.add("provider_code", "Enter a provider code of up to 10 letters and digits")
+        }
+        try query.throwIfAny()
+        // A provider user asking for another provider sees nothing, as if it had no claims.
+        let codes: [String]? = user.role == .provider ? user.providerCodes.filter { code == nil || $0 == code } : code.map { [$0] }
+        struct Item: Encodable {
+            var reference: String
+            var sampleId: Int64
+            var schoolUrn: Int
+            var schoolName: String
+            var providerCode: String
+            var status: String
+            var open: Bool
+            var dueOn: String?
+            var mentorsAccepted: Int
+            var mentorsNotAccepted: Int
+        }
+        let items = try await env.database.read { db -> [Item] in
+            var sql = """
+                SELECT s.sample_id, s.open, c.reference, c.school_urn, c.school_name, c.provider_code, c.status, r.due_on,
+                       (SELECT COUNT(*) FROM mentor_verdicts v WHERE v.reference = c.reference AND v.sample_id = s.sample_id AND v.accepted = 1) AS accepted,
+                       (SELECT COUNT(*) FROM mentor_verdicts v WHERE v.reference = c.reference AND v.sample_id = s.sample_id AND v.accepted = 0) AS rejected
+                FROM sample_claims s JOIN claims c ON c.reference = s.reference
+                LEFT JOIN provider_requests r ON r.sample_id = s.sample_id AND r.provider_code = c.provider_code
+                """
+            var arguments: [String] = []
+            if let codes {
+                guard !codes.isEmpty else { return [] }
+                sql += " WHERE c.provider_code IN (\(codes.map { _ in "?" }.joined(separator: ", ")))"
+                arguments = codes
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY s.sample_id DESC, c.reference LIMIT 1000", arguments: StatementArguments(arguments)).map { r in
+                Item(
+                    reference: r["reference"], sampleId: r["sample_id"], schoolUrn: r["school_urn"], schoolName: r["school_name"],
+                    providerCode: r["provider_code"], status: r["status"], open: (r["open"] as Int) != 0, dueOn: r["due_on"],
+                    mentorsAccepted: r["accepted"], mentorsNotAccepted: r["rejected"])
+            }
+        }
+        struct Reply: Encodable { var items: [Item] }
+        return try JSONResponse.make(Reply(items: items))
+    }
+
     func resend(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         _ = try context.requireRole(.support)
         let id = try requestID(context)

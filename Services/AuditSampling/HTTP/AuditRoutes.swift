@@ -19,7 +19,10 @@ struct AuditRoutes {
         let api = router.group("api/v1/audit")
         api.get("flags") { request, context in try await flags(request, context) }
         api.post("samples") { request, context in try await createSample(request, context) }
+        api.get("samples") { _, context in try await listSamples(context) }
         api.get("samples/:id") { _, context in try await getSample(context) }
+        api.get("provider-requests/:id/csv") { _, context in try await signedInDownload(context) }
+        api.get("claims") { request, context in try await providerClaims(request, context) }
         api.get("provider-requests") { request, context in try await listRequests(request, context) }
         api.get("provider-requests/:id/file") { request, context in try await downloadPage(request, context) }
         api.post("provider-requests/:id/file") { request, context in try await download(request, context) }
@@ -261,6 +264,7 @@ struct AuditRoutes {
             var claimCount: Int
             var dueOn: String
             var responded: Bool
+            var unansweredClaims: Int
         }
         var id: Int64
         var academicYear: Int
@@ -268,6 +272,8 @@ struct AuditRoutes {
         var claimCount: Int
         var sampledPence: Int64
         var paidPence: Int64
+        var createdAt: Date
+        var createdBy: String
         var providers: [Provider]
     }
 
@@ -276,16 +282,25 @@ struct AuditRoutes {
             throw Problem.notFound("There is no such sample.")
         }
         let providers = try Row.fetchAll(db, sql: "SELECT * FROM provider_requests WHERE sample_id = ? ORDER BY provider_code", arguments: [id]).map { r in
-            SampleView.Provider(
-                code: r["provider_code"], requestId: r["id"],
-                claimCount: try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? AND c.provider_code = ?",
-                    arguments: [id, r["provider_code"] as String]) ?? 0,
-                dueOn: r["due_on"], responded: (r["responded_at"] as Int64?) != nil)
+            let progress = try Self.requestProgress(db, sampleID: id, provider: r["provider_code"])
+            return SampleView.Provider(
+                code: r["provider_code"], requestId: r["id"], claimCount: progress.total, dueOn: r["due_on"],
+                responded: (r["responded_at"] as Int64?) != nil, unansweredClaims: progress.unanswered)
         }
         return SampleView(
             id: id, academicYear: sample["academic_year"], seed: sample["seed"], claimCount: sample["claim_count"],
-            sampledPence: sample["sampled_pence"], paidPence: sample["paid_pence"], providers: providers)
+            sampledPence: sample["sampled_pence"], paidPence: sample["paid_pence"],
+            createdAt: Date(timeIntervalSince1970: Double(sample["created_at"] as Int64) / 1000), createdBy: sample["created_by"], providers: providers)
+    }
+
+    /// Every sample, newest first, with its providers' progress.
+    func listSamples(_ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let samples = try await env.database.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM samples ORDER BY id DESC LIMIT 200").map { try sampleView(db, id: $0) }
+        }
+        struct Reply: Encodable { var items: [SampleView] }
+        return try JSONResponse.make(Reply(items: samples))
     }
 
     func getSample(_ context: ServiceRequestContext) async throws -> Response {

@@ -35,6 +35,11 @@ enum OpenAPIDocument {
           responses:
             "201": {description: "{id, seed, claim_count, sampled_pence, paid_pence, providers}"}
     \(errors)
+        get:
+          summary: Every sample, newest first, with each provider's progress (support)
+          responses:
+            "200": {description: The samples}
+    \(errors)
       /api/v1/audit/samples/{id}:
         parameters:
         \(id)
@@ -50,6 +55,22 @@ enum OpenAPIDocument {
             - {name: provider_code, in: query, schema: {type: string}}
           responses:
             "200": {description: The requests}
+    \(errors)
+      /api/v1/audit/provider-requests/{id}/csv:
+        parameters:
+        \(id)
+        get:
+          summary: The request's file for a signed-in provider user of that provider, or support; no emailed link is used up
+          responses:
+            "200": {description: "text/csv; the provider file of files.md"}
+    \(errors)
+      /api/v1/audit/claims:
+        get:
+          summary: A provider's sampled claims and where each now stands (a provider user sees its own)
+          parameters:
+            - {name: provider_code, in: query, schema: {type: string}}
+          responses:
+            "200": {description: The claims}
     \(errors)
       /api/v1/audit/provider-requests/{id}/file:
         parameters:

@@ -24,6 +24,16 @@ enum OpenAPIDocument {
             "200": {description: "{created, updated, unchanged, rejected: []}"}
             "413": {description: Over 20 MiB}
     \(errors)
+      /api/v1/schools:
+        get:
+          summary: Schools matching URN, name, postcode or local authority, by name, paginated (support)
+          parameters:
+            - {name: q, in: query, schema: {type: string}}
+            - {name: page, in: query, schema: {type: integer}}
+            - {name: per_page, in: query, schema: {type: integer}}
+          responses:
+            "200": {description: "{items, page, per_page, total}"}
+    \(errors)
       /api/v1/schools/{urn}:
         parameters:
           - {name: urn, in: path, required: true, schema: {type: integer}}
@@ -71,6 +81,7 @@ enum OpenAPIDocument {
           summary: Accredited providers matching name, code or UKPRN
           parameters:
             - {name: q, in: query, schema: {type: string}}
+            - {name: all, in: query, schema: {type: boolean}, description: "Support only: include providers that are not accredited"}
           responses:
             "200": {description: The providers}
     \(errors)

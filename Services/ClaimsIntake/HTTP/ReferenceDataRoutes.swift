@@ -97,6 +97,7 @@ struct ReferenceDataRoutes {
         let api = router.group("api/v1")
         api.post("schools/import") { request, context in try await importSchools(request, context) }
         api.put("schools/:urn") { request, context in try await putSchool(request, context) }
+        api.get("schools") { request, context in try await searchSchools(request, context) }
         api.get("schools/:urn") { _, context in try await getSchool(context) }
         api.post("schools/:urn/eligibility") { request, context in try await grantEligibility(request, context) }
         api.post("schools/:urn/grant-conditions") { _, context in try await acceptGrantConditions(context) }
@@ -354,12 +355,46 @@ struct ReferenceDataRoutes {
         return try JSONResponse.make(ProviderView(record), status: created ? .created : .ok)
     }
 
+    /// Support finding a school by URN, name, postcode or local authority, 25 a page by name.
+    func searchSchools(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        var reader = QueryReader(request)
+        let query = reader.text("q", maxLength: 100)?.trimmingCharacters(in: .whitespaces) ?? ""
+        let pagination = Pagination(&reader)
+        try reader.throwIfAny()
+        struct Item: Encodable {
+            var urn: Int
+            var name: String
+            var postcode: String
+            var localAuthority: String
+            var region: String
+            var trust: TrustSnapshot?
+        }
+        let page = try await env.database.read { db -> Page<Item> in
+            let pattern = "%\(query)%"
+            let filter = "(? = '' OR name LIKE ? OR CAST(urn AS TEXT) = ? OR postcode LIKE ? OR local_authority LIKE ?)"
+            let arguments: StatementArguments = [query, pattern, query, pattern, pattern]
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schools WHERE \(filter)", arguments: arguments) ?? 0
+            let items = try Row.fetchAll(
+                db, sql: "SELECT * FROM schools WHERE \(filter) ORDER BY name, urn LIMIT ? OFFSET ?",
+                arguments: arguments + [pagination.perPage, pagination.offset]
+            ).map(SchoolRecord.init(row:)).map {
+                Item(urn: $0.urn, name: $0.name, postcode: $0.postcode, localAuthority: $0.localAuthority, region: $0.region.rawValue, trust: $0.trust)
+            }
+            return Page(items: items, page: pagination.page, perPage: pagination.perPage, total: total)
+        }
+        return try JSONResponse.make(page)
+    }
+
     func searchProviders(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
-        _ = try context.requireUser()
+        let user = try context.requireUser()
         var reader = QueryReader(request)
         let query = reader.text("q", maxLength: 100)
+        let all = reader.oneOf("all", ["true", "false"], message: "Use true or false") == "true"
         try reader.throwIfAny()
-        let providers = try await env.database.read { try ReferenceStore.searchProviders($0, query: query) }
+        // Support may see providers that are no longer accredited too, to find and edit them.
+        let includeAll = all && user.role == .support
+        let providers = try await env.database.read { try ReferenceStore.searchProviders($0, query: query, includeUnaccredited: includeAll) }
         struct Reply: Encodable { var items: [ProviderView] }
         return try JSONResponse.make(Reply(items: providers.map(ProviderView.init)))
     }

@@ -131,15 +131,15 @@ enum ReferenceStore {
         return !existed
     }
 
-    static func searchProviders(_ db: Database, query: String?) throws -> [ProviderRecord] {
+    static func searchProviders(_ db: Database, query: String?, includeUnaccredited: Bool = false) throws -> [ProviderRecord] {
         let pattern = "%\(query?.trimmingCharacters(in: .whitespaces) ?? "")%"
         return try Row.fetchAll(
             db,
             sql: """
-                SELECT * FROM providers WHERE accredited = 1 AND (name LIKE ? OR code LIKE ? OR ukprn LIKE ?)
+                SELECT * FROM providers WHERE (accredited = 1 OR ?) AND (name LIKE ? OR code LIKE ? OR ukprn LIKE ?)
                 ORDER BY name LIMIT 100
                 """,
-            arguments: [pattern, pattern, pattern]
+            arguments: [includeUnaccredited, pattern, pattern, pattern]
         ).map(ProviderRecord.init(row:))
     }
 

@@ -36,7 +36,7 @@ enum OpenAPIDocument {
         parameters:
         \(id)
         get:
-          summary: A run with its claims
+          summary: A run with its claims and where each emailed link stands
           responses:
             "200": {description: The run}
     \(errors)
@@ -122,6 +122,42 @@ enum OpenAPIDocument {
           responses:
             "201": {description: "{id, claim_count, total_pence, created_by}"}
             "409": {description: Nothing to claw back}
+    \(errors)
+        get:
+          summary: Clawback runs with their totals
+          responses:
+            "200": {description: The runs}
+    \(errors)
+      /api/v1/payments/clawback-runs/{id}:
+        parameters:
+        \(id)
+        get:
+          summary: A clawback run with its claims and where each emailed link stands
+          responses:
+            "200": {description: The run}
+    \(errors)
+      /api/v1/payments/clawback-runs/{id}/csv:
+        parameters:
+        \(id)
+        get:
+          summary: The clawback file for a signed-in support user (no emailed link is used up)
+          responses:
+            "200": {description: "text/csv; the clawback file of files.md"}
+    \(errors)
+      /api/v1/payments/payable:
+        get:
+          summary: What a run would hold now - the count and total of submitted claims (of a window), or of approved clawbacks
+          parameters: [{name: claim_window_id, in: query, schema: {type: integer}}, {name: kind, in: query, schema: {type: string, enum: [payment, clawback]}}]
+          responses:
+            "200": {description: "{claim_window_id, claim_count, total_pence}"}
+    \(errors)
+      /api/v1/payments/runs/{id}/csv:
+        parameters:
+        \(id)
+        get:
+          summary: The payment file for a signed-in support user (no emailed link is used up)
+          responses:
+            "200": {description: "text/csv; the payment file of files.md"}
     \(errors)
       /api/v1/payments/clawback-runs/{id}/file:
         parameters:

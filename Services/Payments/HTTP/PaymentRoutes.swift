@@ -24,7 +24,9 @@ struct PaymentRoutes {
         let api = router.group("api/v1/payments")
         api.post("runs") { request, context in try await createRun(request, context, kind: .payment) }
         api.get("runs") { _, context in try await listRuns(context, kind: .payment) }
+        api.get("payable") { request, context in try await payable(request, context) }
         api.get("runs/:id") { _, context in try await getRun(context, kind: .payment) }
+        api.get("runs/:id/csv") { _, context in try await signedInDownload(context, kind: .payment) }
         api.get("runs/:id/file") { request, context in try await downloadPage(request, context, kind: .payment) }
         api.post("runs/:id/file") { request, context in try await download(request, context, kind: .payment) }
         api.post("runs/:id/resend") { _, context in try await resend(context, kind: .payment) }
@@ -33,6 +35,9 @@ struct PaymentRoutes {
         api.post("claims/:reference/paid") { request, context in try await informationLoop(request, context, action: .paid) }
         api.post("claims/:reference/reject") { request, context in try await reject(request, context) }
         api.post("clawback-runs") { request, context in try await createRun(request, context, kind: .clawback) }
+        api.get("clawback-runs") { _, context in try await listRuns(context, kind: .clawback) }
+        api.get("clawback-runs/:id") { _, context in try await getRun(context, kind: .clawback) }
+        api.get("clawback-runs/:id/csv") { _, context in try await signedInDownload(context, kind: .clawback) }
         api.get("clawback-runs/:id/file") { request, context in try await downloadPage(request, context, kind: .clawback) }
         api.post("clawback-runs/:id/file") { request, context in try await download(request, context, kind: .clawback) }
         api.post("clawback-runs/:id/resend") { _, context in try await resend(context, kind: .clawback) }
@@ -74,6 +79,17 @@ struct PaymentRoutes {
         var createdBy: String
         var createdAt: Date
         var claims: [RunClaim]?
+        var links: [LinkView]?
+    }
+
+    /// Where a run's emailed link stands, per payer address (never the token itself).
+    struct LinkView: Encodable {
+        var recipient: String
+        var issuedAt: Date?
+        var expiresAt: Date
+        var usedAt: Date?
+        /// `unused`, `used`, `replaced` (a newer link was sent) or `expired`.
+        var state: String
     }
 
     struct RunClaim: Encodable {
@@ -145,7 +161,7 @@ struct PaymentRoutes {
                 _ = actor
                 return RunView(
                     id: run, kind: kind.rawValue, claimWindowId: input.claimWindowId, claimCount: claims.count, totalPence: total,
-                    createdBy: user.email, createdAt: now, claims: nil)
+                    createdBy: user.email, createdAt: now, claims: nil, links: nil)
             }
         }
         return try outcome.response()
@@ -156,7 +172,17 @@ struct PaymentRoutes {
             throw Problem.notFound("There is no such run.")
         }
         var claims: [RunClaim]?
+        var links: [LinkView]?
         if withClaims {
+            let now = Self.millis(env.now())
+            links = try Row.fetchAll(db, sql: "SELECT * FROM link_hashes WHERE run_id = ? ORDER BY expires_at DESC, recipient", arguments: [id]).map { link in
+                let used: Int64? = link["used_at"], revoked: Int64? = link["revoked_at"], expires: Int64 = link["expires_at"]
+                let state = used != nil ? "used" : revoked != nil ? "replaced" : expires < now ? "expired" : "unused"
+                return LinkView(
+                    recipient: link["recipient"], issuedAt: Date(timeIntervalSince1970: Double(expires - Int64(Self.linkLifetime * 1000)) / 1000),
+                    expiresAt: Date(timeIntervalSince1970: Double(expires) / 1000), usedAt: used.map { Date(timeIntervalSince1970: Double($0) / 1000) },
+                    state: state)
+            }
             claims = try Row.fetchAll(
                 db,
                 sql: "SELECT r.reference, r.amount_pence, c.status FROM run_claims r JOIN claims c ON c.reference = r.reference WHERE r.run_id = ? ORDER BY r.reference",
@@ -166,7 +192,7 @@ struct PaymentRoutes {
         return RunView(
             id: row["id"], kind: row["kind"], claimWindowId: row["claim_window_id"], claimCount: row["claim_count"],
             totalPence: row["total_pence"], createdBy: row["created_by"],
-            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000), claims: claims)
+            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000), claims: claims, links: links)
     }
 
     func listRuns(_ context: ServiceRequestContext, kind: Kind) async throws -> Response {
@@ -183,6 +209,44 @@ struct PaymentRoutes {
         _ = try context.requireRole(.support)
         let id = try runID(context)
         return try JSONResponse.make(try await env.database.read { try runView($0, id: id, kind: kind, withClaims: true) })
+    }
+
+    /// What a run would hold now: the count and total of the submitted claims (of a window), or
+    /// with `kind=clawback` of the approved clawbacks, for support to check before sending them.
+    func payable(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        var query = QueryReader(request)
+        let window = query.id("claim_window_id")
+        let clawbacks = query.oneOf("kind", ["payment", "clawback"], message: "Use payment or clawback") == "clawback"
+        try query.throwIfAny()
+        struct Reply: Encodable {
+            var claimWindowId: Int64?
+            var claimCount: Int
+            var totalPence: Int64
+        }
+        let reply = try await env.database.read { db -> Reply in
+            let row = clawbacks
+                ? try Row.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) AS n, COALESCE(SUM(clawback_amount_pence), 0) AS total FROM claims WHERE status = 'clawback_requested' AND clawback_amount_pence > 0")
+                : try Row.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) AS n, COALESCE(SUM(amount_pence), 0) AS total FROM claims WHERE status = 'submitted' AND deleted = 0 AND (? IS NULL OR claim_window_id = ?)",
+                    arguments: [window, window])
+            return Reply(claimWindowId: window, claimCount: row?["n"] ?? 0, totalPence: row?["total"] ?? 0)
+        }
+        return try JSONResponse.make(reply)
+    }
+
+    /// The run's file for a signed-in support user, without an emailed link (nothing is used up).
+    func signedInDownload(_ context: ServiceRequestContext, kind: Kind) async throws -> Response {
+        _ = try context.requireRole(.support)
+        let id = try runID(context)
+        let data = try await env.database.read { db in
+            try Data.fetchOne(db, sql: "SELECT file FROM runs WHERE id = ? AND kind = ?", arguments: [id, kind.rawValue])
+        }
+        guard let data else { throw Problem.notFound("There is no such run.") }
+        return SingleUseLink.file(data, fileName: fileName(kind, id))
     }
 
     enum LinkOutcome { case valid, unknown, used, expired }

@@ -110,13 +110,21 @@ struct ServiceClient: Sendable {
             var detail: String?
             var title: String?
             var errors: [ServiceFieldError]?
+            /// The schools import's rows refused (`{row, message}`), read as "row N" errors.
+            var rejected: [Rejected]?
+            struct Rejected: Decodable {
+                var row: Int
+                var message: String
+            }
         }
         let problem = try? JSONDecoder().decode(ProblemBody.self, from: data)
         let detail = problem?.detail ?? problem?.title ?? "status \(status)"
         switch status {
         case 404: throw ServiceCallError.notFound
         case 403: throw ServiceCallError.forbidden(detail)
-        case 422: throw ServiceCallError.invalid(problem?.errors ?? [], detail: detail)
+        case 422:
+            let rows = (problem?.rejected ?? []).map { ServiceFieldError(field: "row \($0.row)", message: $0.message) }
+            throw ServiceCallError.invalid(problem?.errors ?? rows, detail: detail)
         case 409, 412: throw ServiceCallError.conflict(status: status, detail: detail)
         case 502, 503, 504: throw ServiceCallError.unavailable("\(backend) answered \(status)")
         default: throw ServiceCallError.failed(status: status, detail: detail)

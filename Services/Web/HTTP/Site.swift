@@ -16,6 +16,13 @@ enum PageError: Error {
 /// A submitted form: `application/x-www-form-urlencoded`, each name with its values in order.
 struct Form: Sendable {
     var values: [String: [String]] = [:]
+    /// Files chosen in `<input type="file">` fields, by field name (multipart forms only).
+    var files: [String: Upload] = [:]
+
+    struct Upload: Sendable {
+        var fileName: String
+        var data: Data
+    }
 
     /// The first value of `name`, trimmed; nil when missing or blank.
     subscript(_ name: String) -> String? {
@@ -52,6 +59,9 @@ struct PageErrors: Sendable {
 
     var isEmpty: Bool { list.isEmpty }
 
+    /// The message for the field `id`, if it has one.
+    func message(for id: String) -> String? { list.first { $0.id == id }?.message }
+
     /// The template values: `errors` (the summary) and `errorFor` (by field id).
     var context: [String: Any] {
         guard !list.isEmpty else { return [:] }
@@ -84,8 +94,11 @@ struct PageRequest {
 
     var path: String { request.uri.path }
     func parameter(_ name: String) -> String? { context.parameters.get(name) }
+    /// The query string as a browser's GET form sends it (`+` for a space, percent-encoding).
+    var queryForm: Form { Form.parse(request.uri.query ?? "") }
+
     func query(_ name: String) -> String? {
-        guard let value = request.uri.queryParameters[name[...]].map(String.init)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        guard let value = queryForm.values[name]?.first?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         return value
     }
 
@@ -251,10 +264,8 @@ struct Site: Sendable {
         }
         if context["title"] == nil { context["title"] = Self.serviceName }
         if template.hasPrefix("support-") {
-            let current = template == "support-claims" ? "claims" : "users"
-            context["supportNav"] = [("claims", "Claims", "/support/claims"), ("users", "Users", "/support/users")].map {
-                ["label": $0.1, "href": $0.2, "current": $0.0 == current]
-            }
+            let current = Self.supportSection(template)
+            context["supportNav"] = Self.supportSections.map { ["label": $0.1, "href": "/support/\($0.0)", "current": $0.0 == current] }
         }
         guard let html = renderer.render(template, Self.pruned(context)) else {
             throw PageRenderingFailure(template: template)
@@ -263,6 +274,22 @@ struct Site: Sendable {
     }
 
     struct PageRenderingFailure: Error { var template: String }
+
+    /// The support console's sections, in the order of its navigation.
+    static let supportSections = [
+        ("claims", "Claims"), ("payments", "Payments"), ("audit", "Audit"), ("schools", "Schools"), ("providers", "Providers"),
+        ("claim-windows", "Claim windows"), ("funding-rates", "Funding rates"), ("users", "Users"), ("notifications", "Emails"),
+    ]
+
+    /// The section a support page belongs to, from its template's name (`support-audit-sample` is Audit).
+    static func supportSection(_ template: String) -> String {
+        let name = template.dropFirst("support-".count)
+        if name.hasPrefix("claim-windows") { return "claim-windows" }
+        if name.hasPrefix("claim") || name.hasPrefix("clawback") { return "claims" }
+        if name.hasPrefix("membership") || name.hasPrefix("user") { return "users" }
+        for (section, _) in supportSections where name.hasPrefix(section.hasSuffix("s") ? String(section.dropLast()) : section) { return section }
+        return "claims"
+    }
 
     /// The values without empty strings, so that `{{#value}}…{{/value}}` leaves out a row whose
     /// value is blank (Mustache counts an empty string as present); `{{value}}` of a missing key
@@ -365,9 +392,20 @@ struct Site: Sendable {
     }
 
     static let formLimit = 256 * 1024
+    /// A form with a file: the services take CSV files of up to 20 MiB (api.md), with room for the fields.
+    static let uploadLimit = 20 * 1024 * 1024 + 64 * 1024
 
     func readForm(_ request: Request) async throws -> Form {
-        let type = request.headers[.contentType]?.lowercased() ?? ""
+        let header = request.headers[.contentType] ?? ""
+        let type = header.lowercased()
+        if type.hasPrefix("multipart/form-data") {
+            guard let boundary = Multipart.boundary(header) else { throw PageError.badRequest("The form could not be read. Go back and try again.") }
+            let buffer = try await request.body.collect(upTo: Self.uploadLimit)
+            guard let form = Multipart.parse(Data(buffer: buffer), boundary: boundary) else {
+                throw PageError.badRequest("The form could not be read. Go back and try again.")
+            }
+            return form
+        }
         guard type.hasPrefix("application/x-www-form-urlencoded") else { return Form() }
         let buffer = try await request.body.collect(upTo: Self.formLimit)
         return Form.parse(String(buffer: buffer))

@@ -30,7 +30,7 @@ struct SupportClaimRoutes {
         site.on(router, .get, "/support/claims.csv") { try await download($0) }
     }
 
-    func support(_ request: PageRequest) throws -> User {
+    static func support(_ request: PageRequest) throws -> User {
         let user = try request.signedIn
         guard user.isSupport else { throw PageError.notFound }
         return user
@@ -39,10 +39,11 @@ struct SupportClaimRoutes {
     /// The filters of this request, each value at most 100 characters, in a stable order.
     static func chosen(_ request: PageRequest) -> [(String, String)] {
         var out: [(String, String)] = []
-        for (name, value) in request.request.uri.queryParameters {
-            let name = String(name), value = String(value).trimmingCharacters(in: .whitespaces)
-            guard filters.contains(name), !value.isEmpty, value.count <= 100, out.count < 40 else { continue }
-            out.append((name, value))
+        for (name, values) in request.queryForm.values {
+            for value in values.map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard filters.contains(name), !value.isEmpty, value.count <= 100, out.count < 40 else { continue }
+                out.append((name, value))
+            }
         }
         return out.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
     }
@@ -52,7 +53,7 @@ struct SupportClaimRoutes {
     }
 
     func list(_ request: PageRequest) async throws -> PageResult {
-        let user = try support(request)
+        let user = try Self.support(request)
         let chosen = Self.chosen(request)
         let page = request.query("page").flatMap { Int($0) }.map { min(max($0, 1), 10_000) } ?? 1
         var values: [String: Any] = ["title": "Claims"]
@@ -94,7 +95,7 @@ struct SupportClaimRoutes {
     }
 
     func download(_ request: PageRequest) async throws -> PageResult {
-        let user = try support(request)
+        let user = try Self.support(request)
         let answer = try await site.client.call(
             .claimsIntake, "GET", "/api/v1/claims/export.csv?\(Self.query(Self.chosen(request)))", as: Actors.support(user))
         var headers = HTTPFields()

@@ -1,0 +1,176 @@
+import Foundation
+import Hummingbird
+import ServiceSupport
+
+/// `/support/audit`: flags, samples (by share and seed, or from a list), each provider's
+/// progress and due dates, new links for a provider, and a provider's response uploaded for them.
+struct SupportAuditRoutes {
+    let site: Site
+
+    func add(to router: Router<ServiceRequestContext>) {
+        site.on(router, .get, "/support/audit") { try await home($0) }
+        site.on(router, .post, "/support/audit/samples") { try await createSample($0) }
+        site.on(router, .get, "/support/audit/samples/:id") { try await sample($0) }
+        site.on(router, .get, "/support/audit/provider-requests/:id/file") { try await file($0) }
+        site.on(router, .post, "/support/audit/provider-requests/:id/resend") { try await resend($0) }
+        site.on(router, .post, "/support/audit/provider-requests/:id/response") { try await response($0) }
+    }
+
+    func id(_ request: PageRequest) throws -> Int64 {
+        guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text), id > 0 else { throw PageError.notFound }
+        return id
+    }
+
+    func home(_ request: PageRequest, errors: PageErrors = PageErrors(), entered: [String: String] = [:], rowErrors: [[String: Any]] = []) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let actor = Actors.support(user)
+        let client = site.client
+        let thisYear = academicYear(of: site.now())
+        let year = request.query("academic_year").flatMap { Int($0) }.flatMap { (2000...2100).contains($0) ? $0 : nil } ?? thisYear
+        async let flagsCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/flags?academic_year=\(year)", as: actor) }
+        async let samplesCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/samples", as: actor) }
+        async let waitingCall = outcome {
+            try await client.get(ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?status=sampling_provider_not_approved&per_page=1", as: actor)
+        }
+        async let approvalCall = outcome {
+            try await client.get(ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?status=clawback_requires_approval&per_page=1", as: actor)
+        }
+        let (flags, samples, waiting, approval) = await (flagsCall, samplesCall, waitingCall, approvalCall)
+        var values: [String: Any] = ["title": errors.isEmpty ? "Audit" : "Error: Audit", "year": year, "yearText": Presentation.academicYear(year)]
+        let flagged = try flags.get().items
+        values["flags"] = flagged.map { item -> [String: Any] in
+            var row = item
+            row["reasons_text"] = (item["reasons"] as? [Any])?.compactMap { $0 as? String }.joined(separator: "; ") ?? ""
+            return row
+        }
+        values["hasFlags"] = !flagged.isEmpty
+        let sampleItems = try samples.get().items.map { sample -> [String: Any] in
+            var row = sample
+            let providers = sample["providers"] as? [[String: Any]] ?? []
+            row["unanswered"] = providers.reduce(0) { $0 + (($1["unanswered_claims"] as? Int64).map(Int.init) ?? 0) }
+            return row
+        }
+        values["samples"] = sampleItems
+        values["hasSamples"] = !sampleItems.isEmpty
+        let schoolResponses = try waiting.get().total ?? 0
+        let approvals = try approval.get().total ?? 0
+        values["schoolResponses"] = schoolResponses == 1 ? "1 claim" : "\(schoolResponses) claims"
+        values["approvals"] = approvals == 1 ? "1 clawback" : "\(approvals) clawbacks"
+        values["entered"] = entered.isEmpty ? ["academic_year": "\(thisYear)", "share": "10"] : entered
+        values["rowErrors"] = rowErrors
+        values["hasRowErrors"] = !rowErrors.isEmpty
+        values.merge(errors.context) { $1 }
+        return .page("support-audit", values, status: errors.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    func createSample(_ request: PageRequest) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let form = request.form
+        var errors = PageErrors()
+        var entered: [String: String] = [:]
+        for name in ["academic_year", "share", "seed"] { entered[name] = form[name] ?? "" }
+        let answer: ServiceClient.Answer
+        do {
+            if form["method"] == "list" {
+                guard let upload = form.files["file"], !upload.data.isEmpty else {
+                    errors.add("file", "Select a CSV file of claim_reference and sample_reason")
+                    return try await home(request, errors: errors, entered: entered)
+                }
+                answer = try await site.client.call(.auditSampling, "POST", "/api/v1/audit/samples", as: Actors.support(user), body: upload.data, contentType: "text/csv")
+            } else {
+                guard let year = form["academic_year"].flatMap({ Int($0) }) else {
+                    errors.add("academic_year", "Enter the academic year's first year, such as \(academicYear(of: site.now()))")
+                    return try await home(request, errors: errors, entered: entered)
+                }
+                guard let percent = form["share"].flatMap({ Decimal(string: $0.replacingOccurrences(of: "%", with: "")) }), percent > 0, percent <= 100 else {
+                    errors.add("share", "Enter the share of paid claims to sample, as a percentage more than 0 and at most 100, such as 10")
+                    return try await home(request, errors: errors, entered: entered)
+                }
+                var body: [String: Any] = ["academic_year": year, "share": NSDecimalNumber(decimal: percent / 100).doubleValue]
+                if let seedText = form["seed"] {
+                    guard let seed = UInt64(seedText), seed > 0 else {
+                        errors.add("seed", "Enter the seed as a whole number, or leave it blank for a new one")
+                        return try await home(request, errors: errors, entered: entered)
+                    }
+                    body["seed"] = seed
+                }
+                answer = try await site.client.call(
+                    .auditSampling, "POST", "/api/v1/audit/samples", as: Actors.support(user), body: try JSONSerialization.data(withJSONObject: body),
+                    contentType: "application/json")
+            }
+        } catch ServiceCallError.invalid(let fields, let detail) {
+            let rows = fields.filter { $0.field.hasPrefix("row ") }
+            for field in fields where !field.field.hasPrefix("row ") {
+                errors.add(["academic_year", "share", "seed"].contains(field.field) ? field.field : (form["method"] == "list" ? "file" : "share"), field.message)
+            }
+            if !rows.isEmpty { errors.add("file", "The file has \(rows.count == 1 ? "an error" : "\(rows.count) errors"): nothing was sampled. Correct every row listed and upload it again.") }
+            if errors.isEmpty { errors.add(form["method"] == "list" ? "file" : "share", detail) }
+            return try await home(request, errors: errors, entered: entered, rowErrors: rows.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] })
+        } catch ServiceCallError.conflict(_, let detail) {
+            errors.add(form["method"] == "list" ? "file" : "share", detail)
+            return try await home(request, errors: errors, entered: entered)
+        }
+        let sample = try JSONValue.parse(answer.body)
+        let count = sample["claim_count"]?.integer ?? 0
+        try await site.sessions.setFlash(
+            request.session, "Sample \(sample["id"]?.integer ?? 0) created: \(count == 1 ? "1 claim" : "\(count) claims"). Each provider has been emailed a link to its file.")
+        return .redirect("/support/audit/samples/\(sample["id"]?.integer ?? 0)")
+    }
+
+    func sample(_ request: PageRequest, sampleID: Int64? = nil, requestErrors: [Int64: (file: String?, rows: [[String: Any]])] = [:]) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let id = try sampleID ?? id(request)
+        let sample = try await site.client.json(.auditSampling, "/api/v1/audit/samples/\(id)", as: Actors.support(user))
+        var values = sample.values
+        var errors = PageErrors()
+        values["providers"] = (sample["providers"]?.array ?? []).map { provider -> [String: Any] in
+            var row = provider.values
+            let requestID = provider["request_id"]?.integer ?? 0
+            if let problem = requestErrors[requestID] {
+                let message = problem.file ?? "The file has \(problem.rows.count == 1 ? "an error" : "\(problem.rows.count) errors"): nothing was applied. Correct every row listed and upload the whole file again."
+                errors.add("file-\(requestID)", message)
+                row["fileError"] = message
+                row["rowErrors"] = problem.rows
+                row["hasRowErrors"] = !problem.rows.isEmpty
+            }
+            return row
+        }
+        values["title"] = "\(errors.isEmpty ? "" : "Error: ")Sample \(id)"
+        values.merge(errors.context) { $1 }
+        return .page("support-audit-sample", values, status: errors.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    func file(_ request: PageRequest) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let id = try id(request)
+        let answer = try await site.client.call(.auditSampling, "GET", "/api/v1/audit/provider-requests/\(id)/csv", as: Actors.support(user))
+        return .response(SupportPaymentRoutes.csv(answer.body, fileName: "sampling-request-\(id).csv"))
+    }
+
+    func resend(_ request: PageRequest) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let id = try id(request)
+        try await site.client.call(.auditSampling, "POST", "/api/v1/audit/provider-requests/\(id)/resend", as: Actors.support(user))
+        try await site.sessions.setFlash(request.session, "New links have been emailed to the provider. Earlier links no longer work.")
+        guard let sample = request.form["sample_id"].flatMap({ Int64($0) }) else { return .redirect("/support/audit") }
+        return .redirect("/support/audit/samples/\(sample)")
+    }
+
+    func response(_ request: PageRequest) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let id = try id(request)
+        guard let sampleID = request.form["sample_id"].flatMap({ Int64($0) }) else { throw PageError.badRequest("The form is incomplete. Go back and try again.") }
+        guard let upload = request.form.files["file"], !upload.data.isEmpty else {
+            return try await sample(request, sampleID: sampleID, requestErrors: [id: ("Select the provider's response file (a CSV)", [])])
+        }
+        do {
+            let answer = try await site.client.call(
+                .auditSampling, "POST", "/api/v1/audit/provider-requests/\(id)/response", as: Actors.support(user), body: upload.data, contentType: "text/csv")
+            try await site.sessions.setFlash(request.session, ProviderRoutes.responseMessage(try JSONValue.parse(answer.body)))
+            return .redirect("/support/audit/samples/\(sampleID)")
+        } catch ServiceCallError.invalid(let fields, let detail) {
+            let rows = fields.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] as [String: Any] }
+            return try await sample(request, sampleID: sampleID, requestErrors: [id: (rows.isEmpty ? detail : nil, rows)])
+        }
+    }
+}

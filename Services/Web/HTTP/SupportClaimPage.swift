@@ -1,0 +1,323 @@
+import Foundation
+import Hummingbird
+import ServiceSupport
+
+/// `/support/claims/{reference}`: everything the three services know of one claim, its history
+/// in plain words, and only the actions its status allows. Each action sends back, as `If-Match`,
+/// the version of the acting service's view that the page showed: a stale one is the "changed by
+/// someone else" page, and nothing is done.
+struct SupportClaimPage {
+    let site: Site
+
+    func add(to router: Router<ServiceRequestContext>) {
+        site.on(router, .get, "/support/claims/:reference") { try await show($0) }
+        site.on(router, .post, "/support/claims/:reference/delete") { try await act($0, .delete) }
+        site.on(router, .post, "/support/claims/:reference/information-sent") { try await act($0, .informationSent) }
+        site.on(router, .post, "/support/claims/:reference/paid") { try await act($0, .paid) }
+        site.on(router, .post, "/support/claims/:reference/reject") { try await act($0, .reject) }
+        site.on(router, .post, "/support/claims/:reference/approve") { try await act($0, .approve) }
+        site.on(router, .post, "/support/claims/:reference/school-response") { try await act($0, .schoolResponse) }
+        site.on(router, .get, "/support/claims/:reference/clawback") { try await clawbackForm($0) }
+        site.on(router, .post, "/support/claims/:reference/clawback/check") { try await clawbackCheck($0) }
+        site.on(router, .post, "/support/claims/:reference/clawback") { try await act($0, .clawback) }
+        site.on(router, .post, "/support/claims/:reference/clawback/decision") { try await act($0, .decision) }
+    }
+
+    /// One support action on a claim: which service takes it, and what it is called.
+    enum Action {
+        case delete, informationSent, paid, reject, approve, schoolResponse, clawback, decision
+
+        var backend: Backend {
+            switch self {
+            case .delete: return .claimsIntake
+            case .informationSent, .paid, .reject: return .payments
+            case .approve, .schoolResponse, .clawback, .decision: return .auditSampling
+            }
+        }
+
+        var done: String {
+            switch self {
+            case .delete: return "The claim has been deleted"
+            case .informationSent: return "The claim is marked as information sent to the payer"
+            case .paid: return "The claim is marked as paid"
+            case .reject: return "The claim is marked as rejected by the payer"
+            case .approve: return "The claim has been approved and is paid"
+            case .schoolResponse: return "The school's response has been recorded"
+            case .clawback: return "The clawback has been requested: another support user must approve it"
+            case .decision: return "The clawback decision has been recorded"
+            }
+        }
+    }
+
+    /// The three services' views of a claim, as the page shows them.
+    struct Views {
+        var claim: ClaimAPI
+        var claimVersion: String
+        var activity: [ActivityAPI]
+        var payments: JSONValue?
+        var paymentsVersion: String?
+        var audit: JSONValue?
+        var auditVersion: String?
+    }
+
+    func load(_ reference: String, _ user: User) async throws -> Views {
+        let actor = Actors.support(user)
+        let client = site.client
+        async let claimCall = outcome { try await client.call(.claimsIntake, "GET", "/api/v1/claims/\(reference)", as: actor) }
+        async let activityCall = outcome {
+            try await client.get(ItemsAPI<ActivityAPI>.self, .claimsIntake, "/api/v1/claims/\(reference)/activity", as: actor)
+        }
+        async let paymentsCall = outcome { try await found { try await client.call(.payments, "GET", "/api/v1/payments/claims/\(reference)", as: actor) } }
+        async let auditCall = outcome { try await found { try await client.call(.auditSampling, "GET", "/api/v1/audit/claims/\(reference)", as: actor) } }
+        let (claimResult, activityResult, paymentsResult, auditResult) = await (claimCall, activityCall, paymentsCall, auditCall)
+        let claimAnswer = try claimResult.get()
+        let payments = try paymentsResult.get()
+        let audit = try auditResult.get()
+        return Views(
+            claim: try claimAnswer.decode(ClaimAPI.self), claimVersion: claimAnswer.etag ?? "", activity: try activityResult.get().items,
+            payments: try payments.map { try JSONValue.parse($0.body) }, paymentsVersion: payments?.etag,
+            audit: try audit.map { try JSONValue.parse($0.body) }, auditVersion: audit?.etag)
+    }
+
+    func show(_ request: PageRequest) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let reference = try request.claimReference
+        return .page("support-claim", try await values(reference, user, try await load(reference, user)))
+    }
+
+    /// The page's values; `errors` (from a refused action) are shown beside their fields.
+    func values(_ reference: String, _ user: User, _ views: Views, errors: PageErrors = PageErrors(), entered: [String: String] = [:]) async throws -> [String: Any] {
+        let claim = views.claim
+        let tag = Presentation.tag(claim.status)
+        var values: [String: Any] = ["title": "\(errors.isEmpty ? "" : "Error: ")Claim \(reference)", "reference": reference]
+        values["claim"] = [
+            "tag": tag.label, "tagColour": tag.colour, "school": claim.school.name, "urn": claim.school.urn,
+            "region": Presentation.region(claim.school.region), "provider": "\(claim.provider.name) (\(claim.provider.code))",
+            "academicYear": Presentation.academicYear(claim.academicYear), "nextStep": claim.nextStep,
+            "mentors": claim.mentors.map { mentor -> [String: Any] in
+                var row: [String: Any] = ["name": "\(mentor.firstName) \(mentor.lastName)", "trn": mentor.trn, "hours": Presentation.hours(mentor.hours)]
+                if mentor.hoursClawedBack > 0 { row["clawedBack"] = Presentation.hours(mentor.hoursClawedBack) }
+                return row
+            },
+            "totalHours": Presentation.hours(claim.totalHours), "rate": claim.ratePence.map(MoneyText.pounds) ?? "",
+            "amount": claim.amountPence.map(MoneyText.pounds) ?? "",
+            "clawback": claim.clawbackAmountPence > 0 ? MoneyText.pounds(claim.clawbackAmountPence) : "",
+            "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "", "submittedBy": claim.submittedBy ?? "",
+            "created": Presentation.timestamp(claim.createdAt), "createdBy": claim.createdBy, "statusReason": claim.statusReason ?? "",
+        ]
+        values["history"] = views.activity.reversed().map { SchoolRoutes.historyEntry($0, claim: claim) }
+        values["seen"] = views.activity.count
+        values["versions"] = ["claims": views.claimVersion, "payments": views.paymentsVersion ?? "", "audit": views.auditVersion ?? ""]
+        if let payments = views.payments { values["payments"] = payments.values }
+        var rejectedMentors: [[String: Any]] = []
+        if let audit = views.audit {
+            var auditValues = audit.values
+            let samples = audit["samples"]?.array ?? []
+            auditValues["hasSamples"] = !samples.isEmpty
+            values["audit"] = auditValues
+            // The mentors the provider did not accept in the latest audit: the school's response
+            // and the clawback name exactly these.
+            if let latest = samples.last {
+                for verdict in latest["verdicts"]?.array ?? [] where verdict["accepted"]?.bool == false {
+                    let trn = verdict["trn"]?.string ?? ""
+                    rejectedMentors.append([
+                        "trn": trn, "name": verdict["name"]?.string ?? trn, "reason": verdict["reason"]?.string ?? "",
+                        "hours": Int(verdict["hours"]?.integer ?? 0), "reasonEntered": entered["reason-\(trn)"] ?? "",
+                        "reasonError": errors.message(for: "reason-\(trn)") ?? "", "hoursError": errors.message(for: "hours-\(trn)") ?? "",
+                        "hoursEntered": entered["hours-\(trn)"] ?? "", "notesEntered": entered["notes-\(trn)"] ?? "",
+                    ])
+                }
+            }
+            if let clawback = audit["clawback"], clawback["state"]?.string == "pending" {
+                let mine = clawback["requested_by_email"]?.string?.lowercased() == user.email.lowercased()
+                values["ownClawback"] = mine
+            }
+        }
+        values["rejectedMentors"] = rejectedMentors
+        // Only what the status allows, as the service that would act sees it: payments and audit
+        // hear of each other's changes over the bus, so each decides its own actions.
+        let status = claim.status
+        let paying = views.payments?["status"]?.string
+        let auditing = views.audit?["status"]?.string
+        values["canDelete"] = status == "submitted" && (paying == nil || paying == "submitted")
+        values["canInformationSent"] = paying == "payment_information_requested"
+        values["canPaid"] = ["payment_information_requested", "payment_information_sent"].contains(paying ?? "")
+        values["canReject"] = values["canPaid"]
+        values["canApprove"] = ["sampling_in_progress", "sampling_provider_not_approved"].contains(auditing ?? "")
+        values["canSchoolResponse"] = auditing == "sampling_provider_not_approved" && !rejectedMentors.isEmpty
+        values["canClawback"] = ["sampling_not_approved", "clawback_rejected"].contains(auditing ?? "")
+        values["canDecide"] = auditing == "clawback_requires_approval"
+        values["hasActions"] = ["canDelete", "canPaid", "canApprove", "canSchoolResponse", "canClawback", "canDecide"].contains { values[$0] as? Bool == true }
+        values["entered"] = entered
+        values.merge(errors.context) { $1 }
+        return values
+    }
+
+    func act(_ request: PageRequest, _ action: Action) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let reference = try request.claimReference
+        let form = request.form
+        let versionField: String
+        var method = "POST"
+        var path: String
+        var json: [String: Any] = [:]
+        switch action {
+        case .delete:
+            (versionField, method, path) = ("claims_version", "DELETE", "/api/v1/claims/\(reference)")
+            if let reason = form["reason"] { json["reason"] = reason }
+        case .informationSent: (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/information-sent")
+        case .paid: (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/paid")
+        case .reject:
+            (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/reject")
+            json["reason"] = form["reason"] ?? ""
+        case .approve: (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/approve")
+        case .schoolResponse:
+            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/school-response")
+            json["mentors"] = form.all("trn").map { ["trn": $0, "reason": form["reason-\($0)"] ?? ""] }
+        case .clawback:
+            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback")
+            json["mentors"] = try clawbackLines(form).map { ["trn": $0.trn, "hours_trained": $0.hoursTrained, "notes": $0.notes] }
+        case .decision:
+            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback/decision")
+            switch form["decision"] {
+            case "approve": json["approved"] = true
+            case "reject":
+                json["approved"] = false
+                json["reason"] = form["reason"] ?? ""
+            default:
+                var errors = PageErrors()
+                errors.add("decision", "Select whether to approve or reject the clawback")
+                return .page("support-claim", try await values(reference, user, try await load(reference, user), errors: errors, entered: entered(form)), status: .unprocessableContent)
+            }
+        }
+        guard let version = form[versionField] else { throw PageError.badRequest("The form is missing the claim's version. Go back, refresh the page and try again.") }
+        let body = try JSONSerialization.data(withJSONObject: json)
+        do {
+            try await site.client.call(
+                action.backend, method, path, as: Actors.support(user), body: json.isEmpty && method == "DELETE" ? nil : body,
+                contentType: "application/json", headers: ["If-Match": version])
+        } catch ServiceCallError.conflict(let status, let detail) {
+            return try await changed(request, reference, user, action: action, detail: status == 412 ? nil : detail)
+        } catch ServiceCallError.invalid(let fields, let detail) {
+            var errors = PageErrors()
+            for field in fields { errors.add(Self.fieldID(field.field, action: action, form: form), field.message) }
+            if errors.isEmpty { errors.add(action == .reject || action == .decision ? "reason" : "actions", detail) }
+            let views = try await load(reference, user)
+            return .page("support-claim", try await values(reference, user, views, errors: errors, entered: entered(form)), status: .unprocessableContent)
+        } catch ServiceCallError.forbidden(let detail) where action == .decision {
+            return .page("support-clawback-own", ["title": "You cannot approve or reject your own clawback request", "reference": reference, "detail": detail], status: .forbidden)
+        }
+        try await site.sessions.setFlash(request.session, action.done)
+        return .redirect(action == .delete ? "/support/claims" : "/support/claims/\(reference)")
+    }
+
+    func entered(_ form: Form) -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, values) in form.values where name != "_token" { out[name] = values.first ?? "" }
+        return out
+    }
+
+    /// The page's field for a service's field name: `mentors[1].reason` is the second mentor's box.
+    static func fieldID(_ field: String, action: Action, form: Form) -> String {
+        if field.hasPrefix("mentors["), let close = field.firstIndex(of: "]"), let index = Int(field[field.index(field.startIndex, offsetBy: 8)..<close]) {
+            let trns = form.all("trn")
+            if index < trns.count { return field.hasSuffix(".hours_trained") ? "hours-\(trns[index])" : field.hasSuffix(".notes") ? "notes-\(trns[index])" : "reason-\(trns[index])" }
+        }
+        switch field {
+        case "reason": return "reason"
+        case "mentors": return action == .clawback ? "hours-\(form.all("trn").first ?? "")" : "actions"
+        default: return "actions"
+        }
+    }
+
+    /// "This claim has been changed by someone else": what it is now and what happened since the
+    /// page was loaded; nothing was done.
+    func changed(_ request: PageRequest, _ reference: String, _ user: User, action: Action, detail: String?) async throws -> PageResult {
+        guard let views = try await found({ try await load(reference, user) }) else {
+            return .page("support-claim-changed", [
+                "title": "This claim has been changed by someone else", "reference": reference, "deleted": true,
+                "detail": "Someone has deleted the claim since you opened it.",
+            ], status: .conflict)
+        }
+        let seen = request.form["seen"].flatMap { Int($0) } ?? 0
+        let since = views.activity.count > seen ? Array(views.activity[min(seen, views.activity.count)...]) : []
+        // Where the claim stands for the service that refused the action.
+        let now: String?
+        switch action.backend {
+        case .payments: now = views.payments?["status"]?.string
+        case .auditSampling: now = views.audit?["status"]?.string
+        default: now = nil
+        }
+        let tag = Presentation.tag(now ?? views.claim.status)
+        return .page("support-claim-changed", [
+            "title": "This claim has been changed by someone else", "reference": reference, "tag": tag.label, "tagColour": tag.colour,
+            "changes": since.reversed().map { SchoolRoutes.historyEntry($0, claim: views.claim) }, "hasChanges": !since.isEmpty,
+            "detail": detail ?? "",
+        ], status: .conflict)
+    }
+
+    // MARK: Requesting a clawback
+
+    struct ClawbackLine {
+        var trn: String
+        var hoursTrained: Int
+        var notes: String
+    }
+
+    /// The form's lines; an hours box that is not a whole number is the service's own message.
+    func clawbackLines(_ form: Form) throws -> [ClawbackLine] {
+        form.all("trn").map { trn in
+            ClawbackLine(trn: trn, hoursTrained: form["hours-\(trn)"].flatMap { Int($0) } ?? -1, notes: form["notes-\(trn)"] ?? "")
+        }
+    }
+
+    func clawbackForm(_ request: PageRequest) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let reference = try request.claimReference
+        let views = try await load(reference, user)
+        var values = try await values(reference, user, views)
+        guard values["canClawback"] as? Bool == true else { return .redirect("/support/claims/\(reference)") }
+        values["title"] = "Request a clawback - claim \(reference)"
+        return .page("support-clawback", values)
+    }
+
+    /// The check page: the amount that would be clawed back, before anything is asked of audit.
+    func clawbackCheck(_ request: PageRequest) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let reference = try request.claimReference
+        let views = try await load(reference, user)
+        var values = try await values(reference, user, views, entered: entered(request.form))
+        guard values["canClawback"] as? Bool == true else { return try await changed(request, reference, user, action: .clawback, detail: nil) }
+        // The check page carries the versions the form was made with.
+        values["seen"] = request.form["seen"] ?? "0"
+        values["versions"] = ["claims": request.form["claims_version"] ?? "", "payments": request.form["payments_version"] ?? "", "audit": request.form["audit_version"] ?? ""]
+        var errors = PageErrors()
+        let lines = try clawbackLines(request.form)
+        let rejected = values["rejectedMentors"] as? [[String: Any]] ?? []
+        var rows: [[String: Any]] = []
+        var hours = 0
+        for mentor in rejected {
+            let trn = mentor["trn"] as? String ?? ""
+            let claimed = mentor["hours"] as? Int ?? 0
+            guard let line = lines.first(where: { $0.trn == trn }), (0...claimed).contains(line.hoursTrained) else {
+                errors.add("hours-\(trn)", "Enter the hours \(mentor["name"] as? String ?? trn) trained, a whole number from 0 to \(claimed)")
+                continue
+            }
+            hours += claimed - line.hoursTrained
+            rows.append([
+                "trn": trn, "name": mentor["name"] ?? trn, "claimed": Presentation.hours(claimed), "trained": Presentation.hours(line.hoursTrained),
+                "hoursTrained": line.hoursTrained, "clawedBack": Presentation.hours(claimed - line.hoursTrained), "notes": line.notes,
+            ])
+        }
+        guard errors.isEmpty else {
+            var values = try await self.values(reference, user, views, errors: errors, entered: entered(request.form))
+            values["title"] = "Error: Request a clawback - claim \(reference)"
+            return .page("support-clawback", values, status: .unprocessableContent)
+        }
+        values["title"] = "Check the clawback - claim \(reference)"
+        values["lines"] = rows
+        values["clawbackHours"] = Presentation.hours(hours)
+        values["clawbackAmount"] = MoneyText.pounds((views.claim.ratePence ?? 0) * Int64(hours))
+        return .page("support-clawback-check", values)
+    }
+}

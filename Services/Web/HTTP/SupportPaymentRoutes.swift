@@ -1,0 +1,227 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceSupport
+
+/// `/support/payments`: sending a window's submitted claims to the payer (a check page first,
+/// idempotent against a double click), the runs with their files and links, the payer's
+/// responses, clawback runs, and the ledger.
+struct SupportPaymentRoutes {
+    let site: Site
+
+    func add(to router: Router<ServiceRequestContext>) {
+        site.on(router, .get, "/support/payments") { try await home($0) }
+        site.on(router, .get, "/support/payments/check") { try await check($0, kind: .payment) }
+        site.on(router, .get, "/support/payments/clawback-check") { try await check($0, kind: .clawback) }
+        site.on(router, .post, "/support/payments/runs") { try await create($0, kind: .payment) }
+        site.on(router, .post, "/support/payments/clawback-runs") { try await create($0, kind: .clawback) }
+        site.on(router, .get, "/support/payments/ledger") { try await ledger($0) }
+        for kind in [RunKind.payment, .clawback] {
+            site.on(router, .get, RouterPath("/support/payments/\(kind.path)/:id")) { try await run($0, kind: kind) }
+            site.on(router, .get, RouterPath("/support/payments/\(kind.path)/:id/file")) { try await file($0, kind: kind) }
+            site.on(router, .post, RouterPath("/support/payments/\(kind.path)/:id/resend")) { try await resend($0, kind: kind) }
+            site.on(router, .post, RouterPath("/support/payments/\(kind.path)/:id/response")) { try await response($0, kind: kind) }
+        }
+    }
+
+    enum RunKind: Sendable {
+        case payment, clawback
+        /// The path segment, the same in payments' API and in these pages.
+        var path: String { self == .payment ? "runs" : "clawback-runs" }
+        var name: String { self == .payment ? "Payment run" : "Clawback run" }
+    }
+
+    func runID(_ request: PageRequest) throws -> Int64 {
+        guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text), id > 0 else { throw PageError.notFound }
+        return id
+    }
+
+    func home(_ request: PageRequest) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let actor = Actors.support(user)
+        let client = site.client
+        async let windowsCall = outcome { try await client.get(ItemsAPI<WindowAPI>.self, .claimsIntake, "/api/v1/claim-windows", as: actor) }
+        async let runsCall = outcome { try await client.json(.payments, "/api/v1/payments/runs", as: actor) }
+        async let clawbackRunsCall = outcome { try await client.json(.payments, "/api/v1/payments/clawback-runs", as: actor) }
+        async let loopCall = outcome {
+            try await client.get(
+                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake,
+                "/api/v1/claims?status=payment_information_requested&status=payment_information_sent&per_page=1", as: actor)
+        }
+        async let readyCall = outcome { try await client.json(.payments, "/api/v1/payments/payable?kind=clawback", as: actor) }
+        let (windows, runs, clawbackRuns, loop, ready) = await (windowsCall, runsCall, clawbackRunsCall, loopCall, readyCall)
+        var values: [String: Any] = ["title": "Payments"]
+        values["windows"] = try windows.get().items.filter { $0.state != "upcoming" }.map {
+            ["id": $0.id, "label": "\(Presentation.academicYear($0.academicYear)): \(Presentation.date($0.opensOn)) to \(Presentation.date($0.closesOn))", "current": $0.state == "current"]
+        }
+        values["runs"] = try runs.get().items
+        values["hasRuns"] = !(try runs.get().items.isEmpty)
+        values["clawbackRuns"] = try clawbackRuns.get().items
+        values["hasClawbackRuns"] = !(try clawbackRuns.get().items.isEmpty)
+        let inLoop = try loop.get().total ?? 0
+        values["inLoop"] = inLoop == 1 ? "1 claim" : "\(inLoop) claims"
+        values["hasLoop"] = inLoop > 0
+        let clawbacks = try ready.get()
+        let count = Int(clawbacks["claim_count"]?.integer ?? 0)
+        values["clawbacksReady"] = count == 1 ? "1 approved clawback" : "\(count) approved clawbacks"
+        values["hasClawbacksReady"] = count > 0
+        values["year"] = academicYear(of: site.now())
+        return .page("support-payments", values)
+    }
+
+    /// The check page: how many claims and how much, before anything is sent.
+    func check(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let window = request.query("claim_window_id")
+        if let window, Int64(window) == nil { throw PageError.notFound }
+        let query = kind == .payment ? (window.map { "?claim_window_id=\($0)" } ?? "") : "?kind=clawback"
+        let payable = try await site.client.json(.payments, "/api/v1/payments/payable\(query)", as: Actors.support(user))
+        let count = Int(payable["claim_count"]?.integer ?? 0)
+        var values: [String: Any] = [
+            "title": kind == .payment ? "Check the claims to send to the payer" : "Check the clawbacks to send to the payer",
+            "isPayment": kind == .payment, "action": "/support/payments/\(kind.path)", "claimWindowId": window ?? "",
+            "count": count == 1 ? "1 claim" : "\(count) claims", "total": MoneyText.pounds(payable["total_pence"]?.integer ?? 0),
+            "nothing": count == 0,
+            // One key per check page: a second click of the button sends the same key, and
+            // payments answers it with the run the first click made.
+            "idempotencyKey": Secrets.random(),
+        ]
+        if let window, let windows = try? await site.client.get(ItemsAPI<WindowAPI>.self, .claimsIntake, "/api/v1/claim-windows", as: Actors.support(user)),
+            let chosen = windows.items.first(where: { "\($0.id)" == window })
+        {
+            values["window"] = "\(Presentation.academicYear(chosen.academicYear)) window, \(Presentation.date(chosen.opensOn)) to \(Presentation.date(chosen.closesOn))"
+        }
+        return .page("support-payments-check", values)
+    }
+
+    func create(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        guard let key = request.form["idempotency_key"], key.count <= 100 else { throw PageError.badRequest("The form is incomplete. Go back and try again.") }
+        var body: [String: Any] = [:]
+        if kind == .payment, let window = request.form["claim_window_id"] {
+            guard let id = Int64(window) else { throw PageError.badRequest("The claim window is not one of the service's. Go back and choose one.") }
+            body["claim_window_id"] = id
+        }
+        do {
+            let answer = try await site.client.call(
+                .payments, "POST", "/api/v1/payments/\(kind.path)", as: Actors.support(user), body: try JSONSerialization.data(withJSONObject: body),
+                contentType: "application/json", headers: ["Idempotency-Key": key])
+            let run = try JSONValue.parse(answer.body)
+            let id = run["id"]?.integer ?? 0
+            let count = run["claim_count"]?.integer ?? 0
+            try await site.sessions.setFlash(
+                request.session,
+                "\(kind.name) \(id) sent: \(count == 1 ? "1 claim" : "\(count) claims"), \(MoneyText.pounds(run["total_pence"]?.integer ?? 0)). The payer has been emailed a link to the file.")
+            return .redirect("/support/payments/\(kind.path)/\(id)")
+        } catch ServiceCallError.conflict(_, let detail) {
+            try await site.sessions.setFlash(request.session, detail, important: true)
+            return .redirect("/support/payments")
+        }
+    }
+
+    func run(_ request: PageRequest, kind: RunKind, errors: [[String: Any]] = [], fileError: String? = nil) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let id = try runID(request)
+        let run = try await site.client.json(.payments, "/api/v1/payments/\(kind.path)/\(id)", as: Actors.support(user))
+        var values = run.values
+        values["title"] = "\(fileError != nil || !errors.isEmpty ? "Error: " : "")\(kind.name) \(id)"
+        values["kindName"] = kind.name
+        values["isPayment"] = kind == .payment
+        values["base"] = "/support/payments/\(kind.path)/\(id)"
+        values["claims"] = run["claims"].map { JSONValue.array($0.array).items } ?? []
+        values["rowErrors"] = errors
+        values["hasRowErrors"] = !errors.isEmpty
+        if let fileError {
+            var pageErrors = PageErrors()
+            pageErrors.add("file", fileError)
+            values.merge(pageErrors.context) { $1 }
+        } else if !errors.isEmpty {
+            var pageErrors = PageErrors()
+            pageErrors.add("row-errors", "The file has \(errors.count == 1 ? "an error" : "\(errors.count) errors"): nothing was applied. Correct every row listed and upload the whole file again.")
+            values.merge(pageErrors.context) { $1 }
+        }
+        return .page("support-payments-run", values, status: errors.isEmpty && fileError == nil ? .ok : .unprocessableContent)
+    }
+
+    func file(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let id = try runID(request)
+        let answer = try await site.client.call(.payments, "GET", "/api/v1/payments/\(kind.path)/\(id)/csv", as: Actors.support(user))
+        return .response(Self.csv(answer.body, fileName: "\(kind == .payment ? "payment" : "clawback")-run-\(id).csv"))
+    }
+
+    static func csv(_ data: Data, fileName: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"\(fileName)\""
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func resend(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let id = try runID(request)
+        try await site.client.call(.payments, "POST", "/api/v1/payments/\(kind.path)/\(id)/resend", as: Actors.support(user))
+        try await site.sessions.setFlash(request.session, "A new link has been emailed to the payer. Earlier links no longer work.")
+        return .redirect("/support/payments/\(kind.path)/\(id)")
+    }
+
+    func response(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        let id = try runID(request)
+        guard let upload = request.form.files["file"], !upload.data.isEmpty else {
+            return try await run(request, kind: kind, fileError: "Select the payer's response file (a CSV)")
+        }
+        do {
+            let answer = try await site.client.call(
+                .payments, "POST", "/api/v1/payments/\(kind.path)/\(id)/response", as: Actors.support(user), body: upload.data, contentType: "text/csv")
+            let reply = try JSONValue.parse(answer.body)
+            let message: String
+            if reply["already_applied"]?.bool == true {
+                message = "This response had already been applied: nothing changed."
+            } else if kind == .payment {
+                message = "Response applied: \(reply["paid"]?.integer ?? 0) paid, \(reply["information_requested"]?.integer ?? 0) the payer needs information about, \(reply["unchanged"]?.integer ?? 0) unchanged."
+            } else {
+                message = "Response applied: \(reply["clawback_complete"]?.integer ?? 0) clawed back, \(reply["unchanged"]?.integer ?? 0) unchanged."
+            }
+            try await site.sessions.setFlash(request.session, message)
+            return .redirect("/support/payments/\(kind.path)/\(id)")
+        } catch ServiceCallError.invalid(let fields, let detail) {
+            if fields.isEmpty { return try await run(request, kind: kind, fileError: detail) }
+            return try await run(request, kind: kind, errors: fields.map { ["where": Self.rowLabel($0.field), "message": $0.message] })
+        }
+    }
+
+    /// "row 3" reads as "Row 3"; a column or file error keeps its name.
+    static func rowLabel(_ field: String) -> String {
+        field.hasPrefix("row ") ? "Row \(field.dropFirst(4))" : field
+    }
+
+    func ledger(_ request: PageRequest) async throws -> PageResult {
+        let user = try SupportClaimRoutes.support(request)
+        var parts: [String] = []
+        var entered: [String: String] = [:]
+        for name in ["academic_year", "school_urn"] {
+            if let value = request.query(name), value.count <= 10 {
+                parts.append("\(name)=\(queryValue(value))")
+                entered[name] = value
+            }
+        }
+        var values: [String: Any] = ["title": "Ledger", "entered": entered]
+        do {
+            let ledger = try await site.client.json(.payments, "/api/v1/payments/ledger?\(parts.joined(separator: "&"))", as: Actors.support(user))
+            values["lines"] = ledger.items
+            values["hasLines"] = !ledger.items.isEmpty
+            values["totals"] = ledger["totals"]?.values ?? [:]
+        } catch ServiceCallError.invalid(let fields, let detail) {
+            var errors = PageErrors()
+            for field in fields { errors.add(["academic_year", "school_urn"].contains(field.field) ? field.field : "academic_year", field.message) }
+            if errors.isEmpty { errors.add("academic_year", detail) }
+            values["title"] = "Error: Ledger"
+            values.merge(errors.context) { $1 }
+            return .page("support-payments-ledger", values, status: .unprocessableContent)
+        }
+        return .page("support-payments-ledger", values)
+    }
+}
