@@ -255,7 +255,7 @@ let package = Package(
         .executableTarget(
             name: "WebBench",
             dependencies: [
-                "ServiceSupport", "BenchSupport", "TestSupport",
+                "ServiceSupport", "BenchSupport", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/WebBench",

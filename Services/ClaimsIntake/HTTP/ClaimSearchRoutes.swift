@@ -40,7 +40,9 @@ struct ClaimSearchRoutes {
         // Scope first: what this user may see at all.
         switch user.role {
         case .support:
-            filter.clauses.append("status != 'draft'")
+            // Every claim but drafts: a claim has a submission time exactly when it is no longer a
+            // draft, and every filter's index carries it (so counting needs no table lookups).
+            filter.clauses.append("submitted_at IS NOT NULL")
         case .school:
             guard !user.urns.isEmpty else { filter.clauses.append("0"); break }
             filter.clauses.append("school_urn IN (\(user.urns.map { _ in "?" }.joined(separator: ",")))")
@@ -98,11 +100,16 @@ struct ClaimSearchRoutes {
         }
         if let text = query.raw("mentor_trn") {
             if text.count <= 20, let trn = try? TRN(parsing: text) {
-                filter.clauses.append("EXISTS (SELECT 1 FROM claim_mentors m WHERE m.reference = claims.reference AND m.trn = ?)")
+                filter.clauses.append("reference IN (SELECT reference FROM claim_mentors WHERE trn = ?)")
                 filter.arguments.append(trn.value)
             } else { query.add("mentor_trn", "Enter a TRN of 7 digits") }
         }
-        if let text = query.text("q", maxLength: 100) {
+        let searched = query.text("q", maxLength: 100)
+        if let text = searched, text.count == 8, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            // Eight digits are a claim reference (no school's name is eight digits).
+            filter.clauses.append("reference = ?")
+            filter.arguments.append(text)
+        } else if let text = searched {
             filter.clauses.append("(reference = ? OR school_name LIKE ? ESCAPE '\\')")
             let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
             filter.arguments += [text, "%\(escaped)%"]
