@@ -7,7 +7,7 @@ enum ClaimsIntake {
     /// The composition root: the service's parts wired to storage, the bus and HTTP. Tests call
     /// it too, with an in-memory bus and a fixed clock.
     static func build(configuration: Configuration, dependencies: ServiceDependencies) async throws -> BuiltService {
-        let built = try await ServiceHost.build(
+        try await ServiceHost.build(
             configuration: configuration.common, dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
@@ -17,8 +17,7 @@ enum ClaimsIntake {
                     ClaimSearchRoutes(env: env).add(to: router)
                     ClaimRoutes(env: env).add(to: router)
                 },
+                background: { env in [PlannerStatistics(env: env)] },
                 openAPI: OpenAPIDocument.yaml))
-        try await built.database.write { try Migrations.refreshStatistics($0) }
-        return built
     }
 }

@@ -255,8 +255,25 @@ def support_finds_claims(driver, reference):
 
 
 def school_user_has_no_support_pages(driver):
-    status, _, _ = raw(driver, f"{WEB}/support/claims")
-    expect(status == 404, f"a school user's /support/claims answers {status}")
+    """Every support and provider page, asked for or posted to by a school user, is 404."""
+    status, _, document = raw(driver, f"{WEB}/openapi.yaml")
+    expect(status == 200, f"/openapi.yaml answers {status}")
+    paths = re.findall(r"^  (/(?:support|providers)/\S*):$", document, re.M)
+    expect(len(paths) > 40, f"only {len(paths)} support and provider paths listed")
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    page = raw(driver, f"{WEB}/schools/100001/users")[2]
+    token = re.search(r'name="_token" value="([^"]+)"', page).group(1)
+    for path in paths:
+        concrete = path.replace("{reference}", "12345678").replace("{id}", "1").replace("{urn}", "100001").replace("{code}", "1TX")
+        status, _, _ = raw(driver, WEB + concrete)
+        expect(status in (404, 405), f"a school user's GET {concrete} answers {status}")
+        request = urllib.request.Request(WEB + concrete, data=urllib.parse.urlencode({"_token": token}).encode(),
+                                         headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            expect(False, f"a school user's POST {concrete} was answered")
+        except urllib.error.HTTPError as error:
+            expect(error.code in (404, 405), f"a school user's POST {concrete} answers {error.code}")
 
 
 def script_in_a_name(driver):

@@ -124,14 +124,14 @@ def sets_up_the_year(driver):
 
 
 def school_claims(driver):
-    """Jo claims for Alder Primary School through the school's pages: five claims."""
+    """Jo claims for Alder Primary School through the school's pages: six claims."""
     sign_in_development(driver, SCHOOL, "school-sign-in")
     check(driver, "school-grant-conditions")
     choose(driver, "accept")
     click(driver, "Accept and continue", "school-home")
     references = {}
     for name, provider, trn, hours in [("A", "1TX", "1234567", "10"), ("B", "2KQ", "2345678", "8"), ("C", "1TX", "2345678", "6"),
-                                        ("D", "2KQ", "1234567", "3"), ("E", "1TX", "1234567", "2")]:
+                                        ("D", "2KQ", "1234567", "3"), ("E", "1TX", "1234567", "2"), ("F", "1TX", "2345678", "2")]:
         go(driver, "/schools/100001/claims/new?start=1", f"school-claim-{name}-provider")
         choose(driver, f"provider-{provider}")
         click(driver, "Continue")
@@ -159,10 +159,10 @@ def support_deletes_a_claim(driver, reference):
 
 
 def pays_the_window(driver, references):
-    until(driver, "/support/claims?status=submitted", "4 claims", "support-claims-submitted")
+    until(driver, "/support/claims?status=submitted", "5 claims", "support-claims-submitted")
     click(driver, "Payments", "support-payments")
     click(driver, "Continue", "support-payments-check")
-    expect("4 claims" in body(driver) and "£1,447.20" in body(driver), f"the check page: {body(driver)[:400]}")
+    expect("5 claims" in body(driver) and "£1,554.40" in body(driver), f"the check page: {body(driver)[:400]}")
     # A double click sends the form twice: one run.
     form = driver.find_element(By.CSS_SELECTOR, "form[action='/support/payments/runs']")
     fields = {e.get_attribute("name"): e.get_attribute("value") for e in form.find_elements(By.CSS_SELECTOR, "input[type=hidden]")}
@@ -183,7 +183,7 @@ def pays_the_window(driver, references):
     expect(len(locations) == 2 and locations[0] == locations[1] and "/support/payments/runs/" in (locations[0] or ""),
            f"two clicks of one check page: {locations}")
     go(driver, locations[0], "support-payments-run")
-    expect("4" in body(driver) and "£1,447.20" in body(driver) and PAYER in body(driver) and "unused" in body(driver), body(driver)[:600])
+    expect("5" in body(driver) and "£1,554.40" in body(driver) and PAYER in body(driver) and "unused" in body(driver), body(driver)[:600])
     run_path = locations[0]
 
     # The payer opens the emailed link and presses Download.
@@ -202,13 +202,13 @@ def pays_the_window(driver, references):
     finally:
         payer.quit()
     rows = csv_rows(payment_file)
-    expect(sorted(r["claim_reference"] for r in rows) == sorted(references[k] for k in "ABCD"), f"the payment file: {payment_file[:300]}")
+    expect(sorted(r["claim_reference"] for r in rows) == sorted(references[k] for k in "ABCDF"), f"the payment file: {payment_file[:300]}")
     go(driver, run_path, "support-payments-run-used")
     expect("used" in body(driver), "the run page does not show the link was used")
 
     # The payer's response: a mistake first (nothing applied), then right, with two unpaid.
     for row in rows:
-        unpaid = row["claim_reference"] in (references["B"], references["D"])
+        unpaid = row["claim_reference"] in (references["B"], references["D"], references["F"])
         row["claim_status"] = "unpaid" if unpaid else "paid"
         row["claim_unpaid_reason"] = "The school's bank details do not match our records" if unpaid else ""
     wrong = [dict(r) for r in rows]
@@ -218,8 +218,21 @@ def pays_the_window(driver, references):
     expect("Row 2" in body(driver) and "claim_status must be" in body(driver), f"the row error is not on the page: {body(driver)[:800]}")
     upload(driver, "file", csv_text(rows), "response.csv")
     click(driver, "Upload response", "support-payments-response")
-    expect("Response applied: 2 paid, 2 the payer needs information about" in body(driver), body(driver)[:400])
+    expect("Response applied: 2 paid, 3 the payer needs information about" in body(driver), body(driver)[:400])
+    # A new link for the payer: the used one is listed beside it.
+    click(driver, "Send the payer a new link", "support-payments-run-resent")
+    expect("A new link has been emailed to the payer" in body(driver) and "unused" in body(driver) and "used" in body(driver), body(driver)[:600])
     return run_path
+
+
+def payer_rejects(driver, reference):
+    until(driver, f"/support/claims/{reference}", "Reject claim", "support-claim-to-reject")
+    click(driver, "Reject claim", "support-claim-reject-error")
+    expect(driver.find_elements(By.CSS_SELECTOR, ".govuk-error-summary a[href='#reason']"), f"no error beside the reason: {body(driver)[:400]}")
+    fill(driver, "reason", "The school did not send the information the payer asked for")
+    click(driver, "Reject claim", "support-claim-rejected")
+    expect("marked as rejected by the payer" in body(driver), body(driver)[:300])
+    until(driver, f"/support/claims/{reference}", "Status changed to Rejected by payer", "support-claim-rejected-history")
 
 
 def information_loop(driver, reference):
@@ -253,6 +266,11 @@ def two_support_users_on_one_claim(sam, reference):
 
 def audit(sam, references):
     until(sam, "/support/claims?status=paid", "4 claims", "support-claims-paid")
+    # A sample list naming a claim that does not exist samples nothing, and says which row.
+    go(sam, "/support/audit", "support-audit-before")
+    upload(sam, "file", f"claim_reference,sample_reason\r\n{references['A']},Checked\r\n99999999,Checked\r\n", "sample.csv")
+    click(sam, "Upload sample list", "support-audit-list-error")
+    expect("Row 3" in body(sam) and "No claims have been sampled yet" in body(sam), f"the sample list's row error: {body(sam)[:800]}")
     # A sample of every paid claim (the audit service hears of payments over the bus).
     deadline = time.time() + 30
     while True:
@@ -268,6 +286,8 @@ def audit(sam, references):
     expect("Sample" in heading(sam) and "created: 4 claims" in body(sam), body(sam)[:500])
     sample_path = sam.current_url
     expect("Provider 1TX" in body(sam) and "Provider 2KQ" in body(sam), body(sam)[:800])
+    click(sam, "Email provider 1TX new links", "support-audit-links-resent")
+    expect("New links have been emailed to the provider" in body(sam), body(sam)[:300])
 
     # Support uploads Northern Schools SCITT's answer for them: every mentor accepted.
     folder = downloads_to(sam)
@@ -408,6 +428,7 @@ def main():
         support_deletes_a_claim(driver, references["E"])
         pays_the_window(driver, references)
         information_loop(driver, references["B"])
+        payer_rejects(driver, references["F"])
         two_support_users_on_one_claim(driver, references["D"])
         audit(driver, references)
         the_rest_of_the_console(driver, references["C"])

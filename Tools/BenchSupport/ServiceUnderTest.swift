@@ -54,6 +54,29 @@ public final class ServiceUnderTest: @unchecked Sendable {
     /// The process id.
     public var pid: Int32 { process.processIdentifier }
 
+    /// CPU time used so far (user + system), in clock ticks, from `/proc`.
+    public var cpuTicks: Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return user + system
+    }
+
+    /// Waits until every service in `services` has used under 5% of a core for a second (their
+    /// start-up work done), so that a measurement is not shared with it; at most `timeout` seconds.
+    public static func waitIdle(_ services: [ServiceUnderTest], timeout: Double = 60) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let before = services.map(\.cpuTicks)
+            try await Task.sleep(for: .seconds(1))
+            let after = services.map(\.cpuTicks)
+            if zip(before, after).allSatisfy({ $1 - $0 <= 5 }) { return }
+        }
+    }
+
     /// Waits until `/health` answers (up to 30 s).
     public func waitHealthy() async throws {
         for _ in 0..<300 {

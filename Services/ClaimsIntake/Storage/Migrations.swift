@@ -177,11 +177,4 @@ enum Migrations {
                 """)
         }
     }
-
-    /// Table statistics for SQLite's query planner (`ANALYZE`, sampled), so that a list with
-    /// several filters walks the narrowest index: run at every start, as the data grows.
-    static func refreshStatistics(_ db: Database) throws {
-        try db.execute(sql: "PRAGMA analysis_limit = 1000")
-        try db.execute(sql: "ANALYZE")
-    }
 }
