@@ -261,7 +261,7 @@ def school_user_has_no_support_pages(driver):
     paths = re.findall(r"^  (/(?:support|providers)/\S*):$", document, re.M)
     expect(len(paths) > 40, f"only {len(paths)} support and provider paths listed")
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
-    page = raw(driver, f"{WEB}/schools/100001/users")[2]
+    page = raw(driver, f"{WEB}/schools/100001/mentors")[2]
     token = re.search(r'name="_token" value="([^"]+)"', page).group(1)
     for path in paths:
         concrete = path.replace("{reference}", "12345678").replace("{id}", "1").replace("{urn}", "100001").replace("{code}", "1TX")
