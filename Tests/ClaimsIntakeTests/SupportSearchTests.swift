@@ -42,3 +42,14 @@ import TestSupport
         #expect(try await h.http.send(.get, "/api/v1/providers?all=maybe", token: support).status == 422)
     }
 }
+
+@Suite struct PlannerStatisticsTests {
+    @Test func statisticsAreRefreshedAtStartAndWhenTheClaimsChangeByATenth() {
+        #expect(PlannerStatistics.due(analysed: nil, now: 0))
+        #expect(!PlannerStatistics.due(analysed: 0, now: 1_000))
+        #expect(PlannerStatistics.due(analysed: 0, now: 1_001))
+        #expect(!PlannerStatistics.due(analysed: 100_000, now: 110_000))
+        #expect(PlannerStatistics.due(analysed: 100_000, now: 110_001))
+        #expect(PlannerStatistics.due(analysed: 100_000, now: 89_999))
+    }
+}
