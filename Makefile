@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test-deps build run test bench chaos clean-data
+.PHONY: deps test-deps build run test format lint bench chaos clean-data
 
 deps:
 	@bash scripts/install-deps.sh
@@ -17,9 +17,21 @@ build: deps
 run: build
 	@bash scripts/run.sh
 
-## Runs every test, from state machines to end-to-end across the real executables.
-## Built once with the tests, then run without rebuilding (alternating rebuilds dependencies).
-test: test-deps
+## The Swift sources the formatter owns (settings in .swift-format, the Hummingbird project's).
+SWIFT_SOURCES := Package.swift Services Shared Tools Tests
+
+## Formats every Swift file in place.
+format:
+	swift format format --recursive --in-place $(SWIFT_SOURCES)
+
+## Fails on any file `make format` would change.
+lint:
+	swift format lint --recursive --strict $(SWIFT_SOURCES)
+
+## Runs every test, from state machines to end-to-end across the real executables, after checking
+## the formatting. Built once with the tests, then run without rebuilding (alternating rebuilds
+## dependencies).
+test: test-deps lint
 	swift build --build-tests
 	swift test --skip-build --no-parallel
 

@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift")
             ],
             path: "Shared/Storage",
             swiftSettings: swiftSettings

@@ -8,12 +8,15 @@ enum AuditSampling {
     /// it too, with an in-memory bus and a fixed clock.
     static func build(configuration: Configuration, dependencies: ServiceDependencies) async throws -> BuiltService {
         try await ServiceHost.build(
-            configuration: configuration.common, dependencies: dependencies,
+            configuration: configuration.common,
+            dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in ClaimHandlers(outbox: env.outbox).handlers },
                 routes: { router, env in AuditRoutes(env: env).add(to: router) },
                 background: { env in [ProviderReminders(env: env)] },
-                openAPI: OpenAPIDocument.yaml))
+                openAPI: OpenAPIDocument.yaml
+            )
+        )
     }
 }

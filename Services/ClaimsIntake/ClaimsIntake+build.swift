@@ -8,7 +8,8 @@ enum ClaimsIntake {
     /// it too, with an in-memory bus and a fixed clock.
     static func build(configuration: Configuration, dependencies: ServiceDependencies) async throws -> BuiltService {
         try await ServiceHost.build(
-            configuration: configuration.common, dependencies: dependencies,
+            configuration: configuration.common,
+            dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in ClaimStatusHandlers(outbox: env.outbox).handlers },
@@ -18,6 +19,8 @@ enum ClaimsIntake {
                     ClaimRoutes(env: env).add(to: router)
                 },
                 background: { env in [PlannerStatistics(env: env)] },
-                openAPI: OpenAPIDocument.yaml))
+                openAPI: OpenAPIDocument.yaml
+            )
+        )
     }
 }

@@ -10,7 +10,8 @@ enum Notifications {
     static func build(configuration: Configuration, dependencies: ServiceDependencies) async throws -> BuiltService {
         let transport = try mailTransport(configuration.common.mail, logger: dependencies.logger)
         return try await ServiceHost.build(
-            configuration: configuration.common, dependencies: dependencies,
+            configuration: configuration.common,
+            dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in
@@ -21,12 +22,20 @@ enum Notifications {
                     let mail = env.configuration.mail
                     return [
                         EmailSender(
-                            database: env.database, outbox: env.outbox, transport: transport, from: mail.from, logger: env.logger, now: env.now,
-                            policy: SendingPolicy(ratePerSecond: mail.ratePerSecond, maxAttempts: mail.maxAttempts, retryBase: mail.retryBaseSeconds)),
+                            database: env.database,
+                            outbox: env.outbox,
+                            transport: transport,
+                            from: mail.from,
+                            logger: env.logger,
+                            now: env.now,
+                            policy: SendingPolicy(ratePerSecond: mail.ratePerSecond, maxAttempts: mail.maxAttempts, retryBase: mail.retryBaseSeconds)
+                        ),
                         WindowReminders(database: env.database, claimsBaseURL: env.configuration.publicBaseURL, logger: env.logger, now: env.now),
                     ]
                 },
-                openAPI: OpenAPIDocument.yaml))
+                openAPI: OpenAPIDocument.yaml
+            )
+        )
     }
 
     /// `MAIL_TRANSPORT`: `.eml` files in `MAIL_DIR`, or the SMTP server of `SMTP_*`.
@@ -35,8 +44,15 @@ enum Notifications {
         if !mail.smtpStartTLS && mail.smtpUsername != nil {
             logger?.warning("SMTP_STARTTLS=false: the SMTP password and every email are sent to \(host) unencrypted")
         }
-        return try SMTPMailTransport(settings: SMTPSettings(
-            host: host, port: mail.smtpPort, username: mail.smtpUsername, password: mail.smtpPassword,
-            startTLS: mail.smtpStartTLS, certificateAuthorityFile: mail.smtpCAFile))
+        return try SMTPMailTransport(
+            settings: SMTPSettings(
+                host: host,
+                port: mail.smtpPort,
+                username: mail.smtpUsername,
+                password: mail.smtpPassword,
+                startTLS: mail.smtpStartTLS,
+                certificateAuthorityFile: mail.smtpCAFile
+            )
+        )
     }
 }

@@ -20,6 +20,7 @@ struct App {
                 MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
                 return registry
             },
-            build: { try await Payments.build(configuration: $0, dependencies: $1) })
+            build: { try await Payments.build(configuration: $0, dependencies: $1) }
+        )
     }
 }

@@ -8,11 +8,14 @@ enum Payments {
     /// it too, with an in-memory bus and a fixed clock.
     static func build(configuration: Configuration, dependencies: ServiceDependencies) async throws -> BuiltService {
         try await ServiceHost.build(
-            configuration: configuration.common, dependencies: dependencies,
+            configuration: configuration.common,
+            dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { _ in ClaimCopyHandlers.handlers },
                 routes: { router, env in PaymentRoutes(env: env).add(to: router) },
-                openAPI: OpenAPIDocument.yaml))
+                openAPI: OpenAPIDocument.yaml
+            )
+        )
     }
 }

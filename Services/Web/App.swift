@@ -28,6 +28,7 @@ struct App {
                 MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
                 return registry
             },
-            build: { try await Web.build(configuration: $0, dependencies: $1) })
+            build: { try await Web.build(configuration: $0, dependencies: $1) }
+        )
     }
 }

@@ -38,8 +38,11 @@ struct Configuration: Sendable {
             return url
         }
         let services = ServiceURLs(
-            claimsIntake: try url("CLAIMS_INTAKE_URL", .claimsIntake), payments: try url("PAYMENTS_URL", .payments),
-            auditSampling: try url("AUDIT_SAMPLING_URL", .auditSampling), notifications: try url("NOTIFICATIONS_URL", .notifications))
+            claimsIntake: try url("CLAIMS_INTAKE_URL", .claimsIntake),
+            payments: try url("PAYMENTS_URL", .payments),
+            auditSampling: try url("AUDIT_SAMPLING_URL", .auditSampling),
+            notifications: try url("NOTIFICATIONS_URL", .notifications)
+        )
         var oidc: OIDCSettings?
         if let issuer = env.raw("OIDC_ISSUER") {
             guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http", issuerURL.host != nil else {
@@ -56,8 +59,11 @@ struct Configuration: Sendable {
                 throw ConfigurationError(variable: "OIDC_SCOPES", message: "must include openid")
             }
             oidc = OIDCSettings(
-                issuer: issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer, clientID: clientID,
-                clientSecret: env.raw("OIDC_CLIENT_SECRET"), scopes: scopes)
+                issuer: issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer,
+                clientID: clientID,
+                clientSecret: env.raw("OIDC_CLIENT_SECRET"),
+                scopes: scopes
+            )
         } else {
             for name in ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] where env.raw(name) != nil {
                 throw ConfigurationError(variable: "OIDC_ISSUER", message: "must be set when \(name) is")
@@ -66,7 +72,9 @@ struct Configuration: Sendable {
             guard ServiceConfiguration.isLoopback(common.httpHost) else {
                 throw ConfigurationError(
                     variable: "OIDC_ISSUER",
-                    message: "required when HTTP_HOST (\(common.httpHost)) is not a loopback address: the development sign-in is for this machine only")
+                    message:
+                        "required when HTTP_HOST (\(common.httpHost)) is not a loopback address: the development sign-in is for this machine only"
+                )
             }
         }
         var signingKey: String?
@@ -77,7 +85,9 @@ struct Configuration: Sendable {
             signingKey = text
         } else if case .publicKeys = common.auth.keys {
             throw ConfigurationError(
-                variable: "WEB_SIGNING_KEY_FILE", message: "required when AUTH_JWT_PUBLIC_KEYS_FILE is set: web signs with the matching private key")
+                variable: "WEB_SIGNING_KEY_FILE",
+                message: "required when AUTH_JWT_PUBLIC_KEYS_FILE is set: web signs with the matching private key"
+            )
         }
         let domains = env.list("SUPPORT_EMAIL_DOMAINS", default: ["education.gov.uk"]).map { $0.lowercased() }
         for domain in domains where domain.isEmpty || domain.contains("@") || !domain.contains(".") {
@@ -86,12 +96,19 @@ struct Configuration: Sendable {
         let bootstrap = try env.emails("WEB_BOOTSTRAP_SUPPORT_EMAILS", default: [])
         for email in bootstrap where !SupportDomains(domains).allows(email) {
             throw ConfigurationError(
-                variable: "WEB_BOOTSTRAP_SUPPORT_EMAILS", message: "\(email) is not in SUPPORT_EMAIL_DOMAINS (\(domains.joined(separator: ", ")))")
+                variable: "WEB_BOOTSTRAP_SUPPORT_EMAILS",
+                message: "\(email) is not in SUPPORT_EMAIL_DOMAINS (\(domains.joined(separator: ", ")))"
+            )
         }
         return Configuration(
-            common: common, services: services, oidc: oidc,
+            common: common,
+            services: services,
+            oidc: oidc,
             sessionIdleMinutes: try env.int("SESSION_IDLE_MINUTES", default: 20, in: 1...720),
-            signingKeyPEM: signingKey, supportEmailDomains: domains, bootstrapSupportEmails: bootstrap.map { $0.lowercased() })
+            signingKeyPEM: signingKey,
+            supportEmailDomains: domains,
+            bootstrapSupportEmails: bootstrap.map { $0.lowercased() }
+        )
     }
 }
 

@@ -19,15 +19,21 @@ enum Web {
             dependencies.logger.warning("OIDC_ISSUER is not set: the development sign-in lets anyone on this machine sign in as any user")
         }
         let built = try await ServiceHost.build(
-            configuration: configuration.common, dependencies: dependencies,
+            configuration: configuration.common,
+            dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 routes: { router, env in
                     let site = Site(
-                        renderer: renderer, sessions: SessionStore(database: env.database, now: env.now),
+                        renderer: renderer,
+                        sessions: SessionStore(database: env.database, now: env.now),
                         users: UserStore(database: env.database, outbox: env.outbox, now: env.now),
-                        client: ServiceClient(urls: configuration.services, signer: signer), configuration: configuration,
-                        policy: SessionPolicy(idle: TimeInterval(configuration.sessionIdleMinutes * 60)), logger: env.logger, now: env.now)
+                        client: ServiceClient(urls: configuration.services, signer: signer),
+                        configuration: configuration,
+                        policy: SessionPolicy(idle: TimeInterval(configuration.sessionIdleMinutes * 60)),
+                        logger: env.logger,
+                        now: env.now
+                    )
                     // Pages answer errors, including "no such page", with pages.
                     router.add(middleware: PageNotFoundMiddleware(site: site))
                     SignInRoutes(site: site, oidc: oidc).add(to: router)
@@ -42,7 +48,9 @@ enum Web {
                     SupportNotificationRoutes(site: site).add(to: router)
                     ProviderRoutes(site: site).add(to: router)
                 },
-                openAPI: OpenAPIDocument.yaml))
+                openAPI: OpenAPIDocument.yaml
+            )
+        )
         try await bootstrapSupportUsers(configuration, database: built.database, dependencies: dependencies)
         return built
     }
@@ -63,12 +71,20 @@ enum Web {
     /// `WEB_BOOTSTRAP_SUPPORT_EMAILS`: the first support users, created at start when missing.
     static func bootstrapSupportUsers(_ configuration: Configuration, database: DatabasePool, dependencies: ServiceDependencies) async throws {
         guard !configuration.bootstrapSupportEmails.isEmpty else { return }
-        let store = UserStore(database: database, outbox: Outbox(producer: ServiceName.web.rawValue, now: dependencies.now, wakeup: Wakeup()), now: dependencies.now)
+        let store = UserStore(
+            database: database,
+            outbox: Outbox(producer: ServiceName.web.rawValue, now: dependencies.now, wakeup: Wakeup()),
+            now: dependencies.now
+        )
         for email in configuration.bootstrapSupportEmails {
             let names = SupportNames.from(email: email)
             let (_, added) = try await store.addMembership(
-                email: email, firstName: names.first, lastName: names.last, membership: .support,
-                by: MembershipActor(id: "web", email: "WEB_BOOTSTRAP_SUPPORT_EMAILS"))
+                email: email,
+                firstName: names.first,
+                lastName: names.last,
+                membership: .support,
+                by: MembershipActor(id: "web", email: "WEB_BOOTSTRAP_SUPPORT_EMAILS")
+            )
             if added { dependencies.logger.notice("added a support user from WEB_BOOTSTRAP_SUPPORT_EMAILS", metadata: ["email": "\(email)"]) }
         }
     }
@@ -81,9 +97,19 @@ enum Web {
         var index = 0
         while index < arguments.count {
             switch arguments[index] {
-            case "--first-name" where index + 1 < arguments.count: first = arguments[index + 1]; index += 1
-            case "--last-name" where index + 1 < arguments.count: last = arguments[index + 1]; index += 1
-            default: if email == nil { email = arguments[index] } else { email = nil; index = arguments.count }
+            case "--first-name" where index + 1 < arguments.count:
+                first = arguments[index + 1]
+                index += 1
+            case "--last-name" where index + 1 < arguments.count:
+                last = arguments[index + 1]
+                index += 1
+            default:
+                if email == nil {
+                    email = arguments[index]
+                } else {
+                    email = nil
+                    index = arguments.count
+                }
             }
             index += 1
         }
@@ -96,16 +122,30 @@ enum Web {
             environment["WEB_BOOTSTRAP_SUPPORT_EMAILS"] = nil
             let configuration = try Configuration.load(from: EnvironmentReader(environment))
             guard EmailAddressShape.isPlausible(email), SupportDomains(configuration.supportEmailDomains).allows(email) else {
-                FileHandle.standardError.write(Data("\(email) is not an email address in SUPPORT_EMAIL_DOMAINS (\(configuration.supportEmailDomains.joined(separator: ", ")))\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "\(email) is not an email address in SUPPORT_EMAIL_DOMAINS (\(configuration.supportEmailDomains.joined(separator: ", ")))\n"
+                            .utf8
+                    )
+                )
                 return 65
             }
             var migrator = DatabaseMigrator()
             BusSchema.register(in: &migrator)
             Migrations.register(in: &migrator)
             let database = try ServiceDatabase.open(path: configuration.common.databasePath, migrator: migrator)
-            let store = UserStore(database: database, outbox: Outbox(producer: ServiceName.web.rawValue, now: { Date() }, wakeup: Wakeup()), now: { Date() })
+            let store = UserStore(
+                database: database,
+                outbox: Outbox(producer: ServiceName.web.rawValue, now: { Date() }, wakeup: Wakeup()),
+                now: { Date() }
+            )
             let (_, added) = try await store.addMembership(
-                email: email, firstName: first, lastName: last, membership: .support, by: MembershipActor(id: "web", email: "command line"))
+                email: email,
+                firstName: first,
+                lastName: last,
+                membership: .support,
+                by: MembershipActor(id: "web", email: "command line")
+            )
             print(added ? "\(email.lowercased()) is now a support user" : "\(email.lowercased()) was already a support user")
             return 0
         } catch {

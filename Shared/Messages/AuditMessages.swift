@@ -41,7 +41,15 @@ public struct SampleProviderRequested: BusMessage, Equatable {
     public var claimCount: Int
     /// 0 for the request itself; 1, 2… for each weekly reminder while it is still open (additive).
     public var reminder: Int?
-    public init(sampleId: Int64, requestId: Int64, provider: ProviderSnapshot, recipients: [RecipientLink], dueOn: String, claimCount: Int, reminder: Int? = nil) {
+    public init(
+        sampleId: Int64,
+        requestId: Int64,
+        provider: ProviderSnapshot,
+        recipients: [RecipientLink],
+        dueOn: String,
+        claimCount: Int,
+        reminder: Int? = nil
+    ) {
         self.sampleId = sampleId
         self.requestId = requestId
         self.provider = provider

@@ -92,8 +92,17 @@ public struct ClaimSubmitted: BusMessage, Equatable {
     public var submittedBy: Actor
 
     public init(
-        reference: String, school: SchoolSnapshot, provider: ProviderSnapshot, academicYear: Int, claimWindowId: Int64,
-        mentors: [ClaimMentor], totalHours: Int, ratePence: Int64, amountPence: Int64, submittedAt: Date, submittedBy: Actor
+        reference: String,
+        school: SchoolSnapshot,
+        provider: ProviderSnapshot,
+        academicYear: Int,
+        claimWindowId: Int64,
+        mentors: [ClaimMentor],
+        totalHours: Int,
+        ratePence: Int64,
+        amountPence: Int64,
+        submittedAt: Date,
+        submittedBy: Actor
     ) {
         self.reference = reference
         self.school = school
@@ -134,8 +143,14 @@ public struct ClaimDraftCreated: BusMessage, Equatable {
     public var bySupport: Bool
 
     public init(
-        reference: String, school: SchoolSnapshot, provider: ProviderSnapshot, academicYear: Int, claimWindowId: Int64, mentors: [ClaimMentor],
-        createdBy: Actor, bySupport: Bool
+        reference: String,
+        school: SchoolSnapshot,
+        provider: ProviderSnapshot,
+        academicYear: Int,
+        claimWindowId: Int64,
+        mentors: [ClaimMentor],
+        createdBy: Actor,
+        bySupport: Bool
     ) {
         self.reference = reference
         self.school = school

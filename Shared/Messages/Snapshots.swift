@@ -59,8 +59,15 @@ public struct SchoolSnapshot: Codable, Sendable, Equatable {
 
     /// Creates one.
     public init(
-        urn: Int, name: String, postcode: String, localAuthority: String, typeOfEstablishment: String, group: String,
-        region: String, trust: TrustSnapshot?, contactEmails: [String]
+        urn: Int,
+        name: String,
+        postcode: String,
+        localAuthority: String,
+        typeOfEstablishment: String,
+        group: String,
+        region: String,
+        trust: TrustSnapshot?,
+        contactEmails: [String]
     ) {
         self.urn = urn
         self.name = name

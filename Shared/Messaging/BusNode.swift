@@ -40,8 +40,13 @@ public struct BusNode: Sendable {
     /// Assembles the node. Nothing runs until its services run. Pass `outbox` to reuse one
     /// that handlers were built with.
     public init(
-        settings: Settings, database: any DatabaseWriter, transport: any BusTransport, handlers: [MessageHandler],
-        logger: Logger, now: @escaping @Sendable () -> Date, outbox: Outbox? = nil
+        settings: Settings,
+        database: any DatabaseWriter,
+        transport: any BusTransport,
+        handlers: [MessageHandler],
+        logger: Logger,
+        now: @escaping @Sendable () -> Date,
+        outbox: Outbox? = nil
     ) {
         let outbox = outbox ?? Outbox(producer: settings.name, now: now, wakeup: Wakeup())
         let wakeup = outbox.wakeup
@@ -58,8 +63,14 @@ public struct BusNode: Sendable {
         publisherSettings.testHooks = settings.testHooks
         var services: [any Service] = [
             BusPublisher(
-                settings: publisherSettings, database: database, transport: transport, wakeup: wakeup, status: status,
-                logger: logger, now: now)
+                settings: publisherSettings,
+                database: database,
+                transport: transport,
+                wakeup: wakeup,
+                status: status,
+                logger: logger,
+                now: now
+            )
         ]
         let registry = HandlerRegistry(handlers)
         for peer in settings.peers {
@@ -68,8 +79,15 @@ public struct BusNode: Sendable {
             subscriberSettings.testHooks = settings.testHooks
             services.append(
                 BusSubscriber(
-                    settings: subscriberSettings, database: database, transport: transport, registry: registry,
-                    status: status, logger: logger, now: now))
+                    settings: subscriberSettings,
+                    database: database,
+                    transport: transport,
+                    registry: registry,
+                    status: status,
+                    logger: logger,
+                    now: now
+                )
+            )
         }
         self.services = services
     }

@@ -55,8 +55,13 @@ public struct BusPublisher: Service {
 
     /// Creates the publisher. `wakeup` is the one the service's ``Outbox`` signals on commit.
     public init(
-        settings: Settings, database: any DatabaseWriter, transport: any BusTransport, wakeup: Wakeup,
-        status: BusStatus, logger: Logger, now: @escaping @Sendable () -> Date
+        settings: Settings,
+        database: any DatabaseWriter,
+        transport: any BusTransport,
+        wakeup: Wakeup,
+        status: BusStatus,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date
     ) {
         self.settings = settings
         self.database = database
@@ -96,8 +101,14 @@ public struct BusPublisher: Service {
             status.publisherBound(true)
             ready(.success(()))
             var loop = PublisherLoop(
-                settings: settings, database: database, endpoint: endpoint, wakeup: wakeup, status: status,
-                logger: logger, now: now)
+                settings: settings,
+                database: database,
+                endpoint: endpoint,
+                wakeup: wakeup,
+                status: status,
+                logger: logger,
+                now: now
+            )
             loop.run(until: thread)
             endpoint.close()
             status.publisherBound(false)
@@ -133,8 +144,13 @@ private struct PublisherLoop {
     let failures = Counter(label: "bus_publisher_errors_total")
 
     init(
-        settings: BusPublisher.Settings, database: any DatabaseWriter, endpoint: any PublisherEndpoint, wakeup: Wakeup,
-        status: BusStatus, logger: Logger, now: @escaping @Sendable () -> Date
+        settings: BusPublisher.Settings,
+        database: any DatabaseWriter,
+        endpoint: any PublisherEndpoint,
+        wakeup: Wakeup,
+        status: BusStatus,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date
     ) {
         self.settings = settings
         self.database = database
@@ -220,8 +236,16 @@ private struct PublisherLoop {
 
     mutating func publishHeartbeat() throws {
         let envelope = Envelope(
-            id: UUID(), type: Heartbeat.type, version: Heartbeat.version, producer: settings.producer, sequence: 0,
-            occurredAt: now(), correlationId: UUID(), causationId: nil, payload: Heartbeat(headSequence: head))
+            id: UUID(),
+            type: Heartbeat.type,
+            version: Heartbeat.version,
+            producer: settings.producer,
+            sequence: 0,
+            occurredAt: now(),
+            correlationId: UUID(),
+            causationId: nil,
+            payload: Heartbeat(headSequence: head)
+        )
         try endpoint.publish(topic: Array(Heartbeat.type.utf8), body: Array(try encoder.encode(envelope)))
         lastHeartbeat = now()
     }

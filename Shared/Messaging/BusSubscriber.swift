@@ -41,8 +41,13 @@ public struct BusSubscriber: Service {
 
     /// Creates a subscriber.
     public init(
-        settings: Settings, database: any DatabaseWriter, transport: any BusTransport, registry: HandlerRegistry,
-        status: BusStatus, logger: Logger, now: @escaping @Sendable () -> Date
+        settings: Settings,
+        database: any DatabaseWriter,
+        transport: any BusTransport,
+        registry: HandlerRegistry,
+        status: BusStatus,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date
     ) {
         self.settings = settings
         self.database = database
@@ -78,8 +83,16 @@ public struct BusSubscriber: Service {
             }
             ready(.success(()))
             var loop = SubscriberLoop(
-                settings: settings, database: database, endpoint: endpoint, inbox: inbox, registry: registry,
-                status: status, logger: threadLogger, now: now, cursor: cursor)
+                settings: settings,
+                database: database,
+                endpoint: endpoint,
+                inbox: inbox,
+                registry: registry,
+                status: status,
+                logger: threadLogger,
+                now: now,
+                cursor: cursor
+            )
             loop.run(until: thread, wakeup: wakeup)
             endpoint.close()
         }
@@ -105,8 +118,15 @@ private struct SubscriberLoop {
     var metrics: SubscriberMetrics
 
     init(
-        settings: BusSubscriber.Settings, database: any DatabaseWriter, endpoint: any SubscriberEndpoint, inbox: Inbox,
-        registry: HandlerRegistry, status: BusStatus, logger: Logger, now: @escaping @Sendable () -> Date, cursor: Int64
+        settings: BusSubscriber.Settings,
+        database: any DatabaseWriter,
+        endpoint: any SubscriberEndpoint,
+        inbox: Inbox,
+        registry: HandlerRegistry,
+        status: BusStatus,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date,
+        cursor: Int64
     ) {
         self.settings = settings
         self.database = database
@@ -130,8 +150,10 @@ private struct SubscriberLoop {
                 // Group commit: while a batch is open, keep gathering for a few milliseconds so
                 // that one transaction (one fsync) carries as many messages as are arriving.
                 let received = try endpoint.receive(
-                    timeoutMilliseconds: batch.isEmpty ? 200 : 2, maximum: settings.batchSize - batch.count,
-                    wakeup: wakeup)
+                    timeoutMilliseconds: batch.isEmpty ? 200 : 2,
+                    maximum: settings.batchSize - batch.count,
+                    wakeup: wakeup
+                )
                 if batch.isEmpty { batchStarted = Date() }
                 for frames in received { handle(frames) }
                 let full = batch.count >= settings.batchSize
@@ -207,7 +229,8 @@ private struct SubscriberLoop {
             guard message.producer == peer, message.type == topic, message.sequence >= 1 else {
                 malformed(
                     "envelope says producer \(message.producer), type \(message.type), sequence \(message.sequence) on topic \(topic) from \(peer)",
-                    frames[1])
+                    frames[1]
+                )
                 return
             }
             if !received.replayed, let drop = settings.testHooks.dropLive, drop.contains(message.sequence) { return }

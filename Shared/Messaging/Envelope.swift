@@ -39,8 +39,15 @@ public struct Envelope<Payload: Codable & Sendable>: Codable, Sendable {
 
     /// Creates an envelope.
     public init(
-        id: UUID, type: String, version: Int, producer: String, sequence: Int64, occurredAt: Date,
-        correlationId: UUID, causationId: UUID?, payload: Payload
+        id: UUID,
+        type: String,
+        version: Int,
+        producer: String,
+        sequence: Int64,
+        occurredAt: Date,
+        correlationId: UUID,
+        causationId: UUID?,
+        payload: Payload
     ) {
         self.id = id
         self.type = type

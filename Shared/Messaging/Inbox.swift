@@ -92,8 +92,14 @@ public struct Inbox: Sendable {
                 let current = try cursor(producer)
                 guard through > current else { continue }
                 try deadLetter(
-                    db, producer: producer, sequence: from, type: nil, bytes: [],
-                    reason: "messages \(from)...\(through) are no longer in the producer's outbox", at: timestamp)
+                    db,
+                    producer: producer,
+                    sequence: from,
+                    type: nil,
+                    bytes: [],
+                    reason: "messages \(from)...\(through) are no longer in the producer's outbox",
+                    at: timestamp
+                )
                 cursors[producer] = through
                 report.deadLettered["lost", default: 0] += Int(through - max(from, current + 1) + 1)
             case .message(let message):
@@ -124,12 +130,19 @@ public struct Inbox: Sendable {
                             INSERT OR IGNORE INTO bus_parked (producer, sequence, type, envelope, reason, parked_at, attempts)
                             VALUES (?, ?, ?, ?, ?, ?, 1)
                             """,
-                        arguments: [message.producer, message.sequence, message.type, Data(message.envelope), reason, timestamp])
+                        arguments: [message.producer, message.sequence, message.type, Data(message.envelope), reason, timestamp]
+                    )
                     report.parked[message.type, default: 0] += 1
                 case .poison(let reason):
                     try deadLetter(
-                        db, producer: message.producer, sequence: message.sequence, type: message.type,
-                        bytes: message.envelope, reason: reason, at: timestamp)
+                        db,
+                        producer: message.producer,
+                        sequence: message.sequence,
+                        type: message.type,
+                        bytes: message.envelope,
+                        reason: reason,
+                        at: timestamp
+                    )
                     report.deadLettered[message.type, default: 0] += 1
                     report.deadLetterReasons.append("\(message.producer)#\(message.sequence) \(message.type): \(reason)")
                 }
@@ -196,7 +209,9 @@ public struct Inbox: Sendable {
         while progress {
             progress = false
             let rows = try Row.fetchAll(
-                db, sql: "SELECT producer, sequence, type, envelope FROM bus_parked ORDER BY parked_at, producer, sequence")
+                db,
+                sql: "SELECT producer, sequence, type, envelope FROM bus_parked ORDER BY parked_at, producer, sequence"
+            )
             for row in rows {
                 let producer: String = row["producer"]
                 let sequence: Int64 = row["sequence"]
@@ -207,8 +222,14 @@ public struct Inbox: Sendable {
                     message = try registry.decode(type: type, envelope: bytes, decoder: decoder)
                 } catch {
                     message = DecodedMessage(
-                        producer: producer, sequence: sequence, id: UUID(), type: type, envelope: bytes, apply: nil,
-                        poison: "unreadable on retry: \(error)")
+                        producer: producer,
+                        sequence: sequence,
+                        id: UUID(),
+                        type: type,
+                        envelope: bytes,
+                        apply: nil,
+                        poison: "unreadable on retry: \(error)"
+                    )
                 }
                 switch try handle(message, in: db) {
                 case .applied:
@@ -218,7 +239,8 @@ public struct Inbox: Sendable {
                 case .parked(let reason):
                     try db.execute(
                         sql: "UPDATE bus_parked SET attempts = attempts + 1, reason = ? WHERE producer = ? AND sequence = ?",
-                        arguments: [reason, producer, sequence])
+                        arguments: [reason, producer, sequence]
+                    )
                 case .poison(let reason):
                     try db.execute(sql: "DELETE FROM bus_parked WHERE producer = ? AND sequence = ?", arguments: [producer, sequence])
                     try deadLetter(db, producer: producer, sequence: sequence, type: type, bytes: bytes, reason: reason, at: timestamp)
@@ -230,13 +252,20 @@ public struct Inbox: Sendable {
     }
 
     private func deadLetter(
-        _ db: Database, producer: String?, sequence: Int64?, type: String?, bytes: [UInt8], reason: String, at timestamp: Int64
+        _ db: Database,
+        producer: String?,
+        sequence: Int64?,
+        type: String?,
+        bytes: [UInt8],
+        reason: String,
+        at timestamp: Int64
     ) throws {
         // Keep enough of a bad frame to diagnose it without letting garbage fill the disk.
         let kept = bytes.count > 4096 ? Array(bytes.prefix(4096)) : bytes
         try db.execute(
             sql: "INSERT INTO bus_dead_letter (producer, sequence, type, envelope, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [producer, sequence, type, Data(kept), String(reason.prefix(2000)), timestamp])
+            arguments: [producer, sequence, type, Data(kept), String(reason.prefix(2000)), timestamp]
+        )
     }
 
     /// Parked messages: how many, and when the oldest was parked.

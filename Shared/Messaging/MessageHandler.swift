@@ -48,7 +48,8 @@ public struct MessageHandler: Sendable {
 
     /// A handler for `M`: `body` runs inside the inbox transaction with the decoded envelope.
     public static func on<M: BusMessage>(
-        _ message: M.Type, _ body: @escaping @Sendable (Envelope<M>, Database) throws -> HandlingOutcome
+        _ message: M.Type,
+        _ body: @escaping @Sendable (Envelope<M>, Database) throws -> HandlingOutcome
     ) -> MessageHandler {
         let decode: @Sendable (JSONDecoder, [UInt8]) throws -> DecodedMessage = { decoder, bytes in
             let envelope = try decoder.decode(Envelope<M>.self, from: Data(bytes))
@@ -59,8 +60,14 @@ public struct MessageHandler: Sendable {
                 apply = nil
             }
             return DecodedMessage(
-                producer: envelope.producer, sequence: envelope.sequence, id: envelope.id, type: envelope.type,
-                envelope: bytes, apply: apply, poison: nil)
+                producer: envelope.producer,
+                sequence: envelope.sequence,
+                id: envelope.id,
+                type: envelope.type,
+                envelope: bytes,
+                apply: apply,
+                poison: nil
+            )
         }
         return MessageHandler(type: M.type, version: M.version, decode: decode)
     }
@@ -95,15 +102,27 @@ public struct HandlerRegistry: Sendable {
                 let header = try decoder.decode(EnvelopeHeader.self, from: Data(bytes))
                 if header.type == type && header.version == handler.version {
                     return DecodedMessage(
-                        producer: header.producer, sequence: header.sequence, id: header.id, type: header.type,
-                        envelope: bytes, apply: nil, poison: "payload does not match \(type) v\(handler.version): \(error)")
+                        producer: header.producer,
+                        sequence: header.sequence,
+                        id: header.id,
+                        type: header.type,
+                        envelope: bytes,
+                        apply: nil,
+                        poison: "payload does not match \(type) v\(handler.version): \(error)"
+                    )
                 }
             }
         }
         let header = try decoder.decode(EnvelopeHeader.self, from: Data(bytes))
         return DecodedMessage(
-            producer: header.producer, sequence: header.sequence, id: header.id, type: header.type,
-            envelope: bytes, apply: nil, poison: nil)
+            producer: header.producer,
+            sequence: header.sequence,
+            id: header.id,
+            type: header.type,
+            envelope: bytes,
+            apply: nil,
+            poison: nil
+        )
     }
 
     /// Whether a handler exists for `type`.

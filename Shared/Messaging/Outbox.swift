@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,19 +68,32 @@ public struct Outbox: Sendable {
     /// - Returns: the envelope as it will be published.
     @discardableResult
     public func append<M: BusMessage>(
-        _ message: M, in db: Database, correlationId: UUID? = nil, causationId: UUID? = nil, occurredAt: Date? = nil
+        _ message: M,
+        in db: Database,
+        correlationId: UUID? = nil,
+        causationId: UUID? = nil,
+        occurredAt: Date? = nil
     ) throws -> Envelope<M> {
         // The next sequence follows the newest outbox row (the primary key's last entry, so
         // cheap); pruning always keeps that row, and `last_sequence` covers an empty outbox.
         // Writes are serialized, so this is gapless.
         let next = try db.cachedStatement(
-            sql: "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM bus_outbox), 0), last_sequence) + 1 FROM bus_producer WHERE id = 1")
+            sql: "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM bus_outbox), 0), last_sequence) + 1 FROM bus_producer WHERE id = 1"
+        )
         guard let sequence = try Int64.fetchOne(next)
         else { throw DatabaseError(message: "bus_producer row is missing: the bus migrations did not run") }
         let id = UUID()
         let envelope = Envelope(
-            id: id, type: M.type, version: M.version, producer: producer, sequence: sequence,
-            occurredAt: occurredAt ?? now(), correlationId: correlationId ?? id, causationId: causationId, payload: message)
+            id: id,
+            type: M.type,
+            version: M.version,
+            producer: producer,
+            sequence: sequence,
+            occurredAt: occurredAt ?? now(),
+            correlationId: correlationId ?? id,
+            causationId: causationId,
+            payload: message
+        )
         let bytes = Data(try EnvelopeWriter.encode(envelope, payloadEncoder: BusJSON.envelopeEncoder()))
         try db.cachedStatement(
             sql: "INSERT INTO bus_outbox (sequence, message_id, type, envelope, occurred_at) VALUES (?, ?, ?, ?, ?)"
@@ -110,10 +124,13 @@ public enum OutboxStore {
     /// The latest committed sequence and the relay's published-through mark.
     public static func marks(_ db: Database) throws -> (head: Int64, publishedThrough: Int64) {
         let row = try Row.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT MAX(COALESCE((SELECT MAX(sequence) FROM bus_outbox), 0), last_sequence) AS head, published_through
-                FROM bus_producer WHERE id = 1
-                """))
+            db.cachedStatement(
+                sql: """
+                    SELECT MAX(COALESCE((SELECT MAX(sequence) FROM bus_outbox), 0), last_sequence) AS head, published_through
+                    FROM bus_producer WHERE id = 1
+                    """
+            )
+        )
         return (row?["head"] ?? 0, row?["published_through"] ?? 0)
     }
 
@@ -121,7 +138,8 @@ public enum OutboxStore {
     public static func entries(_ db: Database, after sequence: Int64, limit: Int) throws -> [OutboxEntry] {
         let rows = try Row.fetchCursor(
             db.cachedStatement(sql: "SELECT sequence, type, envelope FROM bus_outbox WHERE sequence > ? ORDER BY sequence LIMIT ?"),
-            arguments: [sequence, limit])
+            arguments: [sequence, limit]
+        )
         var entries: [OutboxEntry] = []
         entries.reserveCapacity(limit)
         while let row = try rows.next() {
@@ -140,7 +158,8 @@ public enum OutboxStore {
     public static func setPublishedThrough(_ db: Database, _ sequence: Int64) throws {
         try db.execute(
             sql: "UPDATE bus_producer SET published_through = MAX(published_through, ?) WHERE id = 1",
-            arguments: [sequence])
+            arguments: [sequence]
+        )
     }
 
     /// Deletes messages that occurred before `cutoff`. Returns how many went.
@@ -152,7 +171,8 @@ public enum OutboxStore {
         try db.execute(sql: "UPDATE bus_producer SET last_sequence = ? WHERE id = 1", arguments: [head])
         try db.execute(
             sql: "DELETE FROM bus_outbox WHERE occurred_at < ? AND sequence < ?",
-            arguments: [Int64(cutoff.timeIntervalSince1970 * 1000), head])
+            arguments: [Int64(cutoff.timeIntervalSince1970 * 1000), head]
+        )
         return db.changesCount
     }
 }
@@ -177,7 +197,12 @@ public final class OutboxCommitObserver: TransactionObserver, Sendable {
     }
 
     public func databaseDidCommit(_ db: Database) {
-        if dirty.withLock({ value -> Bool in defer { value = false }; return value }) { wakeup.wake() }
+        if dirty.withLock({ value -> Bool in
+            defer { value = false }
+            return value
+        }) {
+            wakeup.wake()
+        }
     }
 
     public func databaseDidRollback(_ db: Database) {

@@ -134,7 +134,9 @@ final class ZMQPublisherEndpoint: PublisherEndpoint {
 
     func waitForRequests(timeoutMilliseconds: Int, wakeup: Wakeup) throws -> [ReplayCall] {
         let ready = try ZMQPoller.poll(
-            [.socket(router), .fileDescriptor(wakeup.fileDescriptor)], timeoutMilliseconds: timeoutMilliseconds)
+            [.socket(router), .fileDescriptor(wakeup.fileDescriptor)],
+            timeoutMilliseconds: timeoutMilliseconds
+        )
         if ready[1] { wakeup.drain() }
         var calls: [ReplayCall] = []
         while calls.count < 100, let frames = try router.receive(dontWait: true) {
@@ -178,7 +180,8 @@ final class ZMQSubscriberEndpoint: SubscriberEndpoint {
         if out.isEmpty {
             let ready = try ZMQPoller.poll(
                 [.socket(subscriber), .socket(dealer), .fileDescriptor(wakeup.fileDescriptor)],
-                timeoutMilliseconds: timeoutMilliseconds)
+                timeoutMilliseconds: timeoutMilliseconds
+            )
             if ready[2] { wakeup.drain() }
             try drain()
         }

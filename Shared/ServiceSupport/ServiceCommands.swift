@@ -5,7 +5,9 @@ import Foundation
 /// development secret), e.g. `claims-intake token --role school --urn 100001 --email head@school.example`.
 public struct TokenCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Print a development bearer token signed with AUTH_JWT_SECRET.")
+        commandName: "token",
+        abstract: "Print a development bearer token signed with AUTH_JWT_SECRET."
+    )
 
     @Option(help: "school, provider or support.") var role: String
     @Option(help: "A school's URN (repeat for a MAT user).") var urn: [Int] = []
@@ -36,10 +38,20 @@ public struct TokenCommand: AsyncParsableCommand {
         let role = Role(rawValue: role)!
         let email = self.email ?? "\(role.rawValue)@example.invalid"
         let user = AuthenticatedUser(
-            id: sub ?? "dev-\(role.rawValue)-\(email)", email: email, name: name ?? "Development \(role.rawValue) user",
-            role: role, urns: Set(urn), providerCodes: Set(providerCode))
+            id: sub ?? "dev-\(role.rawValue)-\(email)",
+            email: email,
+            name: name ?? "Development \(role.rawValue) user",
+            role: role,
+            urns: Set(urn),
+            providerCodes: Set(providerCode)
+        )
         let token = try await DevelopmentToken.make(
-            user: user, secret: secret, lifetime: TimeInterval(expiresIn), issuer: auth.issuer, audience: auth.audience)
+            user: user,
+            secret: secret,
+            lifetime: TimeInterval(expiresIn),
+            issuer: auth.issuer,
+            audience: auth.audience
+        )
         print(token)
     }
 }

@@ -89,7 +89,9 @@ public struct BuiltService {
 public enum ServiceHost {
     /// Opens the database, assembles the bus node, the HTTP server and the service's parts.
     public static func build(
-        configuration: ServiceConfiguration, dependencies: ServiceDependencies, parts: ServiceParts
+        configuration: ServiceConfiguration,
+        dependencies: ServiceDependencies,
+        parts: ServiceParts
     ) async throws -> BuiltService {
         var logger = dependencies.logger
         logger[metadataKey: "service"] = "\(configuration.service.rawValue)"
@@ -102,7 +104,10 @@ public enum ServiceHost {
         let database = try ServiceDatabase.open(path: configuration.databasePath, migrator: migrator)
 
         var busSettings = BusNode.Settings(
-            name: configuration.service.rawValue, endpoint: configuration.busPublish, peers: configuration.busPeers)
+            name: configuration.service.rawValue,
+            endpoint: configuration.busPublish,
+            peers: configuration.busPeers
+        )
         busSettings.maxMessageBytes = configuration.busMaxMessageBytes
         busSettings.retention = TimeInterval(configuration.busOutboxRetentionDays) * 24 * 3600
         busSettings.testHooks = dependencies.busTestHooks
@@ -110,13 +115,25 @@ public enum ServiceHost {
         // Handlers write their consequences into the same outbox the node relays.
         let outbox = Outbox(producer: configuration.service.rawValue, now: dependencies.now, wakeup: Wakeup())
         let environment = ServiceEnvironment(
-            configuration: configuration, database: database, outbox: outbox, logger: logger, now: dependencies.now)
+            configuration: configuration,
+            database: database,
+            outbox: outbox,
+            logger: logger,
+            now: dependencies.now
+        )
         let node = BusNode(
-            settings: busSettings, database: database, transport: dependencies.transport,
-            handlers: parts.handlers(environment), logger: logger, now: dependencies.now, outbox: outbox)
+            settings: busSettings,
+            database: database,
+            transport: dependencies.transport,
+            handlers: parts.handlers(environment),
+            logger: logger,
+            now: dependencies.now,
+            outbox: outbox
+        )
 
         if configuration.busIsExposedWithoutCurve {
-            let warning = "BUS_PUBLISH (\(configuration.busPublish)) is not a loopback address and CurveZMQ is off: anyone who can reach it can read the bus"
+            let warning =
+                "BUS_PUBLISH (\(configuration.busPublish)) is not a loopback address and CurveZMQ is off: anyone who can reach it can read the bus"
             logger.warning("\(warning)")
             node.status.warn(warning)
         }
@@ -126,8 +143,13 @@ public enum ServiceHost {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthenticationMiddleware(verifier: verifier))
         OperationalRoutes.add(
-            to: router, database: database, bus: node.status, metrics: dependencies.metrics, openAPI: parts.openAPI,
-            now: dependencies.now)
+            to: router,
+            database: database,
+            bus: node.status,
+            metrics: dependencies.metrics,
+            openAPI: parts.openAPI,
+            now: dependencies.now
+        )
         parts.routes(router, environment)
 
         let service = configuration.service.rawValue
@@ -141,12 +163,16 @@ public enum ServiceHost {
                 let port = channel.localAddress?.port ?? 0
                 appLogger.notice("listening", metadata: ["url": "http://\(host):\(port)"])
             },
-            logger: logger)
+            logger: logger
+        )
         // Shutdown runs in reverse: HTTP stops first, then background work, subscribers, and
         // last the publisher, which flushes the outbox.
         let services: [any Service] = node.services + parts.background(environment) + [app]
         var groupConfiguration = ServiceGroupConfiguration(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(9)
         return BuiltService(group: ServiceGroup(configuration: groupConfiguration), database: database, bus: node.status, router: router)
     }

@@ -41,7 +41,9 @@ public enum ServiceMain {
         let logger = Logger(label: name)
         do {
             let transport = try ZMQBusTransport(
-                maxMessageBytes: common(configuration).busMaxMessageBytes, curve: common(configuration).busCurve)
+                maxMessageBytes: common(configuration).busMaxMessageBytes,
+                curve: common(configuration).busCurve
+            )
             let dependencies = ServiceDependencies(now: { Date() }, transport: transport, metrics: registry, logger: logger)
             let service = try await build(configuration, dependencies)
             try await service.group.run()
@@ -55,7 +57,9 @@ public enum ServiceMain {
 
     /// `<service> routes`: every HTTP route, for checking the OpenAPI document against the code.
     static func printRoutes<Configuration: Sendable>(
-        name: String, load: @Sendable (EnvironmentReader) throws -> Configuration, common: @Sendable (Configuration) -> ServiceConfiguration,
+        name: String,
+        load: @Sendable (EnvironmentReader) throws -> Configuration,
+        common: @Sendable (Configuration) -> ServiceConfiguration,
         build: @Sendable (Configuration, ServiceDependencies) async throws -> BuiltService
     ) async {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
@@ -68,7 +72,11 @@ public enum ServiceMain {
             var logger = Logger(label: name)
             logger.logLevel = .critical
             let dependencies = ServiceDependencies(
-                now: { Date() }, transport: transport, metrics: PrometheusCollectorRegistry(), logger: logger)
+                now: { Date() },
+                transport: transport,
+                metrics: PrometheusCollectorRegistry(),
+                logger: logger
+            )
             let service = try await build(configuration, dependencies)
             print(service.routeLines.joined(separator: "\n"))
             transport.shutdown()

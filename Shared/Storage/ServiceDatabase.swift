@@ -17,9 +17,11 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
         case .cannotCreateFolder(let path, let reason):
             return "Cannot create the folder for the database \(path): \(reason). Check DATABASE_PATH and the folder's permissions."
         case .cannotOpen(let path, let reason):
-            return "Cannot open the database \(path): \(reason). Check DATABASE_PATH, the file's permissions, and that it is this service's SQLite file."
+            return
+                "Cannot open the database \(path): \(reason). Check DATABASE_PATH, the file's permissions, and that it is this service's SQLite file."
         case .newerSchema(let path, let unknown):
-            return "The database \(path) was written by a newer version of this service (unknown migrations: \(unknown.joined(separator: ", "))). Run the newer version, or restore a backup made by this one."
+            return
+                "The database \(path) was written by a newer version of this service (unknown migrations: \(unknown.joined(separator: ", "))). Run the newer version, or restore a backup made by this one."
         case .notDurable(let path, let synchronous):
             return "The database \(path) is not in synchronous=FULL mode (got \(synchronous)); refusing to run without durable commits."
         }

@@ -64,8 +64,13 @@ public struct InProcessHTTP: Sendable {
 
     /// Sends one request and returns the reply.
     public func send(
-        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: Any? = nil, body: String? = nil,
-        contentType: String = "application/json", headers: [String: String] = [:]
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        token: String? = nil,
+        json: Any? = nil,
+        body: String? = nil,
+        contentType: String = "application/json",
+        headers: [String: String] = [:]
     ) async throws -> TestHTTP.Reply {
         var fields = HTTPFields()
         if let token { fields[.authorization] = "Bearer \(token)" }
@@ -82,7 +87,8 @@ public struct InProcessHTTP: Sendable {
         }
         let request = Request(
             head: HTTPRequest(method: method, scheme: "http", authority: "localhost", path: path, headerFields: fields),
-            body: .init(buffer: bytes))
+            body: .init(buffer: bytes)
+        )
         var logger = Logger(label: "test-http")
         logger.logLevel = .critical
         let context = ServiceRequestContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: logger))

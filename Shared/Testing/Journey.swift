@@ -32,7 +32,14 @@ public struct Journey: Sendable {
     }
 
     /// Sends JSON.
-    public func send(_ http: TestHTTP, _ method: String, _ path: String, _ token: String?, _ json: [String: Any], headers: [String: String] = [:]) async throws -> TestHTTP.Reply {
+    public func send(
+        _ http: TestHTTP,
+        _ method: String,
+        _ path: String,
+        _ token: String?,
+        _ json: [String: Any],
+        headers: [String: String] = [:]
+    ) async throws -> TestHTTP.Reply {
         try await http.send(method, path, token: token, body: try JSONSerialization.data(withJSONObject: json), headers: headers)
     }
 
@@ -44,7 +51,12 @@ public struct Journey: Sendable {
     /// Sends JSON and expects `status`.
     @discardableResult
     public func expect(
-        _ status: Int, _ http: TestHTTP, _ method: String, _ path: String, _ token: String, _ json: [String: Any],
+        _ status: Int,
+        _ http: TestHTTP,
+        _ method: String,
+        _ path: String,
+        _ token: String,
+        _ json: [String: Any],
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> TestHTTP.Reply {
         let reply = try await send(http, method, path, token, json)
@@ -55,8 +67,15 @@ public struct Journey: Sendable {
     /// Repeats a request until it answers `status` (for a step that waits on messages another
     /// service has yet to apply).
     public func retryUntil(
-        _ status: Int, _ http: TestHTTP, _ method: String, _ path: String, _ token: String, _ json: [String: Any] = [:], csv: String? = nil,
-        headers: [String: String] = [:], timeout: TimeInterval = 30
+        _ status: Int,
+        _ http: TestHTTP,
+        _ method: String,
+        _ path: String,
+        _ token: String,
+        _ json: [String: Any] = [:],
+        csv: String? = nil,
+        headers: [String: String] = [:],
+        timeout: TimeInterval = 30
     ) async throws -> TestHTTP.Reply {
         var last: TestHTTP.Reply?
         do {
@@ -76,14 +95,29 @@ public struct Journey: Sendable {
 
     /// Rates for this year and a window open from today to the end of the academic year.
     public func openWindow() async throws {
-        try await expect(200, intake, "PUT", "/api/v1/funding-rates/\(year)", support, [
-            "inner_london_pence": 5360, "outer_london_pence": 4825, "fringe_pence": 4510, "rest_of_england_pence": 4380,
-        ])
-        try await expect(201, intake, "POST", "/api/v1/claim-windows", support, ["academic_year": year, "opens_on": today, "closes_on": "\(year + 1)-08-31"])
+        try await expect(
+            200,
+            intake,
+            "PUT",
+            "/api/v1/funding-rates/\(year)",
+            support,
+            [
+                "inner_london_pence": 5360, "outer_london_pence": 4825, "fringe_pence": 4510, "rest_of_england_pence": 4380,
+            ]
+        )
+        try await expect(
+            201,
+            intake,
+            "POST",
+            "/api/v1/claim-windows",
+            support,
+            ["academic_year": year, "opens_on": today, "closes_on": "\(year + 1)-08-31"]
+        )
     }
 
     /// Creates and submits a claim with provider 1AB; returns its reference.
-    public func submit(_ token: String, urn: Int, mentors: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    public func submit(_ token: String, urn: Int, mentors: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) async throws -> String
+    {
         let draft = try await send(intake, "POST", "/api/v1/schools/\(urn)/claims", token, ["provider_code": "1AB", "mentors": mentors])
         guard let reference = draft.json?["reference"] as? String else { throw Eventually.TimedOut(what: "a draft: \(draft.text)") }
         let submitted = try await send(intake, "POST", "/api/v1/claims/\(reference)/submit", token, ["declaration_accepted": true])
@@ -115,7 +149,12 @@ public struct Journey: Sendable {
     }
 
     /// Waits for the one email of `template` to `address` (about a claim reference, when given).
-    public func email(_ template: String, to address: String, about reference: String? = nil, timeout: TimeInterval = 30) async throws -> SMTPTestServer.Received {
+    public func email(
+        _ template: String,
+        to address: String,
+        about reference: String? = nil,
+        timeout: TimeInterval = 30
+    ) async throws -> SMTPTestServer.Received {
         guard let smtp else { throw Eventually.TimedOut(what: "no SMTP server") }
         var found: [SMTPTestServer.Received] = []
         do {

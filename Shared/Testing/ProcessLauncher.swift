@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -113,7 +114,10 @@ public enum ProcessLauncher {
     /// Starts `executable` (a path) with `arguments` and `environment` added to this one's, in
     /// `directory`, writing its output to `logFile`.
     public static func start(
-        _ executable: String, arguments: [String] = [], environment: [String: String] = [:], directory: URL,
+        _ executable: String,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        directory: URL,
         logName: String? = nil
     ) throws -> LaunchedProcess {
         let process = Process()
@@ -231,7 +235,10 @@ public enum Eventually {
 
     /// Polls `condition` every `interval` until it holds or `timeout` passes.
     public static func wait(
-        _ what: String, timeout: TimeInterval, interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool
+        _ what: String,
+        timeout: TimeInterval,
+        interval: Duration = .milliseconds(50),
+        _ condition: () async throws -> Bool
     ) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -267,7 +274,11 @@ public struct TestHTTP: Sendable {
 
     /// Sends one request.
     public func send(
-        _ method: String, _ path: String, token: String? = nil, body: Data? = nil, contentType: String = "application/json",
+        _ method: String,
+        _ path: String,
+        token: String? = nil,
+        body: Data? = nil,
+        contentType: String = "application/json",
         headers: [String: String] = [:]
     ) async throws -> Reply {
         var request = URLRequest(url: URL(string: base + path)!)

@@ -38,7 +38,11 @@ public final class SMTPTestServer: @unchecked Sendable {
         FileManager.default.createFile(atPath: log, contents: nil)
         let script = BuiltProducts.packageRoot.appendingPathComponent("Tests/Scripts/smtp_server.py").path
         process = try ProcessLauncher.start(
-            "/usr/bin/env", arguments: ["python3", script, "--port", "\(port)", "--log", log] + options, directory: folder.url, logName: name)
+            "/usr/bin/env",
+            arguments: ["python3", script, "--port", "\(port)", "--log", log] + options,
+            directory: folder.url,
+            logName: name
+        )
         let process = self.process
         try await Eventually.wait("the SMTP server to listen", timeout: 20) {
             if !process.isRunning { throw Eventually.TimedOut(what: "SMTP server exited: \(process.output)") }
@@ -52,13 +56,20 @@ public final class SMTPTestServer: @unchecked Sendable {
         return text.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
             return Received(
-                mailFrom: object["mail_from"] as? String ?? "", recipients: object["rcpt_tos"] as? [String] ?? [],
-                messageID: object["message_id"] as? String ?? "", to: object["to"] as? String ?? "", from: object["from"] as? String ?? "",
-                replyTo: object["reply_to"] as? String ?? "", subject: object["subject"] as? String ?? "", template: object["template"] as? String ?? "",
+                mailFrom: object["mail_from"] as? String ?? "",
+                recipients: object["rcpt_tos"] as? [String] ?? [],
+                messageID: object["message_id"] as? String ?? "",
+                to: object["to"] as? String ?? "",
+                from: object["from"] as? String ?? "",
+                replyTo: object["reply_to"] as? String ?? "",
+                subject: object["subject"] as? String ?? "",
+                template: object["template"] as? String ?? "",
                 body: (object["body"] as? String ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
                 html: object["html"] as? String ?? "",
-                longestLine: object["longest_line"] as? Int ?? 0, authenticated: object["authenticated"] as? Bool ?? false,
-                tls: object["tls"] as? Bool ?? false)
+                longestLine: object["longest_line"] as? Int ?? 0,
+                authenticated: object["authenticated"] as? Bool ?? false,
+                tls: object["tls"] as? Bool ?? false
+            )
         }
     }
 
@@ -80,7 +91,8 @@ public final class SMTPTestServer: @unchecked Sendable {
             arguments: [
                 "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "2",
                 "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            ])
+            ]
+        )
         guard result.status == 0 else { throw Eventually.TimedOut(what: "openssl: \(result.output)") }
         return (certificate, key)
     }

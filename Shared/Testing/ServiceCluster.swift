@@ -91,7 +91,10 @@ public final class ServiceCluster: @unchecked Sendable {
     /// A development token signed with the shared secret.
     public func token(_ arguments: [String]) throws -> String {
         let result = try ProcessLauncher.run(
-            BuiltProducts.path("claims-intake"), arguments: ["token"] + arguments, environment: ["AUTH_JWT_SECRET": Self.secret])
+            BuiltProducts.path("claims-intake"),
+            arguments: ["token"] + arguments,
+            environment: ["AUTH_JWT_SECRET": Self.secret]
+        )
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

@@ -1,8 +1,9 @@
 import Foundation
+import Synchronization
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Synchronization
 
 /// A person's browser without the browser: a cookie jar, following redirects, sending each form
 /// with the page's form token, retrying while web is down.
@@ -56,7 +57,9 @@ public final class WebSession: Sendable {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let all = fields.merging(["_token": token.withLock { $0 } ?? ""]) { a, _ in a }
-        request.httpBody = Data(all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&").utf8)
+        request.httpBody = Data(
+            all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&").utf8
+        )
         let (data, response) = try await session.data(for: request)
         return try remember(data, response)
     }

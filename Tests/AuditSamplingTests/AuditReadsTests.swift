@@ -1,7 +1,8 @@
 import Foundation
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditSampling
 
 /// What the provider portal and support's audit pages read: a provider's file without an emailed
@@ -12,7 +13,13 @@ import TestSupport
         defer { h.tearDown() }
         try h.paidClaim("31111111", urn: 1, mentors: [("1111111", 10), ("2222222", 6)])
         let support = try await h.token("support-1")
-        let sample = try await h.http.send(.post, "/api/v1/audit/samples", token: support, body: "claim_reference,sample_reason\n31111111,Checked\n", contentType: "text/csv")
+        let sample = try await h.http.send(
+            .post,
+            "/api/v1/audit/samples",
+            token: support,
+            body: "claim_reference,sample_reason\n31111111,Checked\n",
+            contentType: "text/csv"
+        )
         #expect(sample.status == 201, "\(sample.text)")
         let request = try #require((sample.json?["providers"] as? [[String: Any]])?.first?["request_id"] as? Int)
 
@@ -40,13 +47,19 @@ import TestSupport
 
         // The provider answers one mentor no: its claims show the answer, the sample its progress.
         let answer = "claim_reference,mentor_trn,claim_accepted,rejection_reason\n31111111,1111111,yes,\n31111111,2222222,no,No record\n"
-        #expect(try await h.http.send(.post, "/api/v1/audit/provider-requests/\(request)/response", token: own, body: answer, contentType: "text/csv").status == 200)
+        #expect(
+            try await h.http.send(.post, "/api/v1/audit/provider-requests/\(request)/response", token: own, body: answer, contentType: "text/csv")
+                .status == 200
+        )
         let answered = try await h.http.send(.get, "/api/v1/audit/claims?provider_code=1AB", token: own).json?["items"] as? [[String: Any]] ?? []
         #expect(answered.first?["mentors_accepted"] as? Int == 1 && answered.first?["mentors_not_accepted"] as? Int == 1)
         let samples = try await h.http.send(.get, "/api/v1/audit/samples", token: support)
         let listed = (samples.json?["items"] as? [[String: Any]])?.first
         let provider = (listed?["providers"] as? [[String: Any]])?.first
-        #expect(listed?["claim_count"] as? Int == 1 && provider?["unanswered_claims"] as? Int == 0 && provider?["responded"] as? Bool == true, "\(samples.text)")
+        #expect(
+            listed?["claim_count"] as? Int == 1 && provider?["unanswered_claims"] as? Int == 0 && provider?["responded"] as? Bool == true,
+            "\(samples.text)"
+        )
         #expect(try await h.http.send(.get, "/api/v1/audit/samples", token: own).status == 403)
     }
 }

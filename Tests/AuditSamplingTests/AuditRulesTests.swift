@@ -3,8 +3,9 @@ import GRDB
 import Messages
 import Messaging
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditSampling
 
 /// The rules of `../spec/domain.md` ("Audit sampling rules") as support and providers meet them.
@@ -30,14 +31,24 @@ import TestSupport
         let support = try await h.token("first")
         let request = try await sample(h, ["22222222"], token: support)
         let answer = answerHeader + "22222222,1111111,yes,\n22222222,2222222,no,No record of the sessions\n"
-        #expect(try await h.http.send(.post, "/api/v1/audit/provider-requests/\(request)/response", token: support, body: answer, contentType: "text/csv").status == 200)
+        #expect(
+            try await h.http.send(.post, "/api/v1/audit/provider-requests/\(request)/response", token: support, body: answer, contentType: "text/csv")
+                .status == 200
+        )
         // Audit's view shows each mentor's verdict.
         let view = try await h.http.send(.get, "/api/v1/audit/claims/22222222", token: support)
         let verdicts = ((view.json?["samples"] as? [[String: Any]])?.first?["verdicts"] as? [[String: Any]]) ?? []
         #expect(verdicts.map { $0["trn"] as? String } == ["1111111", "2222222"])
         #expect(verdicts.map { $0["accepted"] as? Bool } == [true, false])
         #expect(verdicts.last?["reason"] as? String == "No record of the sessions")
-        #expect(try await h.http.send(.post, "/api/v1/audit/claims/22222222/school-response", token: support, json: ["mentors": [["trn": "2222222", "reason": "Agree"]]]).status == 200)
+        #expect(
+            try await h.http.send(
+                .post,
+                "/api/v1/audit/claims/22222222/school-response",
+                token: support,
+                json: ["mentors": [["trn": "2222222", "reason": "Agree"]]]
+            ).status == 200
+        )
         let refused: [[[String: Any]]] = [
             [["trn": "2222222", "hours_trained": 4], ["trn": "2222222", "hours_trained": 4]],  // the same mentor twice
             [["trn": "1111111", "hours_trained": 0]],  // a mentor the provider accepted
@@ -51,7 +62,12 @@ import TestSupport
         }
         #expect(try h.published(ClawbackRequested.type).isEmpty)
         #expect(try await status(h, "22222222") == "sampling_not_approved")
-        let accepted = try await h.http.send(.post, "/api/v1/audit/claims/22222222/clawback", token: support, json: ["mentors": [["trn": "2222222", "hours_trained": 4]]])
+        let accepted = try await h.http.send(
+            .post,
+            "/api/v1/audit/claims/22222222/clawback",
+            token: support,
+            json: ["mentors": [["trn": "2222222", "hours_trained": 4]]]
+        )
         #expect(accepted.status == 200, "\(accepted.text)")
         let amount = (try h.published(ClawbackRequested.type).first?["payload"] as? [String: Any])?["clawback_amount_pence"] as? Int
         #expect(amount == 6 * 4825)  // never more than the rejected mentor's 10 hours
@@ -65,33 +81,91 @@ import TestSupport
         let approver = try await h.token("second")
         let third = try await h.token("third")
         let request = try await sample(h, ["33333333"], token: requester)
-        _ = try await h.http.send(.post, "/api/v1/audit/provider-requests/\(request)/response", token: requester, body: answerHeader + "33333333,1111111,no,Not trained\n", contentType: "text/csv")
-        _ = try await h.http.send(.post, "/api/v1/audit/claims/33333333/school-response", token: requester, json: ["mentors": [["trn": "1111111", "reason": "Agree"]]])
-        _ = try await h.http.send(.post, "/api/v1/audit/claims/33333333/clawback", token: requester, json: ["mentors": [["trn": "1111111", "hours_trained": 12]]])
+        _ = try await h.http.send(
+            .post,
+            "/api/v1/audit/provider-requests/\(request)/response",
+            token: requester,
+            body: answerHeader + "33333333,1111111,no,Not trained\n",
+            contentType: "text/csv"
+        )
+        _ = try await h.http.send(
+            .post,
+            "/api/v1/audit/claims/33333333/school-response",
+            token: requester,
+            json: ["mentors": [["trn": "1111111", "reason": "Agree"]]]
+        )
+        _ = try await h.http.send(
+            .post,
+            "/api/v1/audit/claims/33333333/clawback",
+            token: requester,
+            json: ["mentors": [["trn": "1111111", "hours_trained": 12]]]
+        )
         // The approver loads the claim: 4 hours to claw back.
         let seen = try await h.http.send(.get, "/api/v1/audit/claims/33333333", token: approver)
         #expect((seen.json?["clawback"] as? [String: Any])?["amount_pence"] as? Int == 4 * 4825)
         let etag = try #require(seen.headers["etag"])
         // Meanwhile it is rejected and requested again for 16 hours.
-        #expect(try await h.http.send(.post, "/api/v1/audit/claims/33333333/clawback/decision", token: third, json: ["approved": false, "reason": "Check the hours"]).status == 200)
-        #expect(try await h.http.send(.post, "/api/v1/audit/claims/33333333/clawback", token: requester, json: ["mentors": [["trn": "1111111", "hours_trained": 0]]]).status == 200)
+        #expect(
+            try await h.http.send(
+                .post,
+                "/api/v1/audit/claims/33333333/clawback/decision",
+                token: third,
+                json: ["approved": false, "reason": "Check the hours"]
+            ).status == 200
+        )
+        #expect(
+            try await h.http.send(
+                .post,
+                "/api/v1/audit/claims/33333333/clawback",
+                token: requester,
+                json: ["mentors": [["trn": "1111111", "hours_trained": 0]]]
+            ).status == 200
+        )
         // The approver's approval of what they saw is refused and changes nothing.
-        let stale = try await h.http.send(.post, "/api/v1/audit/claims/33333333/clawback/decision", token: approver, json: ["approved": true], headers: ["If-Match": etag])
+        let stale = try await h.http.send(
+            .post,
+            "/api/v1/audit/claims/33333333/clawback/decision",
+            token: approver,
+            json: ["approved": true],
+            headers: ["If-Match": etag]
+        )
         #expect(stale.status == 412)
         #expect(try h.published(ClawbackApproved.type).isEmpty)
         #expect(try await status(h, "33333333") == "clawback_requires_approval")
         let fresh = try await h.http.send(.get, "/api/v1/audit/claims/33333333", token: approver)
         #expect((fresh.json?["clawback"] as? [String: Any])?["amount_pence"] as? Int == 16 * 4825)
         let now = try #require(fresh.headers["etag"])
-        #expect(try await h.http.send(.post, "/api/v1/audit/claims/33333333/clawback/decision", token: approver, json: ["approved": true], headers: ["If-Match": now]).status == 200)
+        #expect(
+            try await h.http.send(
+                .post,
+                "/api/v1/audit/claims/33333333/clawback/decision",
+                token: approver,
+                json: ["approved": true],
+                headers: ["If-Match": now]
+            ).status == 200
+        )
         #expect(try h.published(ClawbackApproved.type).count == 1)
         // Every other support action checks If-Match too.
         try h.paidClaim("44444444", urn: 2, mentors: [("2222222", 16)])
         let second = try await sample(h, ["44444444"], token: requester)
         let old = try #require(try await h.http.send(.get, "/api/v1/audit/claims/44444444", token: requester).headers["etag"])
-        _ = try await h.http.send(.post, "/api/v1/audit/provider-requests/\(second)/response", token: requester, body: answerHeader + "44444444,2222222,no,Not trained\n", contentType: "text/csv")
+        _ = try await h.http.send(
+            .post,
+            "/api/v1/audit/provider-requests/\(second)/response",
+            token: requester,
+            body: answerHeader + "44444444,2222222,no,Not trained\n",
+            contentType: "text/csv"
+        )
         #expect(try await h.http.send(.post, "/api/v1/audit/claims/44444444/approve", token: requester, headers: ["If-Match": old]).status == 412)
-        #expect(try await h.http.send(.post, "/api/v1/audit/claims/44444444/school-response", token: requester, json: ["mentors": [["trn": "2222222", "reason": "x"]]], headers: ["If-Match": old]).status == 412)
+        #expect(
+            try await h.http.send(
+                .post,
+                "/api/v1/audit/claims/44444444/school-response",
+                token: requester,
+                json: ["mentors": [["trn": "2222222", "reason": "x"]]],
+                headers: ["If-Match": old]
+            ).status == 412
+        )
         #expect(try await status(h, "44444444") == "sampling_provider_not_approved")
     }
 
@@ -133,12 +207,18 @@ import TestSupport
         #expect(try h.published(SampleProviderAccepted.type).count == 1)
         let outbox = Outbox(producer: "audit-sampling", now: { h.clock.now() }, wakeup: Wakeup())
         h.clock.advance(by: 7 * 24 * 3600)
-        #expect(try await ProviderReminders.remindDue(database: h.service.database, outbox: outbox, now: h.clock.now(), base: "https://audit.example") == 1)
+        #expect(
+            try await ProviderReminders.remindDue(database: h.service.database, outbox: outbox, now: h.clock.now(), base: "https://audit.example")
+                == 1
+        )
         // The last claim answered closes it.
         #expect(try await upload(answerHeader + "02222222,2222222,yes,\n").json?["unanswered_claims"] as? Int == 0)
         #expect(try await listed().isEmpty)
         h.clock.advance(by: 7 * 24 * 3600)
-        #expect(try await ProviderReminders.remindDue(database: h.service.database, outbox: outbox, now: h.clock.now(), base: "https://audit.example") == 0)
+        #expect(
+            try await ProviderReminders.remindDue(database: h.service.database, outbox: outbox, now: h.clock.now(), base: "https://audit.example")
+                == 0
+        )
     }
 
     @Test func theServicesOwnSelectionNeverPicksAClaimAuditedBeforeThatYear() async throws {
@@ -148,7 +228,13 @@ import TestSupport
         try h.paidClaim("66666666", urn: 2, mentors: [("2222222", 1)])
         let support = try await h.token("s1")
         let request = try await sample(h, ["55555555"], token: support)
-        _ = try await h.http.send(.post, "/api/v1/audit/provider-requests/\(request)/response", token: support, body: answerHeader + "55555555,1111111,yes,\n", contentType: "text/csv")
+        _ = try await h.http.send(
+            .post,
+            "/api/v1/audit/provider-requests/\(request)/response",
+            token: support,
+            body: answerHeader + "55555555,1111111,yes,\n",
+            contentType: "text/csv"
+        )
         #expect(try await status(h, "55555555") == "paid")
         // Everything, please: still never the claim already audited this year.
         let all = try await h.http.send(.post, "/api/v1/audit/samples", token: support, json: ["academic_year": 2025, "share": 1, "seed": 5])
@@ -179,10 +265,21 @@ import TestSupport
         // One is deleted: the other is no longer flagged, here and in claims-intake's copy.
         try h.deliver(ClaimDeleted(reference: "70000002", reason: "Entered twice", by: .user(id: "s", email: "s@x.example")))
         #expect(try await flags("70000001") == "[]")
-        let cleared = try h.published(ClaimFlagged.type).compactMap { $0["payload"] as? [String: Any] }.filter { ($0["reasons"] as? [String])?.isEmpty == true }
+        let cleared = try h.published(ClaimFlagged.type).compactMap { $0["payload"] as? [String: Any] }.filter {
+            ($0["reasons"] as? [String])?.isEmpty == true
+        }
         #expect(cleared.compactMap { $0["reference"] as? String } == ["70000001"])
         // The same when one is not approved for payment.
-        try h.deliver(ClaimStatusChanged(reference: "70000004", from: "paid", to: "payment_not_approved", reason: "x", actor: .service("payments"), causedBy: nil))
+        try h.deliver(
+            ClaimStatusChanged(
+                reference: "70000004",
+                from: "paid",
+                to: "payment_not_approved",
+                reason: "x",
+                actor: .service("payments"),
+                causedBy: nil
+            )
+        )
         #expect(try await flags("70000003") == "[]")
         let list = try await h.http.send(.get, "/api/v1/audit/flags?academic_year=2025", token: try await h.token("s1"))
         #expect((list.json?["items"] as? [[String: Any]])?.isEmpty == true, "\(list.text)")
@@ -196,17 +293,37 @@ import TestSupport
         let request = try await sample(h, ["88888888"], token: support)
         let long = String(repeating: "\u{1}", count: 2_001)
         let tooLong = try await h.http.send(
-            .post, "/api/v1/audit/provider-requests/\(request)/response", token: support, body: answerHeader + "88888888,1111111,no,\"\(long)\"\n",
-            contentType: "text/csv")
+            .post,
+            "/api/v1/audit/provider-requests/\(request)/response",
+            token: support,
+            body: answerHeader + "88888888,1111111,no,\"\(long)\"\n",
+            contentType: "text/csv"
+        )
         #expect(tooLong.status == 422)
         #expect(tooLong.text.contains("row 2"))
         // The largest message the limits allow: 50 mentors, each with a 2,000-character reason of
         // characters JSON must escape, is still well under BUS_MAX_MESSAGE_BYTES (1 MiB).
         let worst = SampleProviderNotApproved(
-            reference: "88888888", mentors: (0..<50).map { RejectedMentor(trn: String(format: "%07d", $0), name: String(repeating: "\u{1}", count: 200), reason: String(repeating: "\u{1}", count: 2_000)) })
+            reference: "88888888",
+            mentors: (0..<50).map {
+                RejectedMentor(
+                    trn: String(format: "%07d", $0),
+                    name: String(repeating: "\u{1}", count: 200),
+                    reason: String(repeating: "\u{1}", count: 2_000)
+                )
+            }
+        )
         let envelope = Envelope(
-            id: UUID(), type: SampleProviderNotApproved.type, version: 1, producer: "audit-sampling", sequence: 1, occurredAt: Date(), correlationId: UUID(),
-            causationId: nil, payload: worst)
+            id: UUID(),
+            type: SampleProviderNotApproved.type,
+            version: 1,
+            producer: "audit-sampling",
+            sequence: 1,
+            occurredAt: Date(),
+            correlationId: UUID(),
+            causationId: nil,
+            payload: worst
+        )
         #expect(try BusJSON.encoder().encode(envelope).count < 1 << 20)
     }
 

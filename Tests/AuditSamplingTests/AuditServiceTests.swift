@@ -5,8 +5,9 @@ import Messages
 import Messaging
 import Prometheus
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditSampling
 
 /// audit-sampling in process: real SQLite, in-memory bus, test clock, HTTP through its router.
@@ -25,15 +26,18 @@ final class AuditHarness: @unchecked Sendable {
         folder = try TemporaryFolder("audit")
         let clock = TestClock(now)
         self.clock = clock
-        let configuration = try Configuration.load(from: EnvironmentReader([
-            "DATABASE_PATH": folder.path("audit.sqlite"), "AUTH_JWT_SECRET": Self.secret, "BUS_PUBLISH": "tcp://127.0.0.1:43001",
-            "BUS_PEERS": "claims-intake=tcp://127.0.0.1:43003", "PUBLIC_BASE_URL": "https://audit.example",
-        ]))
+        let configuration = try Configuration.load(
+            from: EnvironmentReader([
+                "DATABASE_PATH": folder.path("audit.sqlite"), "AUTH_JWT_SECRET": Self.secret, "BUS_PUBLISH": "tcp://127.0.0.1:43001",
+                "BUS_PEERS": "claims-intake=tcp://127.0.0.1:43003", "PUBLIC_BASE_URL": "https://audit.example",
+            ])
+        )
         var logger = Logger(label: "audit-test")
         logger.logLevel = .critical
         service = try await AuditSampling.build(
             configuration: configuration,
-            dependencies: ServiceDependencies(now: { clock.now() }, transport: InMemoryBus(), metrics: PrometheusCollectorRegistry(), logger: logger))
+            dependencies: ServiceDependencies(now: { clock.now() }, transport: InMemoryBus(), metrics: PrometheusCollectorRegistry(), logger: logger)
+        )
         http = InProcessHTTP(router: service.router)
         registry = HandlerRegistry(ClaimHandlers(outbox: Outbox(producer: "audit-sampling", now: { clock.now() }, wakeup: Wakeup())).handlers)
         inbox = Inbox(registry: registry, now: { clock.now() })
@@ -43,20 +47,52 @@ final class AuditHarness: @unchecked Sendable {
         let sequence = (sequences[producer] ?? 0) + 1
         sequences[producer] = sequence
         let envelope = Envelope(
-            id: UUID(), type: M.type, version: M.version, producer: producer, sequence: sequence, occurredAt: clock.now(),
-            correlationId: UUID(), causationId: nil, payload: message)
+            id: UUID(),
+            type: M.type,
+            version: M.version,
+            producer: producer,
+            sequence: sequence,
+            occurredAt: clock.now(),
+            correlationId: UUID(),
+            causationId: nil,
+            payload: message
+        )
         let decoded = try registry.decode(type: M.type, envelope: Array(try BusJSON.encoder().encode(envelope)), decoder: BusJSON.decoder())
         _ = try inbox.apply([.message(decoded)], on: service.database, decoder: BusJSON.decoder())
     }
 
     func paidClaim(_ reference: String, urn: Int, trn: String = "1234567", hours: Int = 16, rate: Int64 = 4825) throws {
-        try deliver(ClaimSubmitted(
-            reference: reference,
-            school: SchoolSnapshot(urn: urn, name: "School \(urn)", postcode: "N1", localAuthority: "Islington", typeOfEstablishment: "Academy",
-                                   group: "Academies", region: "outer_london", trust: nil, contactEmails: ["o@s.example"]),
-            provider: ProviderSnapshot(code: "1AB", name: "Best Training", ukprn: "10012345", accredited: true, emailAddresses: ["q1@best.example", "q2@best.example"]),
-            academicYear: 2025, claimWindowId: 1, mentors: [ClaimMentor(trn: trn, firstName: "Ada", lastName: "Lovelace", hours: hours)],
-            totalHours: hours, ratePence: rate, amountPence: rate * Int64(hours), submittedAt: clock.now(), submittedBy: .user(id: "h", email: "h@s.example")))
+        try deliver(
+            ClaimSubmitted(
+                reference: reference,
+                school: SchoolSnapshot(
+                    urn: urn,
+                    name: "School \(urn)",
+                    postcode: "N1",
+                    localAuthority: "Islington",
+                    typeOfEstablishment: "Academy",
+                    group: "Academies",
+                    region: "outer_london",
+                    trust: nil,
+                    contactEmails: ["o@s.example"]
+                ),
+                provider: ProviderSnapshot(
+                    code: "1AB",
+                    name: "Best Training",
+                    ukprn: "10012345",
+                    accredited: true,
+                    emailAddresses: ["q1@best.example", "q2@best.example"]
+                ),
+                academicYear: 2025,
+                claimWindowId: 1,
+                mentors: [ClaimMentor(trn: trn, firstName: "Ada", lastName: "Lovelace", hours: hours)],
+                totalHours: hours,
+                ratePence: rate,
+                amountPence: rate * Int64(hours),
+                submittedAt: clock.now(),
+                submittedBy: .user(id: "h", email: "h@s.example")
+            )
+        )
         let actor = Actor.service("payments")
         try deliver(ClaimStatusChanged(reference: reference, from: "submitted", to: "payment_in_progress", reason: nil, actor: actor, causedBy: nil))
         try deliver(ClaimStatusChanged(reference: reference, from: "payment_in_progress", to: "paid", reason: nil, actor: actor, causedBy: nil))
@@ -65,14 +101,37 @@ final class AuditHarness: @unchecked Sendable {
     /// A paid claim with several mentors, each `(trn, hours)`.
     func paidClaim(_ reference: String, urn: Int, mentors: [(String, Int)], rate: Int64 = 4825) throws {
         let hours = mentors.reduce(0) { $0 + $1.1 }
-        try deliver(ClaimSubmitted(
-            reference: reference,
-            school: SchoolSnapshot(urn: urn, name: "School \(urn)", postcode: "N1", localAuthority: "Islington", typeOfEstablishment: "Academy",
-                                   group: "Academies", region: "outer_london", trust: nil, contactEmails: ["o@s.example"]),
-            provider: ProviderSnapshot(code: "1AB", name: "Best Training", ukprn: "10012345", accredited: true, emailAddresses: ["q1@best.example"]),
-            academicYear: 2025, claimWindowId: 1,
-            mentors: mentors.map { ClaimMentor(trn: $0.0, firstName: "Mentor", lastName: $0.0, hours: $0.1) },
-            totalHours: hours, ratePence: rate, amountPence: rate * Int64(hours), submittedAt: clock.now(), submittedBy: .user(id: "h", email: "h@s.example")))
+        try deliver(
+            ClaimSubmitted(
+                reference: reference,
+                school: SchoolSnapshot(
+                    urn: urn,
+                    name: "School \(urn)",
+                    postcode: "N1",
+                    localAuthority: "Islington",
+                    typeOfEstablishment: "Academy",
+                    group: "Academies",
+                    region: "outer_london",
+                    trust: nil,
+                    contactEmails: ["o@s.example"]
+                ),
+                provider: ProviderSnapshot(
+                    code: "1AB",
+                    name: "Best Training",
+                    ukprn: "10012345",
+                    accredited: true,
+                    emailAddresses: ["q1@best.example"]
+                ),
+                academicYear: 2025,
+                claimWindowId: 1,
+                mentors: mentors.map { ClaimMentor(trn: $0.0, firstName: "Mentor", lastName: $0.0, hours: $0.1) },
+                totalHours: hours,
+                ratePence: rate,
+                amountPence: rate * Int64(hours),
+                submittedAt: clock.now(),
+                submittedBy: .user(id: "h", email: "h@s.example")
+            )
+        )
         let actor = Actor.service("payments")
         try deliver(ClaimStatusChanged(reference: reference, from: "submitted", to: "payment_in_progress", reason: nil, actor: actor, causedBy: nil))
         try deliver(ClaimStatusChanged(reference: reference, from: "payment_in_progress", to: "paid", reason: nil, actor: actor, causedBy: nil))
@@ -86,7 +145,10 @@ final class AuditHarness: @unchecked Sendable {
     }
 
     func token(_ id: String, role: Role = .support, providers: Set<String> = []) async throws -> String {
-        try await DevelopmentToken.make(user: AuthenticatedUser(id: id, email: "\(id)@education.example", name: id, role: role, providerCodes: providers), secret: Self.secret)
+        try await DevelopmentToken.make(
+            user: AuthenticatedUser(id: id, email: "\(id)@education.example", name: id, role: role, providerCodes: providers),
+            secret: Self.secret
+        )
     }
 
     func published(_ type: String) throws -> [[String: Any]] {
@@ -120,7 +182,9 @@ final class AuditHarness: @unchecked Sendable {
         try h.paidClaim("30000006", urn: 1)  // £5,404.00: every claim of the school is flagged
         let flagged = try h.published(ClaimFlagged.type).compactMap { $0["payload"] as? [String: Any] }
         #expect(Set(flagged.compactMap { $0["reference"] as? String }) == Set((0...6).map { String(format: "3000000%d", $0) }))
-        #expect(flagged.allSatisfy { ($0["reasons"] as? [String])?.contains("The school's submitted claims for 2025 total more than £5,000") == true })
+        #expect(
+            flagged.allSatisfy { ($0["reasons"] as? [String])?.contains("The school's submitted claims for 2025 total more than £5,000") == true }
+        )
         try h.paidClaim("30000007", urn: 1)  // the eighth is flagged; the first seven are not published again
         #expect(try h.published(ClaimFlagged.type).count == 8)
     }
@@ -151,19 +215,56 @@ final class AuditHarness: @unchecked Sendable {
         // A provider user of another provider cannot answer; this provider's user can.
         let stranger = try await h.token("p2", role: .provider, providers: ["9ZZ"])
         let answer = "claim_reference,mentor_trn,claim_accepted,rejection_reason\n11111111,123 4567, No ,No record of the training\n"
-        #expect(try await h.http.send(.post, "/api/v1/audit/provider-requests/\(requestID)/response", token: stranger, body: answer, contentType: "text/csv").status == 404)
+        #expect(
+            try await h.http.send(
+                .post,
+                "/api/v1/audit/provider-requests/\(requestID)/response",
+                token: stranger,
+                body: answer,
+                contentType: "text/csv"
+            ).status == 404
+        )
         let quality = try await h.token("p1", role: .provider, providers: ["1AB"])
-        let response = try await h.http.send(.post, "/api/v1/audit/provider-requests/\(requestID)/response", token: quality, body: answer, contentType: "text/csv")
+        let response = try await h.http.send(
+            .post,
+            "/api/v1/audit/provider-requests/\(requestID)/response",
+            token: quality,
+            body: answer,
+            contentType: "text/csv"
+        )
         #expect(response.json?["not_approved_claims"] as? Int == 1, "\(response.text)")
-        #expect(try await h.http.send(.post, "/api/v1/audit/claims/11111111/school-response", token: first, json: ["mentors": [["trn": "1234567", "reason": "Records lost"]]]).status == 200)
-        #expect(try await h.http.send(.post, "/api/v1/audit/claims/11111111/clawback", token: first, json: ["mentors": [["trn": "1234567", "hours_trained": 17]]]).status == 422)
-        let requestedClawback = try await h.http.send(.post, "/api/v1/audit/claims/11111111/clawback", token: first, json: ["mentors": [["trn": "1234567", "hours_trained": 12, "notes": "4 hours not evidenced"]]])
+        #expect(
+            try await h.http.send(
+                .post,
+                "/api/v1/audit/claims/11111111/school-response",
+                token: first,
+                json: ["mentors": [["trn": "1234567", "reason": "Records lost"]]]
+            ).status == 200
+        )
+        #expect(
+            try await h.http.send(
+                .post,
+                "/api/v1/audit/claims/11111111/clawback",
+                token: first,
+                json: ["mentors": [["trn": "1234567", "hours_trained": 17]]]
+            ).status == 422
+        )
+        let requestedClawback = try await h.http.send(
+            .post,
+            "/api/v1/audit/claims/11111111/clawback",
+            token: first,
+            json: ["mentors": [["trn": "1234567", "hours_trained": 12, "notes": "4 hours not evidenced"]]]
+        )
         #expect(requestedClawback.json?["status"] as? String == "clawback_requires_approval")
         let amount = (try h.published(ClawbackRequested.type).first?["payload"] as? [String: Any])?["clawback_amount_pence"] as? Int
         #expect(amount == 4 * 4825)
         #expect(try await h.http.send(.post, "/api/v1/audit/claims/11111111/clawback/decision", token: first, json: ["approved": true]).status == 403)
-        #expect(try await h.http.send(.post, "/api/v1/audit/claims/11111111/clawback/decision", token: second, json: ["approved": false]).status == 422)
-        #expect(try await h.http.send(.post, "/api/v1/audit/claims/11111111/clawback/decision", token: second, json: ["approved": true]).status == 200)
+        #expect(
+            try await h.http.send(.post, "/api/v1/audit/claims/11111111/clawback/decision", token: second, json: ["approved": false]).status == 422
+        )
+        #expect(
+            try await h.http.send(.post, "/api/v1/audit/claims/11111111/clawback/decision", token: second, json: ["approved": true]).status == 200
+        )
         let approved = try h.published(ClawbackApproved.type).first?["payload"] as? [String: Any]
         #expect(approved?["clawback_amount_pence"] as? Int == 19_300)
         #expect((approved?["by"] as? [String: Any])?["email"] as? String == "second@education.example")
@@ -173,14 +274,24 @@ final class AuditHarness: @unchecked Sendable {
         let h = try await AuditHarness()
         defer { h.tearDown() }
         for i in 0..<40 { try h.paidClaim(String(format: "3%07d", i), urn: 100 + i, trn: String(format: "%07d", 2_000_000 + i), hours: 1 + i % 16) }
-        let sample = try await h.http.send(.post, "/api/v1/audit/samples", token: try await h.token("s1"), json: ["academic_year": 2025, "share": 0.25, "seed": 99])
+        let sample = try await h.http.send(
+            .post,
+            "/api/v1/audit/samples",
+            token: try await h.token("s1"),
+            json: ["academic_year": 2025, "share": 0.25, "seed": 99]
+        )
         #expect(sample.status == 201, "\(sample.text)")
         #expect(sample.json?["seed"] as? String == "99")
         let sampled = sample.json?["sampled_pence"] as? Int ?? 0
         let paid = sample.json?["paid_pence"] as? Int ?? 1
         #expect(Double(sampled) >= Double(paid) * 0.25)
         // Those claims are in an open sample and cannot be sampled again.
-        let again = try await h.http.send(.post, "/api/v1/audit/samples", token: try await h.token("s1"), json: ["academic_year": 2025, "share": 1.0, "seed": 1])
+        let again = try await h.http.send(
+            .post,
+            "/api/v1/audit/samples",
+            token: try await h.token("s1"),
+            json: ["academic_year": 2025, "share": 1.0, "seed": 1]
+        )
         #expect(again.status == 201)
         #expect((again.json?["claim_count"] as? Int ?? 0) + (sample.json?["claim_count"] as? Int ?? 0) == 40)
     }
@@ -192,7 +303,13 @@ final class AuditHarness: @unchecked Sendable {
         defer { h.tearDown() }
         try h.paidClaim("11111111", urn: 1)
         let support = try await h.token("s1")
-        let sample = try await h.http.send(.post, "/api/v1/audit/samples", token: support, body: "claim_reference,sample_reason\n11111111,Check\n", contentType: "text/csv")
+        let sample = try await h.http.send(
+            .post,
+            "/api/v1/audit/samples",
+            token: support,
+            body: "claim_reference,sample_reason\n11111111,Check\n",
+            contentType: "text/csv"
+        )
         let requestID = try #require((sample.json?["providers"] as? [[String: Any]])?.first?["request_id"] as? Int)
         let outbox = Outbox(producer: "audit-sampling", now: { h.clock.now() }, wakeup: Wakeup())
         func remind() async throws -> Int {
@@ -208,7 +325,15 @@ final class AuditHarness: @unchecked Sendable {
         h.clock.advance(by: 7 * 24 * 3600)
         #expect(try await remind() == 1)
         let answer = "claim_reference,mentor_trn,claim_accepted,rejection_reason\n11111111,1234567,yes,\n"
-        #expect(try await h.http.send(.post, "/api/v1/audit/provider-requests/\(requestID)/response", token: support, body: answer, contentType: "text/csv").status == 200)
+        #expect(
+            try await h.http.send(
+                .post,
+                "/api/v1/audit/provider-requests/\(requestID)/response",
+                token: support,
+                body: answer,
+                contentType: "text/csv"
+            ).status == 200
+        )
         h.clock.advance(by: 7 * 24 * 3600)
         #expect(try await remind() == 0)
     }

@@ -1,16 +1,38 @@
 import Foundation
 import Testing
+
 @testable import AuditSampling
 
 @Suite struct PrePaymentCheckTests {
     @Test func aMentorClaimedByTwoSchoolsWithOneProviderFlagsBothClaimsEvenTheEarlierOne() {
-        let first = SubmittedClaim(reference: "1", schoolURN: 1, providerCode: "1AB", academicYear: 2025, amountPence: 10_000, mentorTRNs: ["1234567"])
+        let first = SubmittedClaim(
+            reference: "1",
+            schoolURN: 1,
+            providerCode: "1AB",
+            academicYear: 2025,
+            amountPence: 10_000,
+            mentorTRNs: ["1234567"]
+        )
         #expect(PrePaymentChecks.flags([first]).isEmpty)
-        let second = SubmittedClaim(reference: "2", schoolURN: 2, providerCode: "1AB", academicYear: 2025, amountPence: 10_000, mentorTRNs: ["1234567"])
+        let second = SubmittedClaim(
+            reference: "2",
+            schoolURN: 2,
+            providerCode: "1AB",
+            academicYear: 2025,
+            amountPence: 10_000,
+            mentorTRNs: ["1234567"]
+        )
         let flags = PrePaymentChecks.flags([first, second])
         #expect(flags["1"]?.first?.contains("claimed by 2 schools") == true)
         #expect(flags["2"] != nil)
-        let otherProvider = SubmittedClaim(reference: "3", schoolURN: 3, providerCode: "2CD", academicYear: 2025, amountPence: 10_000, mentorTRNs: ["1234567"])
+        let otherProvider = SubmittedClaim(
+            reference: "3",
+            schoolURN: 3,
+            providerCode: "2CD",
+            academicYear: 2025,
+            amountPence: 10_000,
+            mentorTRNs: ["1234567"]
+        )
         #expect(PrePaymentChecks.flags([first, otherProvider]).isEmpty)
     }
 
@@ -35,26 +57,41 @@ import Testing
     }
 
     @Test func yesInAnyCaseWithSpacesCountsAsYesAndNoNeedsAReason() {
-        let result = ProviderResponseCheck.check([
-            row(2, "11111111", "123 4567", "Yes "), row(3, "11111111", "7654321", "no", "No record of training"),
-            row(4, "22222222", "5555555", " TRUE"),
-        ], request: request)
-        guard case .success(let verdicts) = result else { Issue.record("refused: \(result)"); return }
+        let result = ProviderResponseCheck.check(
+            [
+                row(2, "11111111", "123 4567", "Yes "), row(3, "11111111", "7654321", "no", "No record of training"),
+                row(4, "22222222", "5555555", " TRUE"),
+            ],
+            request: request
+        )
+        guard case .success(let verdicts) = result else {
+            Issue.record("refused: \(result)")
+            return
+        }
         #expect(verdicts.first { $0.reference == "22222222" }?.rejected.isEmpty == true)
         #expect(verdicts.first { $0.reference == "11111111" }?.rejected.map(\.trn) == ["7654321"])
     }
 
     @Test func aMissingMentorAnUnknownTRNMaybeOrNoWithoutAReasonAppliesNothingAndNamesEachRow() {
-        let result = ProviderResponseCheck.check([
-            row(2, "11111111", "1234567", "yes"),
-            row(3, "22222222", "9999999", "yes"),
-            row(4, "22222222", "5555555", "maybe"),
-            row(5, "11111111", "7654321", "no"),
-        ], request: [request[0], request[1]])
-        guard case .failure(let errors) = result else { Issue.record("accepted a bad file"); return }
+        let result = ProviderResponseCheck.check(
+            [
+                row(2, "11111111", "1234567", "yes"),
+                row(3, "22222222", "9999999", "yes"),
+                row(4, "22222222", "5555555", "maybe"),
+                row(5, "11111111", "7654321", "no"),
+            ],
+            request: [request[0], request[1]]
+        )
+        guard case .failure(let errors) = result else {
+            Issue.record("accepted a bad file")
+            return
+        }
         #expect(errors.problems.map(\.row) == [3, 4, 5])
         let missing = ProviderResponseCheck.check([row(2, "11111111", "1234567", "yes")], request: request)
-        guard case .failure(let missingErrors) = missing else { Issue.record("accepted a claim with a mentor missing"); return }
+        guard case .failure(let missingErrors) = missing else {
+            Issue.record("accepted a claim with a mentor missing")
+            return
+        }
         #expect(missingErrors.problems.first?.message.contains("no row for mentor 7654321") == true)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import ServiceSupport
 import Testing
+
 @testable import ClaimsIntake
 
 @Suite struct ClaimLifecycleTests {
@@ -76,7 +77,10 @@ import Testing
 
     @Test func aDraftsNextStepNeverNamesAPastDate() {
         let open = ClaimLifecycle.NextStepContext(openWindowClosesOn: "2026-05-31", support: "s@x.example")
-        #expect(ClaimLifecycle.nextStep(for: .draft, open) == "Check the mentors and hours, then submit the claim before the claim window closes at 11:59pm on Sunday 31 May 2026.")
+        #expect(
+            ClaimLifecycle.nextStep(for: .draft, open)
+                == "Check the mentors and hours, then submit the claim before the claim window closes at 11:59pm on Sunday 31 May 2026."
+        )
         let waiting = ClaimLifecycle.NextStepContext(nextWindowOpensOn: "2026-06-01", support: "s@x.example")
         #expect(ClaimLifecycle.nextStep(for: .draft, waiting).contains("when the next window opens on Monday 1 June 2026"))
         let none = ClaimLifecycle.NextStepContext(support: "s@x.example")
@@ -162,8 +166,13 @@ import Testing
         let today = try LocalDate(parsing: "2025-09-15")
         func problems(_ opens: String, _ closes: String, rates: Bool = true) throws -> [ClaimWindowProblem] {
             ClaimWindowRules.problems(
-                academicYear: year, opensOn: try LocalDate(parsing: opens), closesOn: try LocalDate(parsing: closes),
-                existing: existing, hasRates: rates, today: today)
+                academicYear: year,
+                opensOn: try LocalDate(parsing: opens),
+                closesOn: try LocalDate(parsing: closes),
+                existing: existing,
+                hasRates: rates,
+                today: today
+            )
         }
         #expect(try problems("2026-01-01", "2026-03-31").isEmpty)
         #expect(try problems("2025-12-31", "2026-03-31") == [.overlaps(existing[0])])

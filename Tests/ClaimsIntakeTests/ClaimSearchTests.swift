@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ClaimsIntake
 
 @Suite struct ClaimSearchTests {
@@ -103,8 +104,14 @@ import TestSupport
         #expect(export.status == 200)
         #expect(export.headers["content-type"] == "text/csv; charset=utf-8")
         let lines = export.text.components(separatedBy: "\r\n")
-        #expect(lines[0] == "claim_reference,school_urn,school_name,school_local_authority,school_type_of_establishment,school_group,provider_code,provider_name,academic_year,claim_amount,claim_submission_date,claim_status,flags")
-        #expect(lines[1] == "\(reference),100001,\"'=HYPERLINK(\"\"x\"\")\",Islington,Community school,Local authority maintained schools,1AB,Provider 1AB,2025,857.60,2025-11-03,submitted,")
+        #expect(
+            lines[0]
+                == "claim_reference,school_urn,school_name,school_local_authority,school_type_of_establishment,school_group,provider_code,provider_name,academic_year,claim_amount,claim_submission_date,claim_status,flags"
+        )
+        #expect(
+            lines[1]
+                == "\(reference),100001,\"'=HYPERLINK(\"\"x\"\")\",Islington,Community school,Local authority maintained schools,1AB,Provider 1AB,2025,857.60,2025-11-03,submitted,"
+        )
     }
 
     @Test func theExportListsClaimsInTheOrderAsked() async throws {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ClaimsIntake
 
 @Suite struct ClaimTests {
@@ -68,11 +69,18 @@ import TestSupport
             for (urn, token) in tokens {
                 group.addTask {
                     let reply = try await http.send(
-                        .post, "/api/v1/schools/\(urn)/claims", token: token,
-                        json: ["provider_code": "1AB", "mentors": [["trn": "5555555", "hours": 3]]])
+                        .post,
+                        "/api/v1/schools/\(urn)/claims",
+                        token: token,
+                        json: ["provider_code": "1AB", "mentors": [["trn": "5555555", "hours": 3]]]
+                    )
                     guard reply.status == 201, let reference = reply.json?["reference"] as? String else { return 0 }
                     let submitted = try await http.send(
-                        .post, "/api/v1/claims/\(reference)/submit", token: token, json: ["declaration_accepted": true])
+                        .post,
+                        "/api/v1/claims/\(reference)/submit",
+                        token: token,
+                        json: ["declaration_accepted": true]
+                    )
                     return submitted.status == 200 ? 3 : 0
                 }
             }
@@ -113,7 +121,12 @@ import TestSupport
         try await h.putSchool(400004)
         let ineligible = try await h.token(.school, urns: [400004])
         _ = try await h.http.send(.post, "/api/v1/schools/400004/grant-conditions", token: ineligible, json: [:])
-        _ = try await h.http.send(.post, "/api/v1/schools/400004/mentors", token: ineligible, json: ["trn": "1234567", "first_name": "A", "last_name": "B"])
+        _ = try await h.http.send(
+            .post,
+            "/api/v1/schools/400004/mentors",
+            token: ineligible,
+            json: ["trn": "1234567", "first_name": "A", "last_name": "B"]
+        )
         let notEligible = try await h.createClaim(400004, token: ineligible, mentors: [("1234567", 4)])
         #expect(notEligible.status == 422)
         #expect(notEligible.text.contains("not eligible"))
@@ -121,7 +134,12 @@ import TestSupport
         try await h.putSchool(500005)
         _ = try await h.http.send(.post, "/api/v1/schools/500005/eligibility", token: try await h.support, json: ["academic_year": 2025])
         let noConditions = try await h.token(.school, urns: [500005])
-        _ = try await h.http.send(.post, "/api/v1/schools/500005/mentors", token: noConditions, json: ["trn": "1234567", "first_name": "A", "last_name": "B"])
+        _ = try await h.http.send(
+            .post,
+            "/api/v1/schools/500005/mentors",
+            token: noConditions,
+            json: ["trn": "1234567", "first_name": "A", "last_name": "B"]
+        )
         let unaccepted = try await h.createClaim(500005, token: noConditions, mentors: [("1234567", 4)])
         #expect(unaccepted.status == 422)
         #expect(unaccepted.text.contains("grant conditions"))
@@ -163,9 +181,14 @@ import TestSupport
         let submitted = try #require(try await h.createClaim(100001, token: school, mentors: [("1234567", 10)]).json?["reference"] as? String)
         _ = try await h.submit(submitted, token: school)
         let draft = try #require(try await h.createClaim(100001, token: school, mentors: [("7654321", 2)]).json?["reference"] as? String)
-        _ = try await h.http.send(.put, "/api/v1/funding-rates/2025", token: try await h.support, json: [
-            "inner_london_pence": 6000, "outer_london_pence": 4825, "fringe_pence": 4510, "rest_of_england_pence": 4380,
-        ])
+        _ = try await h.http.send(
+            .put,
+            "/api/v1/funding-rates/2025",
+            token: try await h.support,
+            json: [
+                "inner_london_pence": 6000, "outer_london_pence": 4825, "fringe_pence": 4510, "rest_of_england_pence": 4380,
+            ]
+        )
         #expect(try await h.http.send(.get, "/api/v1/claims/\(submitted)", token: school).json?["amount_pence"] as? Int == 53_600)
         #expect(try await h.http.send(.get, "/api/v1/claims/\(draft)", token: school).json?["amount_pence"] as? Int == 12_000)
     }
@@ -191,8 +214,12 @@ import TestSupport
         let reference = try #require(created.json?["reference"] as? String)
         let etag = try #require(created.headers["etag"])
         let edited = try await h.http.send(
-            .patch, "/api/v1/claims/\(reference)", token: try await h.support,
-            json: ["provider_code": "1AB", "mentors": [["trn": "1234567", "hours": 5]]], headers: ["If-Match": etag])
+            .patch,
+            "/api/v1/claims/\(reference)",
+            token: try await h.support,
+            json: ["provider_code": "1AB", "mentors": [["trn": "1234567", "hours": 5]]],
+            headers: ["If-Match": etag]
+        )
         #expect(edited.status == 200)
         let stale = try await h.http.send(.delete, "/api/v1/claims/\(reference)", token: try await h.support, headers: ["If-Match": etag])
         #expect(stale.status == 412)
@@ -206,7 +233,12 @@ import TestSupport
         let path = "/api/v1/schools/100001/claims"
         #expect(try await h.http.send(.post, path, token: school, body: "{\"provider_code\": ").status == 400)
         #expect(try await h.http.send(.post, path, token: school, body: String(repeating: " ", count: (1 << 20) + 10)).status == 413)
-        let wrongType = try await h.http.send(.post, path, token: school, json: ["provider_code": "1AB", "mentors": [["trn": "1234567", "hours": "ten"]]])
+        let wrongType = try await h.http.send(
+            .post,
+            path,
+            token: school,
+            json: ["provider_code": "1AB", "mentors": [["trn": "1234567", "hours": "ten"]]]
+        )
         #expect(wrongType.status == 422)
         #expect((wrongType.json?["errors"] as? [[String: String]])?.first?["field"] == "mentors[0].hours")
         let badTRN = try await h.http.send(.post, path, token: school, json: ["provider_code": "1AB", "mentors": [["trn": "12", "hours": 1]]])
@@ -239,7 +271,10 @@ import TestSupport
         let submitted = try #require(try await h.createClaim(100001, token: school, mentors: [("1234567", 2)]).json?["reference"] as? String)
         _ = try await h.submit(submitted, token: school)
         #expect(try await h.http.send(.delete, "/api/v1/claims/\(submitted)", token: school).status == 403)
-        #expect(try await h.http.send(.delete, "/api/v1/claims/\(submitted)", token: try await h.support, json: ["reason": "Duplicate claim"]).status == 204)
+        #expect(
+            try await h.http.send(.delete, "/api/v1/claims/\(submitted)", token: try await h.support, json: ["reason": "Duplicate claim"]).status
+                == 204
+        )
         #expect(try h.published("claim.deleted").count == 1)
         // A deleted claim's reference is never issued again, and its activity remains.
         let used = try await h.service.database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM claim_references") }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ClaimsIntake
 
 /// Drafts across claim windows, the end of a window, the mentor limit and drafts made by support.
@@ -29,7 +30,12 @@ import TestSupport
         h.clock.set("2026-01-06T10:00:00Z")
         let open = try await h.http.send(.get, "/api/v1/claims/\(reference)", token: school)
         #expect((open.json?["next_step"] as? String)?.contains("Friday 27 February 2026") == true)
-        let edited = try await h.http.send(.patch, "/api/v1/claims/\(reference)", token: school, json: ["provider_code": "1AB", "mentors": [["trn": "1234567", "hours": 5]]])
+        let edited = try await h.http.send(
+            .patch,
+            "/api/v1/claims/\(reference)",
+            token: school,
+            json: ["provider_code": "1AB", "mentors": [["trn": "1234567", "hours": 5]]]
+        )
         #expect(edited.status == 200, "\(edited.text)")
         #expect(edited.json?["claim_window_id"] as? Int == second)
         let submitted = try await h.submit(reference, token: school)
@@ -47,9 +53,14 @@ import TestSupport
         let h = try await world(now: "2025-11-03T10:00:00Z")
         defer { h.tearDown() }
         _ = try await h.openWindow(2025, "2025-11-01", "2025-11-30")
-        let rates = try await h.http.send(.put, "/api/v1/funding-rates/2026", token: try await h.support, json: [
-            "inner_london_pence": 5400, "outer_london_pence": 4900, "fringe_pence": 4600, "rest_of_england_pence": 4400,
-        ])
+        let rates = try await h.http.send(
+            .put,
+            "/api/v1/funding-rates/2026",
+            token: try await h.support,
+            json: [
+                "inner_london_pence": 5400, "outer_london_pence": 4900, "fringe_pence": 4600, "rest_of_england_pence": 4400,
+            ]
+        )
         #expect(rates.status == 200, "\(rates.text)")
         let next = try await h.openWindow(2026, "2026-09-07", "2026-10-30")
         #expect(next.status == 201, "\(next.text)")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ClaimsIntake
 
 @Suite struct ReferenceDataTests {
@@ -19,7 +20,10 @@ import TestSupport
         #expect(view.json?["academic_year"] as? Int == 2025)
         #expect(view.json?["eligible"] as? Bool == false)
         #expect(view.json?["grant_conditions_accepted"] as? Bool == false)
-        #expect(try await h.http.send(.post, "/api/v1/schools/100001/eligibility", token: try await h.support, json: ["academic_year": 2025]).status == 201)
+        #expect(
+            try await h.http.send(.post, "/api/v1/schools/100001/eligibility", token: try await h.support, json: ["academic_year": 2025]).status
+                == 201
+        )
         let accepted = try await h.http.send(.post, "/api/v1/schools/100001/grant-conditions", token: school, json: [:])
         #expect(accepted.status == 201)
         #expect(accepted.json?["accepted_by"] as? String == "school-100001@example.com")
@@ -46,10 +50,15 @@ import TestSupport
     @Test func aBadSchoolIsRefusedWithAMessagePerFieldAndChangesNothing() async throws {
         let h = try await IntakeHarness.make()
         defer { h.tearDown() }
-        let reply = try await h.http.send(.put, "/api/v1/schools/100001", token: try await h.support, json: [
-            "name": " ", "postcode": "N1", "local_authority": "Islington", "type_of_establishment": "Academy", "group": "Academies",
-            "region": "scotland", "contact_emails": ["not-an-email"],
-        ])
+        let reply = try await h.http.send(
+            .put,
+            "/api/v1/schools/100001",
+            token: try await h.support,
+            json: [
+                "name": " ", "postcode": "N1", "local_authority": "Islington", "type_of_establishment": "Academy", "group": "Academies",
+                "region": "scotland", "contact_emails": ["not-an-email"],
+            ]
+        )
         #expect(reply.status == 422)
         let fields = (reply.json?["errors"] as? [[String: String]])?.compactMap { $0["field"] } ?? []
         #expect(Set(fields) == ["name", "region", "contact_emails"])
@@ -81,12 +90,19 @@ import TestSupport
         #expect(most?["inner_london"]?["initial_pence"] == 16 * 5360)
         #expect(most?["inner_london"]?["refresher_pence"] == 6 * 5360)
         #expect(try await h.http.send(.get, "/api/v1/funding-rates/2030", token: school).status == 404)
-        let set = try await h.http.send(.put, "/api/v1/funding-rates/2026", token: try await h.support, json: [
-            "inner_london_pence": 5500, "outer_london_pence": 4900, "fringe_pence": 4600, "rest_of_england_pence": 4400,
-        ])
+        let set = try await h.http.send(
+            .put,
+            "/api/v1/funding-rates/2026",
+            token: try await h.support,
+            json: [
+                "inner_london_pence": 5500, "outer_london_pence": 4900, "fringe_pence": 4600, "rest_of_england_pence": 4400,
+            ]
+        )
         #expect(set.status == 200)
         #expect(try await h.http.send(.put, "/api/v1/funding-rates/2026", token: school, json: [:]).status == 403)
-        let changes = try await h.service.database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM funding_rate_changes WHERE set_by = 'support@education.example'") }
+        let changes = try await h.service.database.read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM funding_rate_changes WHERE set_by = 'support@education.example'")
+        }
         #expect(changes == 4)
     }
 
@@ -124,7 +140,8 @@ import TestSupport
     @Test func aGoodFileCreatesAndUpdatesAndTheSameFileTwiceChangesNothing() async throws {
         let h = try await IntakeHarness.make()
         defer { h.tearDown() }
-        let file = header + "\r\n100001,Hillside,N1 1AA,Islington,Academy,Academies,inner_london,T1,Trust One,a@x.example;b@x.example\r\n"
+        let file =
+            header + "\r\n100001,Hillside,N1 1AA,Islington,Academy,Academies,inner_london,T1,Trust One,a@x.example;b@x.example\r\n"
             + "100002,\"Oak, Primary\",E1 1AA,Tower Hamlets,Community school,LA maintained,outer_london,,,c@y.example\r\n"
         let support = try await h.support
         let first = try await h.http.send(.post, "/api/v1/schools/import", token: support, body: file, contentType: "text/csv")
@@ -140,7 +157,8 @@ import TestSupport
     @Test func aFileWithAnyBadRowChangesNothingAndNamesEveryRow() async throws {
         let h = try await IntakeHarness.make()
         defer { h.tearDown() }
-        let file = header + "\n100001,Hillside,N1 1AA,Islington,Academy,Academies,inner_london,,,a@x.example\n"
+        let file =
+            header + "\n100001,Hillside,N1 1AA,Islington,Academy,Academies,inner_london,,,a@x.example\n"
             + "abc,No URN,N1,LA,Type,Group,inner_london,,,a@x.example\n"
             + "100003,Bad region,N1,LA,Type,Group,wales,T9,,a@x.example\n"
             + "100001,Duplicate,N1,LA,Type,Group,fringe,,,a@x.example\n"
@@ -149,9 +167,18 @@ import TestSupport
         let rows = (reply.json?["rejected"] as? [[String: Any]])?.compactMap { $0["row"] as? Int }
         #expect(rows == [3, 4, 5])
         #expect(try h.published("school.upserted").isEmpty)
-        let missing = try await h.http.send(.post, "/api/v1/schools/import", token: try await h.support, body: "urn,name\n1,x\n", contentType: "text/csv")
+        let missing = try await h.http.send(
+            .post,
+            "/api/v1/schools/import",
+            token: try await h.support,
+            body: "urn,name\n1,x\n",
+            contentType: "text/csv"
+        )
         #expect(missing.status == 422)
         #expect(missing.text.contains("The file needs a column called ‘postcode’"))
-        #expect(try await h.http.send(.post, "/api/v1/schools/import", token: try await h.token(.school, urns: [1]), body: file, contentType: "text/csv").status == 403)
+        #expect(
+            try await h.http.send(.post, "/api/v1/schools/import", token: try await h.token(.school, urns: [1]), body: file, contentType: "text/csv")
+                .status == 403
+        )
     }
 }

@@ -3,8 +3,9 @@ import GRDB
 import Messages
 import Messaging
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 @testable import ClaimsIntake
 
 /// Messages from the other services move claims only along the lifecycle.
@@ -28,8 +29,16 @@ import TestSupport
             let sequence = (sequences[producer] ?? 0) + 1
             sequences[producer] = sequence
             let envelope = Envelope(
-                id: UUID(), type: M.type, version: M.version, producer: producer, sequence: sequence, occurredAt: h.clock.now(),
-                correlationId: UUID(), causationId: nil, payload: message)
+                id: UUID(),
+                type: M.type,
+                version: M.version,
+                producer: producer,
+                sequence: sequence,
+                occurredAt: h.clock.now(),
+                correlationId: UUID(),
+                causationId: nil,
+                payload: message
+            )
             let bytes = Array(try BusJSON.encoder().encode(envelope))
             let registry = HandlerRegistry(ClaimStatusHandlers(outbox: Outbox(producer: "claims-intake", now: { Date() }, wakeup: Wakeup())).handlers)
             let decoded = try registry.decode(type: M.type, envelope: bytes, decoder: BusJSON.decoder())
@@ -67,7 +76,11 @@ import TestSupport
         try d.deliver(PaymentPaid(reference: reference, runId: 1, amountPence: 16 * 4825, by: support), from: "payments")
         #expect(try status(h, reference) == "paid")
         let changes = try h.published("claim.status-changed").compactMap { $0["payload"] as? [String: Any] }
-        #expect(changes.compactMap { $0["to"] as? String } == ["submitted", "payment_in_progress", "payment_information_requested", "payment_information_sent", "paid"])
+        #expect(
+            changes.compactMap { $0["to"] as? String } == [
+                "submitted", "payment_in_progress", "payment_information_requested", "payment_information_sent", "paid",
+            ]
+        )
         #expect(changes.last?["caused_by"] as? String != nil)
         let activity = try await h.http.send(.get, "/api/v1/claims/\(reference)/activity", token: try await h.support)
         let last = (activity.json?["items"] as? [[String: Any]])?.last
@@ -129,11 +142,33 @@ import TestSupport
         try d.deliver(PaymentRequested(reference: reference, runId: 1), from: "payments")
         try d.deliver(PaymentPaid(reference: reference, runId: 1, amountPence: 77_200, by: nil), from: "payments")
         try d.deliver(SampleClaimSelected(reference: reference, sampleId: 1, sampleReason: "Random"), from: "audit-sampling")
-        try d.deliver(SampleProviderNotApproved(reference: reference, mentors: [RejectedMentor(trn: "1234567", name: nil, reason: "No record of training")]), from: "audit-sampling")
-        try d.deliver(SampleSchoolRejected(reference: reference, mentors: [RejectedMentor(trn: "1234567", name: nil, reason: "Records lost")], by: first), from: "audit-sampling")
-        try d.deliver(ClawbackRequested(reference: reference, mentors: [ClawbackMentor(trn: "1234567", hoursClawedBack: 4, notes: nil)], clawbackAmountPence: 4 * 4825, by: first), from: "audit-sampling")
+        try d.deliver(
+            SampleProviderNotApproved(reference: reference, mentors: [RejectedMentor(trn: "1234567", name: nil, reason: "No record of training")]),
+            from: "audit-sampling"
+        )
+        try d.deliver(
+            SampleSchoolRejected(reference: reference, mentors: [RejectedMentor(trn: "1234567", name: nil, reason: "Records lost")], by: first),
+            from: "audit-sampling"
+        )
+        try d.deliver(
+            ClawbackRequested(
+                reference: reference,
+                mentors: [ClawbackMentor(trn: "1234567", hoursClawedBack: 4, notes: nil)],
+                clawbackAmountPence: 4 * 4825,
+                by: first
+            ),
+            from: "audit-sampling"
+        )
         #expect(try status(h, reference) == "clawback_requires_approval")
-        try d.deliver(ClawbackApproved(reference: reference, clawbackAmountPence: 4 * 4825, mentors: [ClawbackMentor(trn: "1234567", hoursClawedBack: 4, notes: nil)], by: second), from: "audit-sampling")
+        try d.deliver(
+            ClawbackApproved(
+                reference: reference,
+                clawbackAmountPence: 4 * 4825,
+                mentors: [ClawbackMentor(trn: "1234567", hoursClawedBack: 4, notes: nil)],
+                by: second
+            ),
+            from: "audit-sampling"
+        )
         try d.deliver(ClawbackSent(fields: ClawbackRunFields(reference: reference, runId: 2, clawbackAmountPence: 19_300)), from: "payments")
         try d.deliver(ClawbackCompleted(fields: ClawbackRunFields(reference: reference, runId: 2, clawbackAmountPence: 19_300)), from: "payments")
         let view = try await h.http.send(.get, "/api/v1/claims/\(reference)", token: school)
@@ -160,7 +195,10 @@ import TestSupport
         let (h, reference, _) = try await submittedClaim()
         defer { h.tearDown() }
         let d = Deliverer(h)
-        let report = try d.deliver(ClawbackCompleted(fields: ClawbackRunFields(reference: reference, runId: 9, clawbackAmountPence: 1)), from: "payments")
+        let report = try d.deliver(
+            ClawbackCompleted(fields: ClawbackRunFields(reference: reference, runId: 9, clawbackAmountPence: 1)),
+            from: "payments"
+        )
         #expect(report.deadLettered[ClawbackCompleted.type] == 1)
         #expect(try status(h, reference) == "submitted")
         let unknown = try d.deliver(PaymentRequested(reference: "00000000", runId: 1), from: "payments")

@@ -1,7 +1,8 @@
 import Foundation
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 @testable import ClaimsIntake
 
 /// Support finding organisations: schools by URN, name, postcode or local authority, 25 a page;

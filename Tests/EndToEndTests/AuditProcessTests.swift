@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A claim's whole audit journey across claims-intake, payments and audit-sampling as real
 /// processes over the real bus, driven through HTTP only.
@@ -37,7 +37,14 @@ import TestSupport
         }
         try await statusBecomes("payment_in_progress")
         let runID = try #require(run?.json?["id"] as? Int)
-        #expect(try await csv(payments, "/api/v1/payments/runs/\(runID)/response", first, "claim_reference,claim_status,claim_unpaid_reason\n\(reference),paid,\n").status == 200)
+        #expect(
+            try await csv(
+                payments,
+                "/api/v1/payments/runs/\(runID)/response",
+                first,
+                "claim_reference,claim_status,claim_unpaid_reason\n\(reference),paid,\n"
+            ).status == 200
+        )
         try await statusBecomes("paid")
         // Sample it (audit-sampling must have learnt it is paid).
         var sample: TestHTTP.Reply?
@@ -50,13 +57,31 @@ import TestSupport
         let open = try await audit.get("/api/v1/audit/provider-requests", token: providerUser)
         #expect((open.json?["items"] as? [[String: Any]])?.count == 1)
         let trn = "1000000"
-        let rejected = try await csv(audit, "/api/v1/audit/provider-requests/\(requestID)/response", providerUser,
-            "claim_reference,mentor_trn,claim_accepted,rejection_reason\n\(reference),\(trn),no,No record of the training\n")
+        let rejected = try await csv(
+            audit,
+            "/api/v1/audit/provider-requests/\(requestID)/response",
+            providerUser,
+            "claim_reference,mentor_trn,claim_accepted,rejection_reason\n\(reference),\(trn),no,No record of the training\n"
+        )
         #expect(rejected.status == 200, "\(rejected.text)")
         try await statusBecomes("sampling_provider_not_approved")
-        #expect(try await post(audit, "/api/v1/audit/claims/\(reference)/school-response", first, json: ["mentors": [["trn": trn, "reason": "Training records lost"]]]).status == 200)
+        #expect(
+            try await post(
+                audit,
+                "/api/v1/audit/claims/\(reference)/school-response",
+                first,
+                json: ["mentors": [["trn": trn, "reason": "Training records lost"]]]
+            ).status == 200
+        )
         try await statusBecomes("sampling_not_approved")
-        #expect(try await post(audit, "/api/v1/audit/claims/\(reference)/clawback", first, json: ["mentors": [["trn": trn, "hours_trained": 0, "notes": "None evidenced"]]]).status == 200)
+        #expect(
+            try await post(
+                audit,
+                "/api/v1/audit/claims/\(reference)/clawback",
+                first,
+                json: ["mentors": [["trn": trn, "hours_trained": 0, "notes": "None evidenced"]]]
+            ).status == 200
+        )
         try await statusBecomes("clawback_requires_approval")
         #expect(try await post(audit, "/api/v1/audit/claims/\(reference)/clawback/decision", first, json: ["approved": true]).status == 403)
         #expect(try await post(audit, "/api/v1/audit/claims/\(reference)/clawback/decision", second, json: ["approved": true]).status == 200)
@@ -68,7 +93,14 @@ import TestSupport
         }
         try await statusBecomes("clawback_in_progress")
         let clawbackID = try #require(clawbackRun?.json?["id"] as? Int)
-        #expect(try await csv(payments, "/api/v1/payments/clawback-runs/\(clawbackID)/response", first, "claim_reference,claim_status\n\(reference),clawback_complete\n").status == 200)
+        #expect(
+            try await csv(
+                payments,
+                "/api/v1/payments/clawback-runs/\(clawbackID)/response",
+                first,
+                "claim_reference,claim_status\n\(reference),clawback_complete\n"
+            ).status == 200
+        )
         try await statusBecomes("clawback_complete")
         let claim = try await intake.get("/api/v1/claims/\(reference)", token: first)
         #expect(claim.json?["clawback_amount_pence"] as? Int == 5360)
@@ -79,10 +111,12 @@ import TestSupport
         #expect(totals?["net_pence"] == 0)
         let activity = try await intake.get("/api/v1/claims/\(reference)/activity", token: first)
         let steps = (activity.json?["items"] as? [[String: Any]])?.compactMap { $0["to"] as? String } ?? []
-        #expect(steps == [
-            "draft", "submitted", "payment_in_progress", "paid", "sampling_in_progress", "sampling_provider_not_approved",
-            "sampling_not_approved", "clawback_requires_approval", "clawback_requested", "clawback_in_progress", "clawback_complete",
-        ])
+        #expect(
+            steps == [
+                "draft", "submitted", "payment_in_progress", "paid", "sampling_in_progress", "sampling_provider_not_approved",
+                "sampling_not_approved", "clawback_requires_approval", "clawback_requested", "clawback_in_progress", "clawback_complete",
+            ]
+        )
         await cluster.tearDown()
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
 
 /// Bad input against every endpoint of the four real services: broken and hostile bodies, CSV
 /// files and tokens. No answer is a 500, no process dies, and nothing changes that should not.
@@ -11,11 +11,21 @@ import TestSupport
     func snapshot(_ cluster: ServiceCluster) async throws -> [String: String] {
         var result: [String: String] = [:]
         for name in ServiceCluster.names {
-            let db = try DatabaseQueue(path: cluster.folder.path("\(name)/\(name).sqlite"), configuration: { var c = Configuration(); c.readonly = true; return c }())
+            let db = try DatabaseQueue(
+                path: cluster.folder.path("\(name)/\(name).sqlite"),
+                configuration: {
+                    var c = Configuration()
+                    c.readonly = true
+                    return c
+                }()
+            )
             defer { try? db.close() }
             let part = try await db.read { db -> [String: String] in
                 var part: [String: String] = [:]
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'bus_inbox' ORDER BY name")
+                let tables = try String.fetchAll(
+                    db,
+                    sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'bus_inbox' ORDER BY name"
+                )
                 for table in tables {
                     var hasher = Hasher()
                     var rows = 0
@@ -55,16 +65,29 @@ import TestSupport
         // Expired an hour ago: well past the 30 seconds of clock leeway.
         let expired = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "support-x", email: "support@education.example", name: "Support", role: .support),
-            secret: ServiceCluster.secret, lifetime: 60, now: Date().addingTimeInterval(-3600))
+            secret: ServiceCluster.secret,
+            lifetime: 60,
+            now: Date().addingTimeInterval(-3600)
+        )
         let forged = try ProcessLauncher.run(
-            BuiltProducts.path("claims-intake"), arguments: ["token", "--role", "support", "--email", "support@education.example"],
-            environment: ["AUTH_JWT_SECRET": "a-different-secret-0123456789abcdefghijkl"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            BuiltProducts.path("claims-intake"),
+            arguments: ["token", "--role", "support", "--email", "support@education.example"],
+            environment: ["AUTH_JWT_SECRET": "a-different-secret-0123456789abcdefghijkl"]
+        ).output.trimmingCharacters(in: .whitespacesAndNewlines)
 
         let before = try await snapshot(cluster)
         var answers: [Int: Int] = [:]
         var failures: [String] = []
         var successes: [String] = []
-        func check(_ service: String, _ method: String, _ path: String, token: String?, body: Data? = nil, contentType: String = "application/json", expect: Set<Int>? = nil) async {
+        func check(
+            _ service: String,
+            _ method: String,
+            _ path: String,
+            token: String?,
+            body: Data? = nil,
+            contentType: String = "application/json",
+            expect: Set<Int>? = nil
+        ) async {
             do {
                 // URLSession sends no body with GET or DELETE.
                 let sent = ["GET", "DELETE"].contains(method) ? nil : body
@@ -158,10 +181,16 @@ import TestSupport
         // Hostile text that is valid is stored exactly and never exported as a formula.
         let formula = "=HYPERLINK(\"http://evil.example\",\"Click\")"
         let sql = "Robert'); DROP TABLE schools;--"
-        let school = try await j.send(j.intake, "PUT", "/api/v1/schools/100001", support, [
-            "name": formula, "postcode": "N1 1AA", "local_authority": sql, "type_of_establishment": "+SUM(1+1)", "group": "@Academies",
-            "region": "inner_london", "contact_emails": ["office@hillside.example.com"], "favourite_colour": "unknown fields are ignored",
-        ])
+        let school = try await j.send(
+            j.intake,
+            "PUT",
+            "/api/v1/schools/100001",
+            support,
+            [
+                "name": formula, "postcode": "N1 1AA", "local_authority": sql, "type_of_establishment": "+SUM(1+1)", "group": "@Academies",
+                "region": "inner_london", "contact_emails": ["office@hillside.example.com"], "favourite_colour": "unknown fields are ignored",
+            ]
+        )
         #expect(school.status == 200, "\(school.text)")
         let stored = try await j.intake.get("/api/v1/schools/100001", token: support).json
         #expect(stored?["name"] as? String == formula && stored?["local_authority"] as? String == sql)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The web front door in a real browser: headless Chromium under chromedriver, driven by Selenium
 /// (`Tests/Browser/`), against the five real executables, with axe-core checking every page.
@@ -17,8 +17,10 @@ struct BrowserTests {
         var loaderEnvironment = urls(cluster)
         if !webUsers { loaderEnvironment["DEMO_WEB_USERS"] = "0" }
         let loader = try ProcessLauncher.run(
-            "/usr/bin/env", arguments: ["python3", script("scripts/demo_data.py"), BuiltProducts.directory.path],
-            environment: loaderEnvironment)
+            "/usr/bin/env",
+            arguments: ["python3", script("scripts/demo_data.py"), BuiltProducts.directory.path],
+            environment: loaderEnvironment
+        )
         #expect(loader.status == 0, "demo data: \(loader.output)")
         return cluster
     }
@@ -69,18 +71,27 @@ struct BrowserTests {
         // oidc-provider-mock: discovery, JWKS and the authorization code flow, in its own process.
         let port = FreePorts.one()
         let idpFolder = try TemporaryFolder("oidc")
-        defer { ProcessLauncher.killAll(in: idpFolder.url); idpFolder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: idpFolder.url)
+            idpFolder.remove()
+        }
         let idp = try ProcessLauncher.start(
-            "/usr/bin/env", arguments: ["python3", "-m", "oidc_provider_mock", "--port", "\(port)", "--require-nonce", "true"],
-            directory: idpFolder.url, logName: "oidc")
+            "/usr/bin/env",
+            arguments: ["python3", "-m", "oidc_provider_mock", "--port", "\(port)", "--require-nonce", "true"],
+            directory: idpFolder.url,
+            logName: "oidc"
+        )
         defer { idp.killNow() }
         let issuer = "http://127.0.0.1:\(port)"
         try await Eventually.wait("the identity provider to answer", timeout: 60, interval: .milliseconds(200)) {
             (try? await TestHTTP(base: issuer).get("/.well-known/openid-configuration").status) == 200
         }
         let cluster = try await Self.demoCluster(
-            environment: ["OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "mentor-claims", "OIDC_CLIENT_SECRET": "a-client-secret", "SESSION_IDLE_MINUTES": "1"],
-            webUsers: false)
+            environment: [
+                "OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "mentor-claims", "OIDC_CLIENT_SECRET": "a-client-secret", "SESSION_IDLE_MINUTES": "1",
+            ],
+            webUsers: false
+        )
         defer { cluster.killAll() }
         var env = Self.urls(cluster)
         env["OIDC_ISSUER"] = issuer

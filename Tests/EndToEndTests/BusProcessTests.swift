@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,12 +35,17 @@ import Glibc
                 "consume", "--database", folder.path("consumer.sqlite"), "--peer", "probe=tcp://127.0.0.1:\(producerPort)",
                 "--endpoint", "tcp://127.0.0.1:\(FreePorts.pair())",
             ] + extra,
-            directory: folder.url, logName: "consumer")
+            directory: folder.url,
+            logName: "consumer"
+        )
     }
 
     @Test func aSubscriberKilledFiveTimesStillAppliesAllTenThousandOnceInOrder() async throws {
         let folder = try TemporaryFolder("bus-kill")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let port = FreePorts.pair()
         let producer = try ProcessLauncher.start(
             probe,
@@ -47,7 +53,9 @@ import Glibc
                 "produce", "--database", folder.path("producer.sqlite"), "--endpoint", "tcp://127.0.0.1:\(port)",
                 "--count", "10000", "--batch", "10", "--pause-milliseconds", "8", "--padding", "400",
             ],
-            directory: folder.url, logName: "producer")
+            directory: folder.url,
+            logName: "producer"
+        )
         var consumer = try startConsumer(folder, producerPort: port)
         var kills = 0
         var generator = SystemRandomNumberGenerator()
@@ -73,7 +81,10 @@ import Glibc
 
     @Test func aProducerKilledBetweenCommitAndPublishDeliversEveryCommittedMessageAfterRestart() async throws {
         let folder = try TemporaryFolder("bus-crash")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let port = FreePorts.pair()
         let consumer = try startConsumer(folder, producerPort: port)
         let arguments = [
@@ -81,8 +92,11 @@ import Glibc
         ]
         // The relay is held at 51: 100 are committed, 50 published, then the process is SIGKILLed.
         let crashing = try ProcessLauncher.start(
-            probe, arguments: arguments + ["--batch", "100", "--hold-from", "51", "--kill-after-commit"],
-            directory: folder.url, logName: "producer-crash")
+            probe,
+            arguments: arguments + ["--batch", "100", "--hold-from", "51", "--kill-after-commit"],
+            directory: folder.url,
+            logName: "producer-crash"
+        )
         await crashing.waitForExit(timeout: 30)
         #expect(crashing.exitedBySignal)
         #expect(crashing.output.contains("committed 100"))
@@ -99,7 +113,10 @@ import Glibc
 
     @Test func aLateSubscriberCatchesUpByReplay() async throws {
         let folder = try TemporaryFolder("bus-late")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let port = FreePorts.pair()
         let producer = try ProcessLauncher.start(
             probe,
@@ -107,7 +124,9 @@ import Glibc
                 "produce", "--database", folder.path("producer.sqlite"), "--endpoint", "tcp://127.0.0.1:\(port)",
                 "--count", "1000", "--batch", "100",
             ],
-            directory: folder.url, logName: "producer")
+            directory: folder.url,
+            logName: "producer"
+        )
         try await Eventually.wait("1,000 committed", timeout: 30) { producer.output.contains("committed 1000") }
         let consumer = try startConsumer(folder, producerPort: port)
         try await Eventually.wait("1,000 applied", timeout: 30) {
@@ -121,7 +140,10 @@ import Glibc
 
     @Test func aSubscriberWhoseLastFiveMessagesWereDroppedRecoversThemByHeartbeatWithinThreeSeconds() async throws {
         let folder = try TemporaryFolder("bus-tail")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let port = FreePorts.pair()
         let consumer = try startConsumer(folder, producerPort: port, extra: ["--drop-live", "996-1000"])
         let producer = try ProcessLauncher.start(
@@ -130,7 +152,9 @@ import Glibc
                 "produce", "--database", folder.path("producer.sqlite"), "--endpoint", "tcp://127.0.0.1:\(port)",
                 "--count", "1000", "--batch", "50",
             ],
-            directory: folder.url, logName: "producer")
+            directory: folder.url,
+            logName: "producer"
+        )
         try await Eventually.wait("1,000 committed", timeout: 30, interval: .milliseconds(10)) {
             producer.output.contains("committed 1000")
         }
@@ -151,12 +175,18 @@ import Glibc
 
     @Test func aClientThatIsNotSwiftReadsTheBusAndTheReplayProtocol() async throws {
         let folder = try TemporaryFolder("bus-python")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let port = FreePorts.pair()
         let script = BuiltProducts.packageRoot.appendingPathComponent("Tests/Scripts/bus_client.py").path
         let client = try ProcessLauncher.start(
-            "/usr/bin/env", arguments: ["python3", script, "--endpoint", "tcp://127.0.0.1:\(port)", "--expect", "20"],
-            directory: folder.url, logName: "python-client")
+            "/usr/bin/env",
+            arguments: ["python3", script, "--endpoint", "tcp://127.0.0.1:\(port)", "--expect", "20"],
+            directory: folder.url,
+            logName: "python-client"
+        )
         try await Eventually.wait("the client to subscribe", timeout: 20) { client.output.contains("subscribed") }
         let producer = try ProcessLauncher.start(
             probe,
@@ -164,7 +194,9 @@ import Glibc
                 "produce", "--database", folder.path("producer.sqlite"), "--endpoint", "tcp://127.0.0.1:\(port)",
                 "--count", "60", "--pause-milliseconds", "100",
             ],
-            directory: folder.url, logName: "producer")
+            directory: folder.url,
+            logName: "producer"
+        )
         #expect(await client.waitForExit(timeout: 40))
         #expect(client.exitStatus == 0, "\(client.output)")
         let summary = client.output.split(separator: "\n").last.map(String.init) ?? ""

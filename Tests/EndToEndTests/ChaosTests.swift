@@ -1,11 +1,12 @@
 import Foundation
+import GRDB
+import Synchronization
+import TestSupport
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import GRDB
-import Synchronization
-import Testing
-import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,11 +25,17 @@ import Glibc
         case paid, paidAfterInformation, notApproved, sampledAccepted, clawedBack
 
         init(_ i: Int) {
-            if i % 50 == 1 { self = .clawedBack }
-            else if i % 25 == 1 { self = .sampledAccepted }
-            else if i % 20 == 0 { self = .paidAfterInformation }
-            else if i % 20 == 10 { self = .notApproved }
-            else { self = .paid }
+            if i % 50 == 1 {
+                self = .clawedBack
+            } else if i % 25 == 1 {
+                self = .sampledAccepted
+            } else if i % 20 == 0 {
+                self = .paidAfterInformation
+            } else if i % 20 == 10 {
+                self = .notApproved
+            } else {
+                self = .paid
+            }
         }
 
         var finalStatus: String {
@@ -69,13 +76,19 @@ import Glibc
         let minKills = Self.setting("CHAOS_MIN_KILLS", 5)
         let every = Self.setting("CHAOS_KILL_EVERY_MS", 400)
         let folder = try TemporaryFolder("chaos")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let smtp = try await SMTPTestServer(folder: folder)
-        let cluster = try ServiceCluster(environment: [
-            "PAYER_EMAIL_ADDRESSES": "payer@esfa.example", "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(smtp.port)",
-            "SMTP_STARTTLS": "false", "MAIL_RATE_PER_SECOND": "1000", "MAIL_RETRY_BASE_SECONDS": "0.5", "LOG_LEVEL": "warning",
-            "WEB_BOOTSTRAP_SUPPORT_EMAILS": "chaos.support@education.gov.uk",
-        ], includeWeb: true)
+        let cluster = try ServiceCluster(
+            environment: [
+                "PAYER_EMAIL_ADDRESSES": "payer@esfa.example", "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(smtp.port)",
+                "SMTP_STARTTLS": "false", "MAIL_RATE_PER_SECOND": "1000", "MAIL_RETRY_BASE_SECONDS": "0.5", "LOG_LEVEL": "warning",
+                "WEB_BOOTSTRAP_SUPPORT_EMAILS": "chaos.support@education.gov.uk",
+            ],
+            includeWeb: true
+        )
         defer { cluster.killAll() }
         try cluster.startAll()
         try await cluster.waitAllReady()
@@ -85,19 +98,35 @@ import Glibc
         let second = try cluster.token(["--role", "support", "--email", "second@education.example", "--sub", "second-support"])
         let provider = try cluster.token(["--role", "provider", "--provider-code", "1AB", "--email", "quality@best.example"])
         let schools = 10
-        let schoolTokens = try (0..<schools).map { try cluster.token(["--role", "school", "--urn", "\(200_000 + $0)", "--email", "head@\(200_000 + $0).example"]) }
+        let schoolTokens = try (0..<schools).map {
+            try cluster.token(["--role", "school", "--urn", "\(200_000 + $0)", "--email", "head@\(200_000 + $0).example"])
+        }
 
         // Reference data, before the chaos starts.
-        try await j.expect(201, j.intake, "PUT", "/api/v1/providers/1AB", support, [
-            "name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["quality@best.example"],
-        ])
+        try await j.expect(
+            201,
+            j.intake,
+            "PUT",
+            "/api/v1/providers/1AB",
+            support,
+            [
+                "name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["quality@best.example"],
+            ]
+        )
         try await j.openWindow()
         for s in 0..<schools {
             let urn = 200_000 + s
-            try await j.expect(201, j.intake, "PUT", "/api/v1/schools/\(urn)", support, [
-                "name": "School \(s)", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
-                "group": "Academies", "region": "inner_london", "contact_emails": ["office@\(urn).example"],
-            ])
+            try await j.expect(
+                201,
+                j.intake,
+                "PUT",
+                "/api/v1/schools/\(urn)",
+                support,
+                [
+                    "name": "School \(s)", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
+                    "group": "Academies", "region": "inner_london", "contact_emails": ["office@\(urn).example"],
+                ]
+            )
             try await j.expect(201, j.intake, "POST", "/api/v1/schools/\(urn)/eligibility", support, ["academic_year": j.year])
             try await j.expect(201, j.intake, "POST", "/api/v1/schools/\(urn)/grant-conditions", schoolTokens[s], [:])
         }
@@ -114,7 +143,10 @@ import Glibc
             try await web.retrying { try await web.signIn(email: "chaos.support@education.gov.uk") }
             for email in colleagues {
                 try await web.retrying {
-                    try await web.submit("/support/memberships/new", ["organisation": "200000", "first_name": "Chaos", "last_name": "Colleague", "email": email])
+                    try await web.submit(
+                        "/support/memberships/new",
+                        ["organisation": "200000", "first_name": "Chaos", "last_name": "Colleague", "email": email]
+                    )
                 }
             }
         }
@@ -128,13 +160,33 @@ import Glibc
                         let urn = 200_000 + i % schools
                         let token = schoolTokens[i % schools]
                         let trn = String(format: "%07d", 2_000_000 + i)
-                        _ = try await client.call(j.intake, "POST", "/api/v1/schools/\(urn)/mentors", token, json: ["trn": trn, "first_name": "Mentor", "last_name": "\(i)"], accept: [201, 409])
+                        _ = try await client.call(
+                            j.intake,
+                            "POST",
+                            "/api/v1/schools/\(urn)/mentors",
+                            token,
+                            json: ["trn": trn, "first_name": "Mentor", "last_name": "\(i)"],
+                            accept: [201, 409]
+                        )
                         let draft = try await client.call(
-                            j.intake, "POST", "/api/v1/schools/\(urn)/claims", token,
-                            json: ["provider_code": "1AB", "mentors": [["trn": trn, "hours": 1 + i % 16]]], headers: ["Idempotency-Key": "claim-\(i)"], accept: [201])
+                            j.intake,
+                            "POST",
+                            "/api/v1/schools/\(urn)/claims",
+                            token,
+                            json: ["provider_code": "1AB", "mentors": [["trn": trn, "hours": 1 + i % 16]]],
+                            headers: ["Idempotency-Key": "claim-\(i)"],
+                            accept: [201]
+                        )
                         let reference = try #require(draft.json?["reference"] as? String)
                         references.map.withLock { $0[i] = reference }
-                        _ = try await client.call(j.intake, "POST", "/api/v1/claims/\(reference)/submit", token, json: ["declaration_accepted": true], accept: [200, 409, 422])
+                        _ = try await client.call(
+                            j.intake,
+                            "POST",
+                            "/api/v1/claims/\(reference)/submit",
+                            token,
+                            json: ["declaration_accepted": true],
+                            accept: [200, 409, 422]
+                        )
                     }
                 }
             }
@@ -163,11 +215,15 @@ import Glibc
         for run in runs {
             let id = try #require(run["id"] as? Int)
             let detail = try await client.call(j.payments, "GET", "/api/v1/payments/runs/\(id)", support)
-            let claims = (detail.json?["claims"] as? [[String: Any]] ?? []).compactMap { $0["reference"] as? String ?? $0["claim_reference"] as? String }
+            let claims = (detail.json?["claims"] as? [[String: Any]] ?? []).compactMap {
+                $0["reference"] as? String ?? $0["claim_reference"] as? String
+            }
             var csv = "claim_reference,claim_status,claim_unpaid_reason\r\n"
             for reference in claims {
                 let fate = Fate(byReference[reference] ?? 0)
-                csv += fate == .paidAfterInformation || fate == .notApproved ? "\(reference),unpaid,Bank details do not match\r\n" : "\(reference),paid,\r\n"
+                csv +=
+                    fate == .paidAfterInformation || fate == .notApproved
+                    ? "\(reference),unpaid,Bank details do not match\r\n" : "\(reference),paid,\r\n"
             }
             _ = try await client.call(j.payments, "POST", "/api/v1/payments/runs/\(id)/response", support, csv: csv, accept: [200, 422])
         }
@@ -178,11 +234,32 @@ import Glibc
 
         // 4. The information loop.
         for (i, reference) in unpaid {
-            _ = try await client.call(j.payments, "POST", "/api/v1/payments/claims/\(reference)/information-sent", support, json: [:], accept: [200, 409, 422])
+            _ = try await client.call(
+                j.payments,
+                "POST",
+                "/api/v1/payments/claims/\(reference)/information-sent",
+                support,
+                json: [:],
+                accept: [200, 409, 422]
+            )
             if Fate(i) == .paidAfterInformation {
-                _ = try await client.call(j.payments, "POST", "/api/v1/payments/claims/\(reference)/paid", support, json: [:], accept: [200, 409, 422])
+                _ = try await client.call(
+                    j.payments,
+                    "POST",
+                    "/api/v1/payments/claims/\(reference)/paid",
+                    support,
+                    json: [:],
+                    accept: [200, 409, 422]
+                )
             } else {
-                _ = try await client.call(j.payments, "POST", "/api/v1/payments/claims/\(reference)/reject", support, json: ["reason": "No reply"], accept: [200, 409, 422])
+                _ = try await client.call(
+                    j.payments,
+                    "POST",
+                    "/api/v1/payments/claims/\(reference)/reject",
+                    support,
+                    json: ["reason": "No reply"],
+                    accept: [200, 409, 422]
+                )
             }
         }
         let sampled = refs.filter { [.sampledAccepted, .clawedBack].contains(Fate($0.key)) }
@@ -197,7 +274,9 @@ import Glibc
             _ = try await client.call(j.audit, "POST", "/api/v1/audit/samples", support, csv: sampleCSV, accept: [200, 201, 409, 422])
             return try await count("sampling_in_progress") == sampled.count
         }
-        let requests = try await client.call(j.audit, "GET", "/api/v1/audit/provider-requests?provider_code=1AB", provider).json?["items"] as? [[String: Any]] ?? []
+        let requests =
+            try await client.call(j.audit, "GET", "/api/v1/audit/provider-requests?provider_code=1AB", provider).json?["items"] as? [[String: Any]]
+            ?? []
         var answer = "claim_reference,mentor_trn,claim_accepted,rejection_reason\r\n"
         for (i, reference) in sampled {
             answer += "\(reference),\(String(format: "%07d", 2_000_000 + i)),\(Fate(i) == .clawedBack ? "no,Not trained" : "yes,")\r\n"
@@ -214,9 +293,30 @@ import Glibc
         // 6. The school's response, a clawback of every hour, a second support user's approval.
         for (i, reference) in clawed {
             let trn = String(format: "%07d", 2_000_000 + i)
-            _ = try await client.call(j.audit, "POST", "/api/v1/audit/claims/\(reference)/school-response", support, json: ["mentors": [["trn": trn, "reason": "No records"]]], accept: [200, 409, 422])
-            _ = try await client.call(j.audit, "POST", "/api/v1/audit/claims/\(reference)/clawback", support, json: ["mentors": [["trn": trn, "hours_trained": 0, "notes": "None"]]], accept: [200, 409, 422])
-            _ = try await client.call(j.audit, "POST", "/api/v1/audit/claims/\(reference)/clawback/decision", second, json: ["approved": true], accept: [200, 409, 422])
+            _ = try await client.call(
+                j.audit,
+                "POST",
+                "/api/v1/audit/claims/\(reference)/school-response",
+                support,
+                json: ["mentors": [["trn": trn, "reason": "No records"]]],
+                accept: [200, 409, 422]
+            )
+            _ = try await client.call(
+                j.audit,
+                "POST",
+                "/api/v1/audit/claims/\(reference)/clawback",
+                support,
+                json: ["mentors": [["trn": trn, "hours_trained": 0, "notes": "None"]]],
+                accept: [200, 409, 422]
+            )
+            _ = try await client.call(
+                j.audit,
+                "POST",
+                "/api/v1/audit/claims/\(reference)/clawback/decision",
+                second,
+                json: ["approved": true],
+                accept: [200, 409, 422]
+            )
         }
         try await Eventually.wait("every clawback requested", timeout: 180, interval: .milliseconds(500)) {
             try await count("clawback_requested") == clawed.count
@@ -232,18 +332,26 @@ import Glibc
         }
         // The payer learns each clawback run from its email's link.
         func clawbackRuns() -> Set<Int> {
-            Set(smtp.received().filter { $0.template == "clawback_run_ready" }.compactMap { email -> Int? in
-                guard let link = Journey.link(in: email.body) else { return nil }
-                let parts = link.split(separator: "/")
-                guard let index = parts.firstIndex(of: "clawback-runs"), index + 1 < parts.count else { return nil }
-                return Int(parts[index + 1])
-            })
+            Set(
+                smtp.received().filter { $0.template == "clawback_run_ready" }.compactMap { email -> Int? in
+                    guard let link = Journey.link(in: email.body) else { return nil }
+                    let parts = link.split(separator: "/")
+                    guard let index = parts.firstIndex(of: "clawback-runs"), index + 1 < parts.count else { return nil }
+                    return Int(parts[index + 1])
+                }
+            )
         }
         try await Eventually.wait("every clawback complete", timeout: 180, interval: .milliseconds(500)) {
             for run in clawbackRuns() {
                 for (_, reference) in clawed {
-                    _ = try await client.call(j.payments, "POST", "/api/v1/payments/clawback-runs/\(run)/response", support,
-                                              csv: "claim_reference,claim_status\r\n\(reference),clawback_complete\r\n", accept: [200, 404, 422])
+                    _ = try await client.call(
+                        j.payments,
+                        "POST",
+                        "/api/v1/payments/clawback-runs/\(run)/response",
+                        support,
+                        csv: "claim_reference,claim_status\r\n\(reference),clawback_complete\r\n",
+                        accept: [200, 404, 422]
+                    )
                 }
             }
             return try await count("clawback_complete") == clawed.count
@@ -259,7 +367,9 @@ import Glibc
 
         // Every claim in the state its journey intends.
         let export = try await client.call(j.intake, "GET", "/api/v1/claims/export.csv", support)
-        let rows = export.text.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = export.text.split(whereSeparator: \.isNewline).dropFirst().map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
         let header = export.text.split(whereSeparator: \.isNewline).first.map { $0.split(separator: ",").map(String.init) } ?? []
         let statusColumn = try #require(header.firstIndex(of: "claim_status"))
         let amountColumn = try #require(header.firstIndex(of: "claim_amount"))
@@ -281,7 +391,8 @@ import Glibc
 
         // Emails: none waiting or failed, none lost, repeats counted.
         try await Eventually.wait("every email sent", timeout: 120, interval: .milliseconds(500)) {
-            let queued = try await client.call(j.notifications, "GET", "/api/v1/notifications?status=queued&per_page=1", support).json?["total"] as? Int
+            let queued =
+                try await client.call(j.notifications, "GET", "/api/v1/notifications?status=queued&per_page=1", support).json?["total"] as? Int
             return queued == 0
         }
         // Every consumer catches up with every producer's outbox (the last notification.sent
@@ -305,9 +416,11 @@ import Glibc
         let disagreements = try await Self.disagreements(cluster)
         #expect(disagreements.isEmpty, "\(disagreements)")
         let emails = try await databases["notifications"]!.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM emails WHERE status = 'sent'") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM emails WHERE status != 'sent'") ?? 0,
-             Set(try String.fetchAll(db, sql: "SELECT '<' || message_id || '>' FROM emails WHERE status = 'sent'")))
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM emails WHERE status = 'sent'") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM emails WHERE status != 'sent'") ?? 0,
+                Set(try String.fetchAll(db, sql: "SELECT '<' || message_id || '>' FROM emails WHERE status = 'sent'"))
+            )
         }
         let received = smtp.received()
         let receivedIDs = Set(received.map(\.messageID))
@@ -329,7 +442,8 @@ import Glibc
         #expect(lost == 0)
         #expect(appliedTwiceClaims == 0)
         #expect(driver.killsDuringJourneys >= minKills)
-        print("""
+        print(
+            """
 
             Chaos run: \(claimCount) claims, \(String(format: "%.0f", journeySeconds)) s of journeys, a kill every \(every) ms
             | measure | value |
@@ -347,8 +461,11 @@ import Glibc
             | longest outage (first of several kills in a row → /ready 200) | \(String(format: "%.2f s", driver.longestOutage.seconds)) (\(driver.longestOutage.service)) |
             | colleagues added through web, emailed once each | \(Set(added.map(\.messageID)).count) of \(colleagues.count) |
             | databases passing integrity_check | \(integrity.values.filter { $0 == "ok" }.count) of \(cluster.members.count) |
-            """)
-        print("slowest recovery: \(driver.slowestRecovery.service) after \(String(format: "%.2f", driver.slowestRecovery.seconds)) s; /ready said before: \(driver.slowestRecovery.reasons)")
+            """
+        )
+        print(
+            "slowest recovery: \(driver.slowestRecovery.service) after \(String(format: "%.2f", driver.slowestRecovery.seconds)) s; /ready said before: \(driver.slowestRecovery.reasons)"
+        )
         for db in databases.values { try db.close() }
         await cluster.tearDown()
     }
@@ -368,8 +485,14 @@ final class RobustClient: Sendable {
     var retries: Int { counters.withLock { $0.retries } }
 
     func call(
-        _ http: TestHTTP, _ method: String, _ path: String, _ token: String, json: [String: Any]? = nil, csv: String? = nil,
-        headers: [String: String] = [:], accept: Set<Int> = [200]
+        _ http: TestHTTP,
+        _ method: String,
+        _ path: String,
+        _ token: String,
+        json: [String: Any]? = nil,
+        csv: String? = nil,
+        headers: [String: String] = [:],
+        accept: Set<Int> = [200]
     ) async throws -> TestHTTP.Reply {
         counters.withLock { $0.attempted += 1 }
         let body: Data? = try json.map { try JSONSerialization.data(withJSONObject: $0) } ?? csv.map { Data($0.utf8) }
@@ -377,7 +500,14 @@ final class RobustClient: Sendable {
         var last = ""
         while Date() < deadline {
             do {
-                let reply = try await http.send(method, path, token: token, body: body, contentType: csv == nil ? "application/json" : "text/csv", headers: headers)
+                let reply = try await http.send(
+                    method,
+                    path,
+                    token: token,
+                    body: body,
+                    contentType: csv == nil ? "application/json" : "text/csv",
+                    headers: headers
+                )
                 if accept.contains(reply.status) {
                     counters.withLock { $0.acknowledged += 1 }
                     return reply

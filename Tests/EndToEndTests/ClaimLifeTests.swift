@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The whole life of claims across the four real services, driven through HTTP only, with a real
 /// SMTP server: at each step the claim's status in claims-intake, the ledger in payments and the
@@ -8,7 +8,10 @@ import TestSupport
 @Suite(.serialized) struct ClaimLifeTests {
     @Test func aTrustClaimsForTwoSchoolsAndEveryStepToTheClawbackIsPaidRecordedAndEmailed() async throws {
         let folder = try TemporaryFolder("claim-life")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let smtp = try await SMTPTestServer(folder: folder)
         let cluster = try ServiceCluster(environment: [
             "PAYER_EMAIL_ADDRESSES": "payer@esfa.example", "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(smtp.port)",
@@ -25,23 +28,46 @@ import TestSupport
 
         // Reference data, as support.
         let trust: [String: Any] = ["uid": "T1", "name": "Bright Futures Trust"]
-        try await j.expect(201, j.intake, "PUT", "/api/v1/schools/100001", support, [
-            "name": "Ysgol Gymraeg Llundain – Déjà Vu", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
-            "group": "Academies", "region": "inner_london", "trust": trust, "contact_emails": ["office@a.example"],
-        ])
-        try await j.expect(201, j.intake, "PUT", "/api/v1/schools/100002", support, [
-            "name": "Hillside Primary", "postcode": "HA1 1AA", "local_authority": "Harrow", "type_of_establishment": "Academy",
-            "group": "Academies", "region": "outer_london", "trust": trust, "contact_emails": ["office@b.example"],
-        ])
-        try await j.expect(201, j.intake, "PUT", "/api/v1/providers/1AB", support, [
-            "name": "Best Training Partnership", "ukprn": "10012345", "accredited": true, "email_addresses": ["quality@best.example"],
-        ])
+        try await j.expect(
+            201,
+            j.intake,
+            "PUT",
+            "/api/v1/schools/100001",
+            support,
+            [
+                "name": "Ysgol Gymraeg Llundain – Déjà Vu", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
+                "group": "Academies", "region": "inner_london", "trust": trust, "contact_emails": ["office@a.example"],
+            ]
+        )
+        try await j.expect(
+            201,
+            j.intake,
+            "PUT",
+            "/api/v1/schools/100002",
+            support,
+            [
+                "name": "Hillside Primary", "postcode": "HA1 1AA", "local_authority": "Harrow", "type_of_establishment": "Academy",
+                "group": "Academies", "region": "outer_london", "trust": trust, "contact_emails": ["office@b.example"],
+            ]
+        )
+        try await j.expect(
+            201,
+            j.intake,
+            "PUT",
+            "/api/v1/providers/1AB",
+            support,
+            [
+                "name": "Best Training Partnership", "ukprn": "10012345", "accredited": true, "email_addresses": ["quality@best.example"],
+            ]
+        )
         try await j.openWindow()
         for urn in [100001, 100002] {
             try await j.expect(201, j.intake, "POST", "/api/v1/schools/\(urn)/eligibility", support, ["academic_year": j.year])
             try await j.expect(201, j.intake, "POST", "/api/v1/schools/\(urn)/grant-conditions", mat, [:])
         }
-        for (urn, trn, first, last) in [(100001, "1111111", "Ada", "Lovelace"), (100001, "2222222", "Grace", "Hopper"), (100002, "3333333", "Alan", "Turing")] {
+        for (urn, trn, first, last) in [
+            (100001, "1111111", "Ada", "Lovelace"), (100001, "2222222", "Grace", "Hopper"), (100002, "3333333", "Alan", "Turing"),
+        ] {
             try await j.expect(201, j.intake, "POST", "/api/v1/schools/\(urn)/mentors", mat, ["trn": trn, "first_name": first, "last_name": last])
         }
 
@@ -68,7 +94,10 @@ import TestSupport
         #expect(run.json?["claim_count"] as? Int == 3)
         let repeated = try await j.send(j.payments, "POST", "/api/v1/payments/runs", support, [:], headers: ["Idempotency-Key": "run-1"])
         #expect(repeated.status == 201 && repeated.json?["id"] as? Int == run.json?["id"] as? Int)
-        #expect(try await j.send(j.payments, "POST", "/api/v1/payments/runs", support, ["claim_window_id": 99], headers: ["Idempotency-Key": "run-1"]).status == 409)
+        #expect(
+            try await j.send(j.payments, "POST", "/api/v1/payments/runs", support, ["claim_window_id": 99], headers: ["Idempotency-Key": "run-1"])
+                .status == 409
+        )
         #expect(run.json?["total_pence"] as? Int == 85_760 + 57_900 + 32_160)
         let runID = try #require(run.json?["id"] as? Int)
         for reference in [a1, b1, a2] { try await j.statusBecomes(reference, "payment_in_progress") }
@@ -85,7 +114,8 @@ import TestSupport
         #expect(try await j.download(link).status == 410)  // single use
 
         // The payer's response: one paid, two unpaid.
-        let response = "claim_reference,claim_status,claim_unpaid_reason\r\n\(a1),paid,\r\n\(b1),unpaid,Bank details do not match\r\n\(a2),unpaid,No evidence of training\r\n"
+        let response =
+            "claim_reference,claim_status,claim_unpaid_reason\r\n\(a1),paid,\r\n\(b1),unpaid,Bank details do not match\r\n\(a2),unpaid,No evidence of training\r\n"
         let applied = try await j.csv(j.payments, "/api/v1/payments/runs/\(runID)/response", support, response)
         #expect(applied.status == 200, "\(applied.text)")
         try await j.statusBecomes(a1, "paid")
@@ -99,7 +129,14 @@ import TestSupport
         try await j.statusBecomes(b1, "payment_information_sent")
         try await j.expect(200, j.payments, "POST", "/api/v1/payments/claims/\(b1)/paid", support, [:])
         try await j.statusBecomes(b1, "paid")
-        try await j.expect(200, j.payments, "POST", "/api/v1/payments/claims/\(a2)/reject", support, ["reason": "The school could not show the training"])
+        try await j.expect(
+            200,
+            j.payments,
+            "POST",
+            "/api/v1/payments/claims/\(a2)/reject",
+            support,
+            ["reason": "The school could not show the training"]
+        )
         try await j.statusBecomes(a2, "payment_not_approved")
         #expect(try await j.email("claim_paid", to: "mat@trust.example", about: b1).subject == "Claim \(b1) paid: £579.00")
         let notApproved = try await j.email("payment_not_approved", to: "office@a.example", about: a2)
@@ -111,8 +148,23 @@ import TestSupport
         // A sample of the first claim; the provider downloads its file through its own link and
         // does not accept one mentor.
         let sampleCSV = "claim_reference,sample_reason\r\n\(a1),Random check\r\n"
-        let sample = try await j.retryUntil(201, j.audit, "POST", "/api/v1/audit/samples", support, csv: sampleCSV, headers: ["Idempotency-Key": "sample-1"])
-        let again = try await j.audit.send("POST", "/api/v1/audit/samples", token: support, body: Data(sampleCSV.utf8), contentType: "text/csv", headers: ["Idempotency-Key": "sample-1"])
+        let sample = try await j.retryUntil(
+            201,
+            j.audit,
+            "POST",
+            "/api/v1/audit/samples",
+            support,
+            csv: sampleCSV,
+            headers: ["Idempotency-Key": "sample-1"]
+        )
+        let again = try await j.audit.send(
+            "POST",
+            "/api/v1/audit/samples",
+            token: support,
+            body: Data(sampleCSV.utf8),
+            contentType: "text/csv",
+            headers: ["Idempotency-Key": "sample-1"]
+        )
         #expect(again.status == 201 && again.json?["id"] as? Int == sample.json?["id"] as? Int)
         let requestID = try #require((sample.json?["providers"] as? [[String: Any]])?.first?["request_id"] as? Int)
         try await j.statusBecomes(a1, "sampling_in_progress")
@@ -120,18 +172,38 @@ import TestSupport
         let providerFile = try await j.download(try #require(Journey.link(in: request.body)))
         #expect(providerFile.status == 200)
         #expect(providerFile.text.contains("\(a1),100001,") && providerFile.text.contains("2222222,Grace Hopper,6"))
-        let rejected = try await j.csv(j.audit, "/api/v1/audit/provider-requests/\(requestID)/response", provider,
-            "claim_reference,mentor_trn,claim_accepted,rejection_reason\r\n\(a1),1111111,yes,\r\n\(a1),2222222,no,No record of her training\r\n")
+        let rejected = try await j.csv(
+            j.audit,
+            "/api/v1/audit/provider-requests/\(requestID)/response",
+            provider,
+            "claim_reference,mentor_trn,claim_accepted,rejection_reason\r\n\(a1),1111111,yes,\r\n\(a1),2222222,no,No record of her training\r\n"
+        )
         #expect(rejected.status == 200, "\(rejected.text)")
         try await j.statusBecomes(a1, "sampling_provider_not_approved")
         let action = try await j.email("sampling_provider_not_approved", to: "office@a.example", about: a1)
         #expect(action.body.contains("- Grace Hopper (TRN 2222222): No record of her training"))
 
         // The school's response, then a clawback approved by a second support user.
-        try await j.expect(200, j.audit, "POST", "/api/v1/audit/claims/\(a1)/school-response", support, ["mentors": [["trn": "2222222", "reason": "Sessions were not recorded"]]])
+        try await j.expect(
+            200,
+            j.audit,
+            "POST",
+            "/api/v1/audit/claims/\(a1)/school-response",
+            support,
+            ["mentors": [["trn": "2222222", "reason": "Sessions were not recorded"]]]
+        )
         try await j.statusBecomes(a1, "sampling_not_approved")
-        #expect(try await j.email("school_response_recorded", to: "office@a.example", about: a1).subject == "Claim \(a1): your response has been recorded")
-        try await j.expect(200, j.audit, "POST", "/api/v1/audit/claims/\(a1)/clawback", support, ["mentors": [["trn": "2222222", "hours_trained": 2, "notes": "Two sessions evidenced"]]])
+        #expect(
+            try await j.email("school_response_recorded", to: "office@a.example", about: a1).subject == "Claim \(a1): your response has been recorded"
+        )
+        try await j.expect(
+            200,
+            j.audit,
+            "POST",
+            "/api/v1/audit/claims/\(a1)/clawback",
+            support,
+            ["mentors": [["trn": "2222222", "hours_trained": 2, "notes": "Two sessions evidenced"]]]
+        )
         try await j.statusBecomes(a1, "clawback_requires_approval")
         try await j.expect(403, j.audit, "POST", "/api/v1/audit/claims/\(a1)/clawback/decision", support, ["approved": true])
         try await j.expect(200, j.audit, "POST", "/api/v1/audit/claims/\(a1)/clawback/decision", second, ["approved": true])
@@ -146,7 +218,12 @@ import TestSupport
         let clawbackReady = try await j.email("clawback_run_ready", to: "payer@esfa.example")
         let clawbackFile = try await j.download(try #require(Journey.link(in: clawbackReady.body)))
         #expect(clawbackFile.text.contains("\(a1),100001,") && clawbackFile.text.contains(",857.60,214.40,"))
-        let complete = try await j.csv(j.payments, "/api/v1/payments/clawback-runs/\(clawbackID)/response", support, "claim_reference,claim_status\r\n\(a1),clawback_complete\r\n")
+        let complete = try await j.csv(
+            j.payments,
+            "/api/v1/payments/clawback-runs/\(clawbackID)/response",
+            support,
+            "claim_reference,claim_status\r\n\(a1),clawback_complete\r\n"
+        )
         #expect(complete.status == 200, "\(complete.text)")
         try await j.statusBecomes(a1, "clawback_complete")
         #expect(try await j.email("clawback_complete", to: "office@a.example", about: a1).body.contains("Amount recovered: £214.40"))
@@ -162,10 +239,12 @@ import TestSupport
         #expect(claim["clawback_amount_pence"] as? Int == 21_440)
         let activity = try await j.intake.get("/api/v1/claims/\(a1)/activity", token: mat)
         let items = activity.json?["items"] as? [[String: Any]] ?? []
-        #expect(items.compactMap { $0["to"] as? String } == [
-            "draft", "submitted", "payment_in_progress", "paid", "sampling_in_progress", "sampling_provider_not_approved",
-            "sampling_not_approved", "clawback_requires_approval", "clawback_requested", "clawback_in_progress", "clawback_complete",
-        ])
+        #expect(
+            items.compactMap { $0["to"] as? String } == [
+                "draft", "submitted", "payment_in_progress", "paid", "sampling_in_progress", "sampling_provider_not_approved",
+                "sampling_not_approved", "clawback_requires_approval", "clawback_requested", "clawback_in_progress", "clawback_complete",
+            ]
+        )
         try await Eventually.wait("every email to the school in the claim's activity log", timeout: 30) {
             let log = try await j.intake.get("/api/v1/claims/\(a1)/activity", token: mat)
             // submitted, paid, provider not approved, response recorded, clawback requested,

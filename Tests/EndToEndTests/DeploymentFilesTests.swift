@@ -1,7 +1,7 @@
 import Foundation
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
 
 /// compose.yaml, the Dockerfile and the README must agree with what the code reads.
 @Suite struct DeploymentFilesTests {
@@ -10,7 +10,9 @@ import TestSupport
     func compose() throws -> [String: Any] {
         let path = root.appendingPathComponent("compose.yaml").path
         let result = try ProcessLauncher.run(
-            "/usr/bin/env", arguments: ["python3", "-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", path])
+            "/usr/bin/env",
+            arguments: ["python3", "-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", path]
+        )
         #expect(result.status == 0, "\(result.output)")
         return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] ?? [:]
     }
@@ -64,7 +66,9 @@ import TestSupport
     @Test func theDockerfileBuildsTheFourExecutablesIntoASlimNonRootImage() throws {
         let text = try String(contentsOf: root.appendingPathComponent("Dockerfile"), encoding: .utf8)
         #expect(text.contains("--product \"$s\""))
-        for name in ServiceName.allCases { #expect(text.contains("for s in claims-intake payments audit-sampling notifications web") && text.contains(name.rawValue)) }
+        for name in ServiceName.allCases {
+            #expect(text.contains("for s in claims-intake payments audit-sampling notifications web") && text.contains(name.rawValue))
+        }
         #expect(text.contains("MentorClaims_Web.resources"), "web's templates are not in the image")
         for package in ["libzmq5", "libsqlite3-0", "tzdata", "curl"] { #expect(text.contains(package)) }
         #expect(text.contains("FROM debian:bookworm-slim"))
@@ -94,7 +98,10 @@ enum BusEndpointCheck {
         let routes = try ProcessLauncher.run(BuiltProducts.path(service), arguments: ["routes"])
         #expect(routes.status == 0, "\(routes.output)")
         let folder = try TemporaryFolder("openapi")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let port = FreePorts.one()
         let process = try ProcessLauncher.start(
             BuiltProducts.path(service),
@@ -102,7 +109,8 @@ enum BusEndpointCheck {
                 "HTTP_PORT": "\(port)", "DATABASE_PATH": folder.path("db.sqlite"),
                 "BUS_PUBLISH": "tcp://127.0.0.1:\(FreePorts.pair())", "BUS_PEERS": "none",
             ],
-            directory: folder.url)
+            directory: folder.url
+        )
         let http = TestHTTP(base: "http://127.0.0.1:\(port)")
         try await Eventually.wait("\(service) to answer", timeout: 30) { try await http.get("/health").status == 200 }
         let yaml = try await http.get("/openapi.yaml").text
@@ -110,7 +118,10 @@ enum BusEndpointCheck {
         try yaml.write(toFile: folder.path("openapi.yaml"), atomically: true, encoding: .utf8)
         let parsed = try ProcessLauncher.run(
             "/usr/bin/env",
-            arguments: ["python3", "-c", "import json,sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(json.dumps(d))", folder.path("openapi.yaml")])
+            arguments: [
+                "python3", "-c", "import json,sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(json.dumps(d))", folder.path("openapi.yaml"),
+            ]
+        )
         let document = try JSONSerialization.jsonObject(with: Data(parsed.output.utf8)) as? [String: Any] ?? [:]
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = document["paths"] as? [String: [String: Any]] ?? [:]

@@ -1,7 +1,8 @@
 import Foundation
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,10 @@ import Glibc
         let runID = try #require(run.json?["id"] as? Int)
         let size = (20 << 20) - 1024
         let newlines = Data(repeating: UInt8(ascii: "\n"), count: size)
-        var giant = Data("claim_reference,claim_status,claim_unpaid_reason,urn,name,postcode,local_authority,type_of_establishment,group,region,trust_uid,trust_name,contact_emails,sample_reason,mentor_trn,claim_accepted,rejection_reason\n\"".utf8)
+        var giant = Data(
+            "claim_reference,claim_status,claim_unpaid_reason,urn,name,postcode,local_authority,type_of_establishment,group,region,trust_uid,trust_name,contact_emails,sample_reason,mentor_trn,claim_accepted,rejection_reason\n\""
+                .utf8
+        )
         giant.append(Data(repeating: UInt8(ascii: "x"), count: size - giant.count))
         let wide = Data(String(repeating: "claim_reference,", count: size / 16).utf8)
         let uploads: [(String, String)] = [
@@ -43,7 +47,13 @@ import Glibc
                 #expect(reply.json?["detail"] != nil, "\(service) \(name) says why")
             }
             // Over the body limit itself.
-            let over = try await cluster.http(service).send("POST", path, token: j.support, body: newlines + Data(count: 2048), contentType: "text/csv")
+            let over = try await cluster.http(service).send(
+                "POST",
+                path,
+                token: j.support,
+                body: newlines + Data(count: 2048),
+                contentType: "text/csv"
+            )
             #expect(over.status == 413)
             let pid = cluster.processes[service]!.pid
             let peak = Self.peakMemoryMiB(pid)
@@ -53,7 +63,15 @@ import Glibc
         }
         // Who may upload is checked before the body is read: a school user's 20 MiB is 403.
         let school = try cluster.token(["--role", "school", "--urn", "100001", "--email", "head@school.example"])
-        #expect(try await cluster.http("payments").send("POST", "/api/v1/payments/runs/\(runID)/response", token: school, body: newlines, contentType: "text/csv").status == 403)
+        #expect(
+            try await cluster.http("payments").send(
+                "POST",
+                "/api/v1/payments/runs/\(runID)/response",
+                token: school,
+                body: newlines,
+                contentType: "text/csv"
+            ).status == 403
+        )
         await cluster.tearDown()
     }
 
@@ -120,7 +138,10 @@ extension BadInputTests {
         let j = try Journey(cluster: cluster, smtp: nil)
         let references = try await PaymentsProcessTests().seed(cluster, claims: 1)
         let pids = ServiceCluster.names.map { cluster.processes[$0]!.pid }
-        let values = ["urn": "100001", "reference": references.first ?? "12345678", "id": "1", "trn": "1000000", "code": "1AB", "academic_year": "\(j.year)", "uid": "T1"]
+        let values = [
+            "urn": "100001", "reference": references.first ?? "12345678", "id": "1", "trn": "1000000", "code": "1AB", "academic_year": "\(j.year)",
+            "uid": "T1",
+        ]
         var requests = 0
         var failures: [String] = []
         var answered: [Int: Int] = [:]
@@ -137,7 +158,9 @@ extension BadInputTests {
                             let reply = try await cluster.http(service).send("GET", "\(path)?\(parameter)=\(query)", token: j.support)
                             requests += 1
                             answered[reply.status, default: 0] += 1
-                            if reply.status >= 500 { failures.append("GET \(path)?\(parameter)=\(value.prefix(30)) → \(reply.status): \(reply.text.prefix(160))") }
+                            if reply.status >= 500 {
+                                failures.append("GET \(path)?\(parameter)=\(value.prefix(30)) → \(reply.status): \(reply.text.prefix(160))")
+                            }
                         } catch {
                             failures.append("GET \(path)?\(parameter)=\(value.prefix(30)): \(error)")
                         }

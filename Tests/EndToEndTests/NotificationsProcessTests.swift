@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// notifications as a real process, sending through a real SMTP server, fed by the real
 /// claims-intake over the real bus.
@@ -13,13 +13,23 @@ import TestSupport
         return try ServiceCluster(environment: environment)
     }
 
-    func send(_ http: TestHTTP, _ method: String, _ path: String, _ token: String, _ json: [String: Any], headers: [String: String] = [:]) async throws -> TestHTTP.Reply {
+    func send(
+        _ http: TestHTTP,
+        _ method: String,
+        _ path: String,
+        _ token: String,
+        _ json: [String: Any],
+        headers: [String: String] = [:]
+    ) async throws -> TestHTTP.Reply {
         try await http.send(method, path, token: token, body: try JSONSerialization.data(withJSONObject: json), headers: headers)
     }
 
     @Test func aSubmittedClaimIsEmailedOverSMTPAndItsActivityLogShowsTheEmail() async throws {
         let folder = try TemporaryFolder("notifications-e2e")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let server = try await SMTPTestServer(folder: folder)
         let cluster = try cluster(smtp: server, folder: folder)
         defer { cluster.killAll() }
@@ -28,20 +38,51 @@ import TestSupport
         let intake = cluster.http("claims-intake")
         let support = try cluster.token(["--role", "support", "--email", "support@education.example"])
         let school = try cluster.token(["--role", "school", "--urn", "100001", "--email", "head@school.example"])
-        #expect(try await send(intake, "PUT", "/api/v1/schools/100001", support, [
-            "name": "Ysgol Gymraeg Llundain – Déjà Vu", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
-            "group": "Academies", "region": "inner_london", "contact_emails": ["office@hillside.example.com"],
-        ]).status == 201)
-        #expect(try await send(intake, "PUT", "/api/v1/providers/1AB", support, [
-            "name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["q@best.example.com"],
-        ]).status == 201)
+        #expect(
+            try await send(
+                intake,
+                "PUT",
+                "/api/v1/schools/100001",
+                support,
+                [
+                    "name": "Ysgol Gymraeg Llundain – Déjà Vu", "postcode": "N1 1AA", "local_authority": "Islington",
+                    "type_of_establishment": "Academy",
+                    "group": "Academies", "region": "inner_london", "contact_emails": ["office@hillside.example.com"],
+                ]
+            ).status == 201
+        )
+        #expect(
+            try await send(
+                intake,
+                "PUT",
+                "/api/v1/providers/1AB",
+                support,
+                [
+                    "name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["q@best.example.com"],
+                ]
+            ).status == 201
+        )
         let journey = try Journey(cluster: cluster, smtp: server)
         try await journey.openWindow()
         let year = journey.year
         #expect(try await send(intake, "POST", "/api/v1/schools/100001/eligibility", support, ["academic_year": year]).status == 201)
         #expect(try await send(intake, "POST", "/api/v1/schools/100001/grant-conditions", school, [:]).status == 201)
-        #expect(try await send(intake, "POST", "/api/v1/schools/100001/mentors", school, ["trn": "1234567", "first_name": "Ada", "last_name": "Lovelace"]).status == 201)
-        let draft = try await send(intake, "POST", "/api/v1/schools/100001/claims", school, ["provider_code": "1AB", "mentors": [["trn": "1234567", "hours": 16]]])
+        #expect(
+            try await send(
+                intake,
+                "POST",
+                "/api/v1/schools/100001/mentors",
+                school,
+                ["trn": "1234567", "first_name": "Ada", "last_name": "Lovelace"]
+            ).status == 201
+        )
+        let draft = try await send(
+            intake,
+            "POST",
+            "/api/v1/schools/100001/claims",
+            school,
+            ["provider_code": "1AB", "mentors": [["trn": "1234567", "hours": 16]]]
+        )
         let reference = try #require(draft.json?["reference"] as? String, "\(draft.text)")
         #expect(try await send(intake, "POST", "/api/v1/claims/\(reference)/submit", school, ["declaration_accepted": true]).status == 200)
 
@@ -63,7 +104,10 @@ import TestSupport
 
     @Test func killingNotificationsDuringAThousandEmailsLosesNoneAndRepeatsAtMostOnePerKill() async throws {
         let folder = try TemporaryFolder("notifications-kill")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let server = try await SMTPTestServer(folder: folder)
         let cluster = try cluster(smtp: server, folder: folder)
         defer { cluster.killAll() }
@@ -71,17 +115,30 @@ import TestSupport
         try await cluster.waitAllReady()
         let support = try cluster.token(["--role", "support", "--email", "support@education.example"])
         let contacts = (1...1000).map { String(format: "contact%04d@school.example", $0) }
-        #expect(try await send(cluster.http("claims-intake"), "PUT", "/api/v1/schools/100001", support, [
-            "name": "Large Academy", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
-            "group": "Academies", "region": "inner_london", "contact_emails": contacts,
-        ]).status == 201)
+        #expect(
+            try await send(
+                cluster.http("claims-intake"),
+                "PUT",
+                "/api/v1/schools/100001",
+                support,
+                [
+                    "name": "Large Academy", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
+                    "group": "Academies", "region": "inner_london", "contact_emails": contacts,
+                ]
+            ).status == 201
+        )
         // Support writes to the school as soon as notifications has heard of it.
         let notifications = cluster.http("notifications")
         var accepted: TestHTTP.Reply?
         try await Eventually.wait("notifications to know the school", timeout: 30, interval: .milliseconds(100)) {
-            let reply = try await send(notifications, "POST", "/api/v1/notifications/messages", support,
-                                       ["school_urn": 100001, "subject": "Funding update", "body": "A message for every contact."],
-                                       headers: ["Idempotency-Key": "update-1"])
+            let reply = try await send(
+                notifications,
+                "POST",
+                "/api/v1/notifications/messages",
+                support,
+                ["school_urn": 100001, "subject": "Funding update", "body": "A message for every contact."],
+                headers: ["Idempotency-Key": "update-1"]
+            )
             accepted = reply
             return reply.status == 202
         }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,11 +17,25 @@ import Glibc
         let j = try Journey(cluster: cluster, smtp: nil)
         let client = RobustClient()
         let school = try cluster.token(["--role", "school", "--urn", "100001", "--email", "head@school.example"])
-        try await j.expect(201, j.intake, "PUT", "/api/v1/providers/1AB", j.support, ["name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["q@best.example"]])
-        try await j.expect(201, j.intake, "PUT", "/api/v1/schools/100001", j.support, [
-            "name": "Hillside Primary", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
-            "group": "Academies", "region": "inner_london", "contact_emails": ["office@hillside.example.com"],
-        ])
+        try await j.expect(
+            201,
+            j.intake,
+            "PUT",
+            "/api/v1/providers/1AB",
+            j.support,
+            ["name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["q@best.example"]]
+        )
+        try await j.expect(
+            201,
+            j.intake,
+            "PUT",
+            "/api/v1/schools/100001",
+            j.support,
+            [
+                "name": "Hillside Primary", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
+                "group": "Academies", "region": "inner_london", "contact_emails": ["office@hillside.example.com"],
+            ]
+        )
         try await j.openWindow()
         try await j.expect(201, j.intake, "POST", "/api/v1/schools/100001/eligibility", j.support, ["academic_year": j.year])
         try await j.expect(201, j.intake, "POST", "/api/v1/schools/100001/grant-conditions", school, [:])
@@ -39,11 +54,32 @@ import Glibc
                     group.addTask {
                         for i in stride(from: w, to: claims, by: 6) {
                             let trn = String(format: "%07d", 4_000_000 + i)
-                            _ = try await client.call(j.intake, "POST", "/api/v1/schools/100001/mentors", school, json: ["trn": trn, "first_name": "M", "last_name": "\(i)"], accept: [201, 409])
-                            let draft = try await client.call(j.intake, "POST", "/api/v1/schools/100001/claims", school,
-                                json: ["provider_code": "1AB", "mentors": [["trn": trn, "hours": 3]]], headers: ["Idempotency-Key": "ops-\(i)"], accept: [201])
+                            _ = try await client.call(
+                                j.intake,
+                                "POST",
+                                "/api/v1/schools/100001/mentors",
+                                school,
+                                json: ["trn": trn, "first_name": "M", "last_name": "\(i)"],
+                                accept: [201, 409]
+                            )
+                            let draft = try await client.call(
+                                j.intake,
+                                "POST",
+                                "/api/v1/schools/100001/claims",
+                                school,
+                                json: ["provider_code": "1AB", "mentors": [["trn": trn, "hours": 3]]],
+                                headers: ["Idempotency-Key": "ops-\(i)"],
+                                accept: [201]
+                            )
                             guard let reference = draft.json?["reference"] as? String else { continue }
-                            _ = try await client.call(j.intake, "POST", "/api/v1/claims/\(reference)/submit", school, json: ["declaration_accepted": true], accept: [200, 409])
+                            _ = try await client.call(
+                                j.intake,
+                                "POST",
+                                "/api/v1/claims/\(reference)/submit",
+                                school,
+                                json: ["declaration_accepted": true],
+                                accept: [200, 409]
+                            )
                             book.map.withLock { $0[i] = reference }
                         }
                     }
@@ -81,7 +117,9 @@ import Glibc
         let claimed = (ledger.json?["totals"] as? [String: Int])?["claimed_pence"]
         #expect(claimed == claims * 3 * 5360, "ready, but payments holds \(claimed ?? 0) of \(claims * 3 * 5360) pence")
         #expect(notReadyAnswers > 0)
-        print("operations: \(graceful) SIGTERMs under load, \(client.retries) client retries, \(claims) claims kept; /ready answered 503 \(notReadyAnswers) times while payments caught up")
+        print(
+            "operations: \(graceful) SIGTERMs under load, \(client.retries) client retries, \(claims) claims kept; /ready answered 503 \(notReadyAnswers) times while payments caught up"
+        )
         await cluster.tearDown()
     }
 }

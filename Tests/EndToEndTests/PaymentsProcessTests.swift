@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,11 +18,21 @@ import Glibc
         func send(_ method: String, _ path: String, _ token: String, _ json: [String: Any]) async throws -> TestHTTP.Reply {
             try await http.send(method, path, token: token, body: try JSONSerialization.data(withJSONObject: json))
         }
-        _ = try await send("PUT", "/api/v1/schools/100001", support, [
-            "name": "Hillside Primary", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
-            "group": "Academies", "region": "inner_london", "contact_emails": ["office@hillside.example.com"],
-        ])
-        _ = try await send("PUT", "/api/v1/providers/1AB", support, ["name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["q@best.example.com"]])
+        _ = try await send(
+            "PUT",
+            "/api/v1/schools/100001",
+            support,
+            [
+                "name": "Hillside Primary", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
+                "group": "Academies", "region": "inner_london", "contact_emails": ["office@hillside.example.com"],
+            ]
+        )
+        _ = try await send(
+            "PUT",
+            "/api/v1/providers/1AB",
+            support,
+            ["name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["q@best.example.com"]]
+        )
         let journey = try Journey(cluster: cluster, smtp: nil)
         try await journey.openWindow()
         let year = journey.year
@@ -29,7 +40,12 @@ import Glibc
         _ = try await send("POST", "/api/v1/schools/100001/grant-conditions", school, [:])
         let mentors = (claims + 15) / 16
         for m in 0..<mentors {
-            _ = try await send("POST", "/api/v1/schools/100001/mentors", school, ["trn": String(format: "%07d", 1_000_000 + m), "first_name": "M", "last_name": "\(m)"])
+            _ = try await send(
+                "POST",
+                "/api/v1/schools/100001/mentors",
+                school,
+                ["trn": String(format: "%07d", 1_000_000 + m), "first_name": "M", "last_name": "\(m)"]
+            )
         }
         return try await withThrowingTaskGroup(of: [String].self) { group in
             let workers = 8
@@ -37,9 +53,14 @@ import Glibc
                 group.addTask {
                     var references: [String] = []
                     for c in stride(from: w, to: claims, by: workers) {
-                        let draft = try await send("POST", "/api/v1/schools/100001/claims", school, [
-                            "provider_code": "1AB", "mentors": [["trn": String(format: "%07d", 1_000_000 + c / 16), "hours": 1]],
-                        ])
+                        let draft = try await send(
+                            "POST",
+                            "/api/v1/schools/100001/claims",
+                            school,
+                            [
+                                "provider_code": "1AB", "mentors": [["trn": String(format: "%07d", 1_000_000 + c / 16), "hours": 1]],
+                            ]
+                        )
                         guard let reference = draft.json?["reference"] as? String else { throw Eventually.TimedOut(what: "draft: \(draft.text)") }
                         let submitted = try await send("POST", "/api/v1/claims/\(reference)/submit", school, ["declaration_accepted": true])
                         guard submitted.status == 200 else { throw Eventually.TimedOut(what: "submit: \(submitted.text)") }
@@ -88,10 +109,11 @@ import Glibc
         await payments.waitForExit(timeout: 10)
         payments = try cluster.start("payments")
         try await Eventually.wait("payments to answer again", timeout: 30) { try await http.get("/health").status == 200 }
-        let (runs, inRuns) = try await cluster.http("payments").get("/api/v1/payments/runs", token: support).json.map { json -> (Int, Int) in
-            let items = json["items"] as? [[String: Any]] ?? []
-            return (items.count, items.compactMap { $0["claim_count"] as? Int }.reduce(0, +))
-        } ?? (-1, -1)
+        let (runs, inRuns) =
+            try await cluster.http("payments").get("/api/v1/payments/runs", token: support).json.map { json -> (Int, Int) in
+                let items = json["items"] as? [[String: Any]] ?? []
+                return (items.count, items.compactMap { $0["claim_count"] as? Int }.reduce(0, +))
+            } ?? (-1, -1)
         #expect(runs <= 1)
         #expect(inRuns == (runs == 1 ? 5000 : 0), "a run holds all 5,000 claims or there is none")
         let expected = runs == 1 ? "payment_in_progress" : "submitted"
@@ -116,8 +138,15 @@ import Glibc
         }
         let id = try #require(run?.json?["id"] as? Int)
         #expect(run?.json?["claim_count"] as? Int == 3)
-        let response = "claim_reference,claim_status,claim_unpaid_reason\r\n\(references[0]),paid,\r\n\(references[1]),unpaid,Bank details do not match\r\n\(references[2]),payment_in_progress,\r\n"
-        let applied = try await payments.send("POST", "/api/v1/payments/runs/\(id)/response", token: support, body: Data(response.utf8), contentType: "text/csv")
+        let response =
+            "claim_reference,claim_status,claim_unpaid_reason\r\n\(references[0]),paid,\r\n\(references[1]),unpaid,Bank details do not match\r\n\(references[2]),payment_in_progress,\r\n"
+        let applied = try await payments.send(
+            "POST",
+            "/api/v1/payments/runs/\(id)/response",
+            token: support,
+            body: Data(response.utf8),
+            contentType: "text/csv"
+        )
         #expect(applied.status == 200, "\(applied.text)")
         let intake = cluster.http("claims-intake")
         try await Eventually.wait("claims-intake to show paid and information requested", timeout: 30) {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// What a newcomer sees: `make run` (scripts/run.sh) starts the five services, loads the demo data
 /// on an empty `.data/`, prints the address to open and the demo users, and Ctrl-C stops all five.
@@ -8,7 +8,10 @@ import TestSupport
 struct RunScriptTests {
     @Test func makeRunPrintsTheAddressAndTheDemoUsersWhoCanSignIn() async throws {
         let folder = try TemporaryFolder("make-run")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let script = BuiltProducts.packageRoot.appendingPathComponent("scripts/run.sh").path
         // As from a terminal: the test runner's blocked or ignored signals are given back first.
         let asFromATerminal = """
@@ -18,8 +21,12 @@ struct RunScriptTests {
             os.execvp("bash", ["bash", sys.argv[1]])
             """
         let run = try ProcessLauncher.start(
-            "/usr/bin/env", arguments: ["python3", "-c", asFromATerminal, script], environment: ["BIN": BuiltProducts.directory.path],
-            directory: folder.url, logName: "run")
+            "/usr/bin/env",
+            arguments: ["python3", "-c", asFromATerminal, script],
+            environment: ["BIN": BuiltProducts.directory.path],
+            directory: folder.url,
+            logName: "run"
+        )
         defer {
             // Whatever happened, nothing it started keeps running.
             _ = try? ProcessLauncher.run("/usr/bin/pkill", arguments: ["-KILL", "-P", "\(run.pid)"])
@@ -30,7 +37,8 @@ struct RunScriptTests {
         }
         let output = run.output
         #expect(output.contains("Open http://127.0.0.1:8084 in your browser."), "\(output)")
-        for user in ["jo.bloggs@alder-primary.example", "priya.shah@oak-trust.example", "chris.lee@best-itt.example", "alex.morgan@education.gov.uk"] {
+        for user in ["jo.bloggs@alder-primary.example", "priya.shah@oak-trust.example", "chris.lee@best-itt.example", "alex.morgan@education.gov.uk"]
+        {
             #expect(output.contains(user), "\(user) is not printed")
         }
         // The demo users are on the development sign-in page, loaded through the public interfaces.

@@ -1,7 +1,8 @@
 import Foundation
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,10 +18,14 @@ import Glibc
         // Expired an hour ago: well past the 30 seconds of clock leeway.
         let expired = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "support-x", email: "support@education.example", name: "Support", role: .support),
-            secret: ServiceCluster.secret, lifetime: 60, now: Date().addingTimeInterval(-3600))
+            secret: ServiceCluster.secret,
+            lifetime: 60,
+            now: Date().addingTimeInterval(-3600)
+        )
         // A token signed with another secret.
         let forged = try ProcessLauncher.run(
-            BuiltProducts.path("payments"), arguments: ["token", "--role", "support"],
+            BuiltProducts.path("payments"),
+            arguments: ["token", "--role", "support"],
             environment: ["AUTH_JWT_SECRET": "another-secret-that-is-long-enough-0123"]
         ).output.trimmingCharacters(in: .whitespacesAndNewlines)
         for name in ServiceCluster.names {
@@ -99,8 +104,12 @@ import Glibc
         defer { folder.remove() }
         try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: folder.path("x.sqlite")))
         let result = try ProcessLauncher.run(
-            BuiltProducts.path("payments"), arguments: [],
-            environment: ["DATABASE_PATH": folder.path("x.sqlite"), "HTTP_PORT": "\(FreePorts.one())", "BUS_PUBLISH": "tcp://127.0.0.1:\(FreePorts.pair())"])
+            BuiltProducts.path("payments"),
+            arguments: [],
+            environment: [
+                "DATABASE_PATH": folder.path("x.sqlite"), "HTTP_PORT": "\(FreePorts.one())", "BUS_PUBLISH": "tcp://127.0.0.1:\(FreePorts.pair())",
+            ]
+        )
         #expect(result.status != 0)
         #expect(result.output.contains("Cannot open the database"), "\(result.output)")
     }
@@ -145,7 +154,9 @@ import Glibc
         defer { cluster.killAll() }
         let fakePort = FreePorts.pair()
         let payments = try cluster.start(
-            "payments", environment: ["BUS_PEERS": "claims-intake=tcp://127.0.0.1:\(fakePort)"])
+            "payments",
+            environment: ["BUS_PEERS": "claims-intake=tcp://127.0.0.1:\(fakePort)"]
+        )
         let http = cluster.http("payments")
         try await Eventually.wait("payments to answer", timeout: 30) { try await http.get("/health").status == 200 }
         let pid = payments.pid
@@ -157,7 +168,9 @@ import Glibc
                 "--target-replay", "tcp://127.0.0.1:\(cluster.busPorts["payments"]! + 1)", "--valid", "200",
                 "--malformed", "1000", "--seconds", "60",
             ],
-            directory: cluster.folder.url, logName: "injector")
+            directory: cluster.folder.url,
+            logName: "injector"
+        )
         try await Eventually.wait("the injector to finish sending", timeout: 60) { injector.output.contains("\"sent\"") }
         func metric(_ name: String) async throws -> Double {
             let text = try await http.get("/metrics").text

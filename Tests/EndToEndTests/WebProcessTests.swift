@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The web executable on its own: its error pages and headers, its sessions surviving a restart,
 /// the support-user command, and refusing the development sign-in beyond loopback.
@@ -18,7 +18,10 @@ struct WebProcessTests {
 
     @Test func errorPagesHeadersAndSessionsThatSurviveARestart() async throws {
         let folder = try TemporaryFolder("web-process")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let port = FreePorts.one()
         let env = Self.environment(folder, port: port)
         var web = try ProcessLauncher.start(BuiltProducts.path("web"), environment: env, directory: folder.url)
@@ -35,7 +38,10 @@ struct WebProcessTests {
         #expect(!start.text.contains("No claim window is open"))
         // The session cookie: HttpOnly, SameSite=Lax, and not Secure over plain http.
         let cookie = start.headers["set-cookie"] ?? ""
-        #expect(cookie.hasPrefix("mentor_claims_session=") && cookie.contains("Path=/; HttpOnly; SameSite=Lax") && !cookie.contains("Secure"), "\(cookie)")
+        #expect(
+            cookie.hasPrefix("mentor_claims_session=") && cookie.contains("Path=/; HttpOnly; SameSite=Lax") && !cookie.contains("Secure"),
+            "\(cookie)"
+        )
         for reply in [missing, start] {
             #expect(reply.headers["content-security-policy"]?.hasPrefix("default-src 'self'; frame-ancestors 'none'; form-action 'self'") == true)
             #expect(reply.headers["x-content-type-options"] == "nosniff")
@@ -44,7 +50,12 @@ struct WebProcessTests {
             #expect(reply.headers["content-type"] == "text/html; charset=utf-8")
         }
         // A form without its token, or from another site, changes nothing.
-        let forged = try await http.send("POST", "/sign-in", body: Data("email=pat.lee%40education.gov.uk".utf8), contentType: "application/x-www-form-urlencoded")
+        let forged = try await http.send(
+            "POST",
+            "/sign-in",
+            body: Data("email=pat.lee%40education.gov.uk".utf8),
+            contentType: "application/x-www-form-urlencoded"
+        )
         #expect(forged.status == 403 && forged.text.contains("You do not have access"))
 
         // Signed in; the session lives in web's database.
@@ -70,19 +81,25 @@ struct WebProcessTests {
 
         // The command adds support users, only in SUPPORT_EMAIL_DOMAINS.
         let refused = try ProcessLauncher.run(
-            BuiltProducts.path("web"), arguments: ["users", "add-support", "kim@school.example", "--first-name", "Kim", "--last-name", "Doe"],
-            environment: env)
+            BuiltProducts.path("web"),
+            arguments: ["users", "add-support", "kim@school.example", "--first-name", "Kim", "--last-name", "Doe"],
+            environment: env
+        )
         #expect(refused.status != 0 && refused.output.contains("SUPPORT_EMAIL_DOMAINS"), "\(refused.output)")
         let added = try ProcessLauncher.run(
-            BuiltProducts.path("web"), arguments: ["users", "add-support", "Jo.Smith@education.gov.uk", "--first-name", "Jo", "--last-name", "Smith"],
-            environment: env)
+            BuiltProducts.path("web"),
+            arguments: ["users", "add-support", "Jo.Smith@education.gov.uk", "--first-name", "Jo", "--last-name", "Smith"],
+            environment: env
+        )
         #expect(added.status == 0 && added.output.contains("jo.smith@education.gov.uk is now a support user"), "\(added.output)")
 
         // web restarts; Pat is still signed in, and sees Jo.
         await web.stop()
         #expect(web.exitStatus == 0)
         web = try ProcessLauncher.start(BuiltProducts.path("web"), environment: env, directory: folder.url)
-        try await Eventually.wait("web to be ready again", timeout: 30, interval: .milliseconds(100)) { (try? await http.get("/ready").status) == 200 }
+        try await Eventually.wait("web to be ready again", timeout: 30, interval: .milliseconds(100)) {
+            (try? await http.get("/ready").status) == 200
+        }
         let after = try await pat.get("/support/users")
         #expect(after.contains("Pat Lee") && after.contains("Jo Smith"), "\(after.prefix(500))")
         await web.stop()
@@ -90,7 +107,10 @@ struct WebProcessTests {
 
     @Test func theDevelopmentSignInRefusesToStartBeyondLoopback() async throws {
         let folder = try TemporaryFolder("web-exposed")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         var env = Self.environment(folder, port: FreePorts.one())
         env["HTTP_HOST"] = "0.0.0.0"
         let run = try ProcessLauncher.run(BuiltProducts.path("web"), arguments: [], environment: env)

@@ -14,8 +14,12 @@ import Testing
         let endpoint = world.endpoint()
         let producer = try await world.start(name: "producer", endpoint: endpoint, peers: [], database: producerDB)
         try await world.start(
-            name: "consumer", endpoint: world.endpoint(), peers: [BusPeer(name: "producer", endpoint: endpoint)],
-            database: consumerDB, handlers: BusWorld.handlers())
+            name: "consumer",
+            endpoint: world.endpoint(),
+            peers: [BusPeer(name: "producer", endpoint: endpoint)],
+            database: consumerDB,
+            handlers: BusWorld.handlers()
+        )
         try await producer.node.outbox.appendCounted(1...300, perTransaction: 7, to: producerDB)
         try await Eventually.wait("300 applied", timeout: 20) { try BusWorld.appliedNumbers(consumerDB).count >= 300 }
         #expect(try BusWorld.appliedNumbers(consumerDB) == Array(1...300))
@@ -31,8 +35,12 @@ import Testing
         let producer = try await world.start(name: "producer", endpoint: endpoint, peers: [], database: producerDB)
         try await producer.node.outbox.appendCounted(1...2500, perTransaction: 500, to: producerDB)
         let consumer = try await world.start(
-            name: "consumer", endpoint: world.endpoint(), peers: [BusPeer(name: "producer", endpoint: endpoint)],
-            database: consumerDB, handlers: BusWorld.handlers())
+            name: "consumer",
+            endpoint: world.endpoint(),
+            peers: [BusPeer(name: "producer", endpoint: endpoint)],
+            database: consumerDB,
+            handlers: BusWorld.handlers()
+        )
         try await Eventually.wait("2500 applied", timeout: 30) { try BusWorld.appliedNumbers(consumerDB).count >= 2500 }
         #expect(try BusWorld.appliedNumbers(consumerDB) == Array(1...2500))
         try await Eventually.wait("caught up", timeout: 5) { consumer.node.status.notReadyReasons().isEmpty }
@@ -47,8 +55,13 @@ import Testing
         let endpoint = world.endpoint()
         let producer = try await world.start(name: "producer", endpoint: endpoint, peers: [], database: producerDB)
         try await world.start(
-            name: "consumer", endpoint: world.endpoint(), peers: [BusPeer(name: "producer", endpoint: endpoint)],
-            database: consumerDB, handlers: BusWorld.handlers(), hooks: BusTestHooks(dropLive: 46...50))
+            name: "consumer",
+            endpoint: world.endpoint(),
+            peers: [BusPeer(name: "producer", endpoint: endpoint)],
+            database: consumerDB,
+            handlers: BusWorld.handlers(),
+            hooks: BusTestHooks(dropLive: 46...50)
+        )
         try await Eventually.wait("caught up at start", timeout: 10) {
             try await consumerDB.read { try Inbox.appliedThrough($0, producer: "producer") } == 0
         }
@@ -68,13 +81,23 @@ import Testing
         let peers = [BusPeer(name: "producer", endpoint: endpoint)]
         let producer = try await world.start(name: "producer", endpoint: endpoint, peers: [], database: producerDB)
         let first = try await world.start(
-            name: "consumer", endpoint: consumerEndpoint, peers: peers, database: consumerDB, handlers: BusWorld.handlers())
+            name: "consumer",
+            endpoint: consumerEndpoint,
+            peers: peers,
+            database: consumerDB,
+            handlers: BusWorld.handlers()
+        )
         try await producer.node.outbox.appendCounted(1...100, perTransaction: 10, to: producerDB)
         try await Eventually.wait("100 applied", timeout: 10) { try BusWorld.appliedNumbers(consumerDB).count >= 100 }
         await first.stop()
         try await producer.node.outbox.appendCounted(101...200, perTransaction: 10, to: producerDB)
         try await world.start(
-            name: "consumer", endpoint: consumerEndpoint, peers: peers, database: consumerDB, handlers: BusWorld.handlers())
+            name: "consumer",
+            endpoint: consumerEndpoint,
+            peers: peers,
+            database: consumerDB,
+            handlers: BusWorld.handlers()
+        )
         try await Eventually.wait("200 applied", timeout: 10) { try BusWorld.appliedNumbers(consumerDB).count >= 200 }
         #expect(try BusWorld.appliedNumbers(consumerDB) == Array(1...200))
         await world.tearDown()
@@ -91,9 +114,12 @@ import Testing
         let a = try await world.start(name: "a", endpoint: aEndpoint, peers: [], database: aDB)
         let b = try await world.start(name: "b", endpoint: bEndpoint, peers: [], database: bDB)
         try await world.start(
-            name: "consumer", endpoint: world.endpoint(),
+            name: "consumer",
+            endpoint: world.endpoint(),
             peers: [BusPeer(name: "a", endpoint: aEndpoint), BusPeer(name: "b", endpoint: bEndpoint)],
-            database: consumerDB, handlers: BusWorld.handlers())
+            database: consumerDB,
+            handlers: BusWorld.handlers()
+        )
         try await bDB.write { try b.node.outbox.append(DependentFact(key: "k1"), in: $0) }
         try await Eventually.wait("the dependent fact parked", timeout: 10) {
             try await consumerDB.read { try Inbox.parkedSummary($0).count } == 1
@@ -114,8 +140,12 @@ import Testing
         let endpoint = world.endpoint()
         let producer = try await world.start(name: "producer", endpoint: endpoint, peers: [], database: producerDB)
         try await world.start(
-            name: "consumer", endpoint: world.endpoint(), peers: [BusPeer(name: "producer", endpoint: endpoint)],
-            database: consumerDB, handlers: BusWorld.handlers(poison: 5))
+            name: "consumer",
+            endpoint: world.endpoint(),
+            peers: [BusPeer(name: "producer", endpoint: endpoint)],
+            database: consumerDB,
+            handlers: BusWorld.handlers(poison: 5)
+        )
         try await producer.node.outbox.appendCounted(1...10, to: producerDB)
         try await Eventually.wait("9 applied", timeout: 10) { try BusWorld.appliedNumbers(consumerDB).count >= 9 }
         #expect(try BusWorld.appliedNumbers(consumerDB) == [1, 2, 3, 4, 6, 7, 8, 9, 10])

@@ -5,8 +5,8 @@ import Messaging
 import MessagingZMQ
 import ServiceLifecycle
 import Storage
-import Testing
 @_exported import TestSupport
+import Testing
 
 /// A counter message for bus tests.
 struct Counted: BusMessage, Equatable {
@@ -70,11 +70,13 @@ final class BusWorld: @unchecked Sendable {
         var migrator = DatabaseMigrator()
         BusSchema.register(in: &migrator)
         migrator.registerMigration("test-v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE applied (id INTEGER PRIMARY KEY AUTOINCREMENT, producer TEXT, sequence INTEGER, n INTEGER, type TEXT);
-                CREATE TABLE bases (key TEXT PRIMARY KEY);
-                CREATE TABLE dependents (key TEXT PRIMARY KEY);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE applied (id INTEGER PRIMARY KEY AUTOINCREMENT, producer TEXT, sequence INTEGER, n INTEGER, type TEXT);
+                    CREATE TABLE bases (key TEXT PRIMARY KEY);
+                    CREATE TABLE dependents (key TEXT PRIMARY KEY);
+                    """
+            )
         }
         return migrator
     }
@@ -91,7 +93,8 @@ final class BusWorld: @unchecked Sendable {
                 if envelope.payload.n == poison { throw PoisonMessage("n \(envelope.payload.n) is refused") }
                 try db.execute(
                     sql: "INSERT INTO applied (producer, sequence, n, type) VALUES (?, ?, ?, ?)",
-                    arguments: [envelope.producer, envelope.sequence, envelope.payload.n, envelope.type])
+                    arguments: [envelope.producer, envelope.sequence, envelope.payload.n, envelope.type]
+                )
                 return .applied
             },
             .on(BaseFact.self) { envelope, db in
@@ -110,14 +113,24 @@ final class BusWorld: @unchecked Sendable {
     /// Starts a node and returns it.
     @discardableResult
     func start(
-        name: String, endpoint: String, peers: [BusPeer], database: DatabasePool, handlers: [MessageHandler] = [],
-        hooks: BusTestHooks = BusTestHooks(), transport: (any BusTransport)? = nil
+        name: String,
+        endpoint: String,
+        peers: [BusPeer],
+        database: DatabasePool,
+        handlers: [MessageHandler] = [],
+        hooks: BusTestHooks = BusTestHooks(),
+        transport: (any BusTransport)? = nil
     ) async throws -> (node: BusNode, stop: @Sendable () async -> Void) {
         var settings = BusNode.Settings(name: name, endpoint: endpoint, peers: peers)
         settings.testHooks = hooks
         let node = BusNode(
-            settings: settings, database: database, transport: try transport ?? self.transport(), handlers: handlers,
-            logger: logger, now: { Date() })
+            settings: settings,
+            database: database,
+            transport: try transport ?? self.transport(),
+            handlers: handlers,
+            logger: logger,
+            now: { Date() }
+        )
         let group = ServiceGroup(services: node.services, logger: logger)
         let task = Task { try await group.run() }
         running.append((group, task))

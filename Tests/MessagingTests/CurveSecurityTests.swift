@@ -12,11 +12,17 @@ import Testing
         let friend = try ZMQCurve.keyPair()
         let stranger = try ZMQCurve.keyPair()
         let producerTransport = try ZMQBusTransport(
-            maxMessageBytes: 1_048_576, curve: BusCurveKeys(secretKey: server.secretKey, allowedClientKeys: [friend.publicKey]))
+            maxMessageBytes: 1_048_576,
+            curve: BusCurveKeys(secretKey: server.secretKey, allowedClientKeys: [friend.publicKey])
+        )
         let friendTransport = try ZMQBusTransport(
-            maxMessageBytes: 1_048_576, curve: BusCurveKeys(secretKey: friend.secretKey, allowedClientKeys: [friend.publicKey]))
+            maxMessageBytes: 1_048_576,
+            curve: BusCurveKeys(secretKey: friend.secretKey, allowedClientKeys: [friend.publicKey])
+        )
         let strangerTransport = try ZMQBusTransport(
-            maxMessageBytes: 1_048_576, curve: BusCurveKeys(secretKey: stranger.secretKey, allowedClientKeys: [stranger.publicKey]))
+            maxMessageBytes: 1_048_576,
+            curve: BusCurveKeys(secretKey: stranger.secretKey, allowedClientKeys: [stranger.publicKey])
+        )
         world.transports += [producerTransport, friendTransport, strangerTransport]
         let endpoint = world.endpoint()
         let peer = BusPeer(name: "producer", endpoint: endpoint, serverKey: server.publicKey)
@@ -24,13 +30,28 @@ import Testing
         let friendDB = try world.database("friend")
         let strangerDB = try world.database("stranger")
         let producer = try await world.start(
-            name: "producer", endpoint: endpoint, peers: [], database: producerDB, transport: producerTransport)
+            name: "producer",
+            endpoint: endpoint,
+            peers: [],
+            database: producerDB,
+            transport: producerTransport
+        )
         try await world.start(
-            name: "friend", endpoint: world.endpoint(), peers: [peer], database: friendDB, handlers: BusWorld.handlers(),
-            transport: friendTransport)
+            name: "friend",
+            endpoint: world.endpoint(),
+            peers: [peer],
+            database: friendDB,
+            handlers: BusWorld.handlers(),
+            transport: friendTransport
+        )
         try await world.start(
-            name: "stranger", endpoint: world.endpoint(), peers: [peer], database: strangerDB, handlers: BusWorld.handlers(),
-            transport: strangerTransport)
+            name: "stranger",
+            endpoint: world.endpoint(),
+            peers: [peer],
+            database: strangerDB,
+            handlers: BusWorld.handlers(),
+            transport: strangerTransport
+        )
         try await producer.node.outbox.appendCounted(1...20, to: producerDB)
         try await Eventually.wait("the allowed subscriber to apply 20", timeout: 15) { try BusWorld.appliedNumbers(friendDB).count >= 20 }
         try await Task.sleep(for: .seconds(2))

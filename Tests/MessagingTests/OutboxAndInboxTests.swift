@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
+import Logging
 import Messaging
 import Storage
 import TestSupport
-import Logging
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,8 +34,14 @@ import Glibc
         do {
             // A service keeps its node's services, not the node itself.
             _ = BusNode(
-                settings: BusNode.Settings(name: "p", endpoint: "inproc://p", peers: []), database: db, transport: InMemoryBus(), handlers: [],
-                logger: Logger(label: "t"), now: { Date() }, outbox: outbox)
+                settings: BusNode.Settings(name: "p", endpoint: "inproc://p", peers: []),
+                database: db,
+                transport: InMemoryBus(),
+                handlers: [],
+                logger: Logger(label: "t"),
+                now: { Date() },
+                outbox: outbox
+            )
         }
         outbox.wakeup.drain()
         try await outbox.appendCounted(1...1, to: db)
@@ -67,12 +74,21 @@ import Glibc
 
     @Test func theEnvelopeHasTheWireFormat() throws {
         let envelope = Envelope(
-            id: UUID(uuidString: "11111111-2222-3333-4444-555555555555")!, type: "test.counted", version: 1,
-            producer: "claims-intake", sequence: 42, occurredAt: Date(timeIntervalSince1970: 1_777_713_300),
-            correlationId: UUID(uuidString: "AAAAAAAA-2222-3333-4444-555555555555")!, causationId: nil,
-            payload: Counted(n: 7, note: "x"))
+            id: UUID(uuidString: "11111111-2222-3333-4444-555555555555")!,
+            type: "test.counted",
+            version: 1,
+            producer: "claims-intake",
+            sequence: 42,
+            occurredAt: Date(timeIntervalSince1970: 1_777_713_300),
+            correlationId: UUID(uuidString: "AAAAAAAA-2222-3333-4444-555555555555")!,
+            causationId: nil,
+            payload: Counted(n: 7, note: "x")
+        )
         let json = String(decoding: try BusJSON.encoder().encode(envelope), as: UTF8.self)
-        #expect(json == #"{"causation_id":null,"correlation_id":"aaaaaaaa-2222-3333-4444-555555555555","id":"11111111-2222-3333-4444-555555555555","occurred_at":"2026-05-02T09:15:00Z","payload":{"n":7,"note":"x"},"producer":"claims-intake","sequence":42,"type":"test.counted","version":1}"#)
+        #expect(
+            json
+                == #"{"causation_id":null,"correlation_id":"aaaaaaaa-2222-3333-4444-555555555555","id":"11111111-2222-3333-4444-555555555555","occurred_at":"2026-05-02T09:15:00Z","payload":{"n":7,"note":"x"},"producer":"claims-intake","sequence":42,"type":"test.counted","version":1}"#
+        )
     }
 
     @Test func theHandWrittenEnvelopeIsTheSameJSONAsTheEncoders() throws {
@@ -80,9 +96,16 @@ import Glibc
         sorted.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for causation in [nil, UUID()] {
             let envelope = Envelope(
-                id: UUID(), type: "test.counted", version: 2, producer: "pro\"ducer\\\n", sequence: 9_000_000_001,
-                occurredAt: Date(timeIntervalSince1970: 1_790_000_000), correlationId: UUID(), causationId: causation,
-                payload: Counted(n: -3, note: "a \"quote\", a / slash, \u{1} and é"))
+                id: UUID(),
+                type: "test.counted",
+                version: 2,
+                producer: "pro\"ducer\\\n",
+                sequence: 9_000_000_001,
+                occurredAt: Date(timeIntervalSince1970: 1_790_000_000),
+                correlationId: UUID(),
+                causationId: causation,
+                payload: Counted(n: -3, note: "a \"quote\", a / slash, \u{1} and é")
+            )
             let written = try EnvelopeWriter.encode(envelope, payloadEncoder: sorted)
             #expect(String(decoding: written, as: UTF8.self) == String(decoding: try BusJSON.encoder().encode(envelope), as: UTF8.self))
             let back = try BusJSON.decoder().decode(Envelope<Counted>.self, from: Data(written))
@@ -98,8 +121,10 @@ import Glibc
             #expect(WireUUID.parse(uuid.uuidString) == uuid)
             #expect(WireUUID.format(uuid) == uuid.uuidString.lowercased())
         }
-        for bad in ["", "not-a-uuid", "11111111-2222-3333-4444-55555555555", "11111111-2222-3333-4444-5555555555555",
-                    "111111112-222-3333-4444-555555555555", "g1111111-2222-3333-4444-555555555555"] {
+        for bad in [
+            "", "not-a-uuid", "11111111-2222-3333-4444-55555555555", "11111111-2222-3333-4444-5555555555555",
+            "111111112-222-3333-4444-555555555555", "g1111111-2222-3333-4444-555555555555",
+        ] {
             #expect(WireUUID.parse(bad) == nil, "\(bad)")
         }
     }
@@ -119,8 +144,16 @@ import Glibc
 
     func decoded(_ n: Int, sequence: Int64, producer: String = "p", type: String = Counted.type) throws -> InboxItem {
         let envelope = Envelope(
-            id: UUID(), type: type, version: 1, producer: producer, sequence: sequence, occurredAt: Date(),
-            correlationId: UUID(), causationId: nil, payload: Counted(n: n))
+            id: UUID(),
+            type: type,
+            version: 1,
+            producer: producer,
+            sequence: sequence,
+            occurredAt: Date(),
+            correlationId: UUID(),
+            causationId: nil,
+            payload: Counted(n: n)
+        )
         let bytes = Array(try BusJSON.encoder().encode(envelope))
         return .message(try HandlerRegistry(BusWorld.handlers(poison: 99)).decode(type: type, envelope: bytes, decoder: BusJSON.decoder()))
     }
@@ -130,9 +163,13 @@ import Glibc
         let db = try world.database("consumer")
         let inbox = Inbox(registry: HandlerRegistry(BusWorld.handlers(poison: 99)), now: { Date() })
         let first = try inbox.apply(
-            [try decoded(1, sequence: 1), try decoded(2, sequence: 2), try decoded(0, sequence: 3, type: "test.unknown"),
-             try decoded(99, sequence: 4)],
-            on: db, decoder: BusJSON.decoder())
+            [
+                try decoded(1, sequence: 1), try decoded(2, sequence: 2), try decoded(0, sequence: 3, type: "test.unknown"),
+                try decoded(99, sequence: 4),
+            ],
+            on: db,
+            decoder: BusJSON.decoder()
+        )
         #expect(first.applied[Counted.type] == 2)
         #expect(first.skipped["test.unknown"] == 1)
         #expect(first.deadLettered[Counted.type] == 1)

@@ -21,8 +21,14 @@ import Testing
         var throttle = Throttle()
         let client: [UInt8] = [9]
         for n in 0..<Throttle.burst { _ = throttle.arrive(n, identity: client, at: 0) }
-        guard case .wait = throttle.arrive(100, identity: client, at: 1) else { Issue.record("not throttled"); return }
-        guard case .wait = throttle.arrive(101, identity: client, at: 2) else { Issue.record("not throttled"); return }
+        guard case .wait = throttle.arrive(100, identity: client, at: 1) else {
+            Issue.record("not throttled")
+            return
+        }
+        guard case .wait = throttle.arrive(101, identity: client, at: 2) else {
+            Issue.record("not throttled")
+            return
+        }
         #expect(throttle.due(at: 3).isEmpty)
         let wait = throttle.millisecondsUntilDue(at: 3)
         #expect(wait != nil && wait! <= 1000 / Int64(Throttle.perSecond))
@@ -33,7 +39,10 @@ import Testing
     @Test func otherClientsAreNotSlowedByOne() {
         var throttle = Throttle()
         for n in 0..<500 { _ = throttle.arrive(n, identity: [0], at: 0) }
-        guard case .serve(7) = throttle.arrive(7, identity: [1], at: 0) else { Issue.record("a second client was throttled"); return }
+        guard case .serve(7) = throttle.arrive(7, identity: [1], at: 0) else {
+            Issue.record("a second client was throttled")
+            return
+        }
     }
 
     @Test func theNumberOfClientsTrackedIsBounded() {

@@ -7,6 +7,7 @@ import Prometheus
 import ServiceSupport
 import Synchronization
 import TestSupport
+
 @testable import Notifications
 
 /// The notifications service built in process (real SQLite, the real router, an in-memory bus
@@ -32,7 +33,8 @@ final class NotificationsHarness: @unchecked Sendable {
         logger.logLevel = .critical
         service = try await Notifications.build(
             configuration: configuration,
-            dependencies: ServiceDependencies(now: { clock.now() }, transport: InMemoryBus(), metrics: PrometheusCollectorRegistry(), logger: logger))
+            dependencies: ServiceDependencies(now: { clock.now() }, transport: InMemoryBus(), metrics: PrometheusCollectorRegistry(), logger: logger)
+        )
         registry = HandlerRegistry(EmailHandlers(claimsBaseURL: "https://claims.example", supportAddress: "support@education.example").handlers)
         inbox = Inbox(registry: registry, now: { clock.now() })
     }
@@ -45,8 +47,16 @@ final class NotificationsHarness: @unchecked Sendable {
             return map[producer]!
         }
         let envelope = Envelope(
-            id: id, type: M.type, version: 1, producer: producer, sequence: sequence, occurredAt: clock.now(), correlationId: UUID(),
-            causationId: nil, payload: message)
+            id: id,
+            type: M.type,
+            version: 1,
+            producer: producer,
+            sequence: sequence,
+            occurredAt: clock.now(),
+            correlationId: UUID(),
+            causationId: nil,
+            payload: message
+        )
         try redeliver(envelope)
         return envelope
     }
@@ -55,15 +65,25 @@ final class NotificationsHarness: @unchecked Sendable {
     func redeliver<M: BusMessage>(_ envelope: Envelope<M>) throws {
         let bytes = Array(try BusJSON.encoder().encode(envelope))
         _ = try inbox.apply(
-            [.message(try registry.decode(type: M.type, envelope: bytes, decoder: BusJSON.decoder()))], on: service.database,
-            decoder: BusJSON.decoder())
+            [.message(try registry.decode(type: M.type, envelope: bytes, decoder: BusJSON.decoder()))],
+            on: service.database,
+            decoder: BusJSON.decoder()
+        )
     }
 
-    func sender(_ transport: any MailTransport, policy: SendingPolicy = SendingPolicy(ratePerSecond: 1000, maxAttempts: 6, retryBase: 0.05)) -> EmailSender {
+    func sender(
+        _ transport: any MailTransport,
+        policy: SendingPolicy = SendingPolicy(ratePerSecond: 1000, maxAttempts: 6, retryBase: 0.05)
+    ) -> EmailSender {
         EmailSender(
-            database: service.database, outbox: Outbox(producer: "notifications", now: { Date() }, wakeup: Wakeup()),
-            transport: transport, from: "Claim funding for mentor training <no-reply@example.invalid>",
-            logger: Logger(label: "sender"), now: { Date() }, policy: policy)
+            database: service.database,
+            outbox: Outbox(producer: "notifications", now: { Date() }, wakeup: Wakeup()),
+            transport: transport,
+            from: "Claim funding for mentor training <no-reply@example.invalid>",
+            logger: Logger(label: "sender"),
+            now: { Date() },
+            policy: policy
+        )
     }
 
     /// Runs the sender until nothing is queued (retries included) or `timeout` passes.
@@ -84,8 +104,15 @@ final class NotificationsHarness: @unchecked Sendable {
 
     func token(_ role: Role = .support) async throws -> String {
         try await DevelopmentToken.make(
-            user: AuthenticatedUser(id: "support-1", email: "officer@education.example", name: "Officer", role: role, urns: role == .school ? [100001] : []),
-            secret: developmentJWTSecret)
+            user: AuthenticatedUser(
+                id: "support-1",
+                email: "officer@education.example",
+                name: "Officer",
+                role: role,
+                urns: role == .school ? [100001] : []
+            ),
+            secret: developmentJWTSecret
+        )
     }
 
     var http: InProcessHTTP { InProcessHTTP(router: service.router) }
@@ -93,20 +120,47 @@ final class NotificationsHarness: @unchecked Sendable {
     // MARK: Fixtures
 
     static let school = SchoolSnapshot(
-        urn: 100001, name: "Ysgol Gymraeg Llundain – Déjà Vu", postcode: "N1 1AA", localAuthority: "Islington",
-        typeOfEstablishment: "Academy", group: "Academies", region: "inner_london", trust: nil, contactEmails: ["office@school.example"])
+        urn: 100001,
+        name: "Ysgol Gymraeg Llundain – Déjà Vu",
+        postcode: "N1 1AA",
+        localAuthority: "Islington",
+        typeOfEstablishment: "Academy",
+        group: "Academies",
+        region: "inner_london",
+        trust: nil,
+        contactEmails: ["office@school.example"]
+    )
     static let provider = ProviderSnapshot(
-        code: "1AB", name: "Best Training Partnership", ukprn: "10012345", accredited: true, emailAddresses: ["quality@provider.example"])
+        code: "1AB",
+        name: "Best Training Partnership",
+        ukprn: "10012345",
+        accredited: true,
+        emailAddresses: ["quality@provider.example"]
+    )
 
-    static func claim(_ reference: String, mentors: [ClaimMentor] = [
-        ClaimMentor(trn: "1234567", firstName: "Ada", lastName: "Lovelace", hours: 10),
-        ClaimMentor(trn: "7654321", firstName: "Grace", lastName: "Hopper", hours: 6),
-    ], school: SchoolSnapshot = school, window: Int64 = 1) -> ClaimSubmitted {
+    static func claim(
+        _ reference: String,
+        mentors: [ClaimMentor] = [
+            ClaimMentor(trn: "1234567", firstName: "Ada", lastName: "Lovelace", hours: 10),
+            ClaimMentor(trn: "7654321", firstName: "Grace", lastName: "Hopper", hours: 6),
+        ],
+        school: SchoolSnapshot = school,
+        window: Int64 = 1
+    ) -> ClaimSubmitted {
         let hours = mentors.reduce(0) { $0 + $1.hours }
         return ClaimSubmitted(
-            reference: reference, school: school, provider: provider, academicYear: 2025, claimWindowId: window, mentors: mentors,
-            totalHours: hours, ratePence: 5360, amountPence: Int64(hours) * 5360, submittedAt: Date(),
-            submittedBy: .user(id: "head", email: "Head@School.example", name: "Head Teacher"))
+            reference: reference,
+            school: school,
+            provider: provider,
+            academicYear: 2025,
+            claimWindowId: window,
+            mentors: mentors,
+            totalHours: hours,
+            ratePence: 5360,
+            amountPence: Int64(hours) * 5360,
+            submittedAt: Date(),
+            submittedBy: .user(id: "head", email: "Head@School.example", name: "Head Teacher")
+        )
     }
 
     static func status(_ reference: String, _ from: String, _ to: String, reason: String? = nil) -> ClaimStatusChanged {

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import Messages
-import Testing
 import TestSupport
+import Testing
+
 @testable import Notifications
 
 /// web's membership messages: the person is emailed, and a school's users receive every email
@@ -12,7 +13,8 @@ import TestSupport
         MembershipFields(
             user: MembershipUser(id: "u-\(email)", email: email, firstName: "Kim", lastName: "Doe"),
             organisation: MembershipOrganisation(type: "school", urn: urn, name: "Alder Primary School"),
-            by: MembershipActor(id: "u1", email: "head@school.example"))
+            by: MembershipActor(id: "u1", email: "head@school.example")
+        )
     }
 
     @Test func anAddedUserIsEmailedWithTheSignInLinkAndThenReceivesTheSchoolsEmails() async throws {

@@ -3,26 +3,47 @@ import GRDB
 import Messages
 import Messaging
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 @testable import Notifications
 
 /// The SMTP client against a real SMTP server (aiosmtpd in its own process).
 @Suite(.serialized) struct SMTPTransportTests {
-    static func email(_ id: String, to: String = "office@school.example", subject: String = "Claim 12345678 submitted: £857.60", body: String) -> Email {
+    static func email(
+        _ id: String,
+        to: String = "office@school.example",
+        subject: String = "Claim 12345678 submitted: £857.60",
+        body: String
+    ) -> Email {
         Email(
-            messageID: "\(id)@mentor-claims.notifications", from: "Claim funding for mentor training <no-reply@example.invalid>", to: to,
-            subject: subject, body: body, date: Date())
+            messageID: "\(id)@mentor-claims.notifications",
+            from: "Claim funding for mentor training <no-reply@example.invalid>",
+            to: to,
+            subject: subject,
+            body: body,
+            date: Date()
+        )
     }
 
     @Test func startTLSAndAuthThenNonASCIIAndLeadingDotsArriveIntact() async throws {
         let folder = try TemporaryFolder("smtp")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let (certificate, key) = try SMTPTestServer.makeCertificate(in: folder)
         let server = try await SMTPTestServer(folder: folder, options: ["--tls", certificate, key, "--auth", "mailer:s3cret pass"])
-        let transport = try SMTPMailTransport(settings: SMTPSettings(
-            host: "localhost", port: server.port, username: "mailer", password: "s3cret pass", startTLS: true,
-            certificateAuthorityFile: certificate))
+        let transport = try SMTPMailTransport(
+            settings: SMTPSettings(
+                host: "localhost",
+                port: server.port,
+                username: "mailer",
+                password: "s3cret pass",
+                startTLS: true,
+                certificateAuthorityFile: certificate
+            )
+        )
         let body = """
             Your claim for Ysgol Gymraeg Llundain – Déjà Vu has been submitted.
             .This line starts with a dot
@@ -31,7 +52,9 @@ import TestSupport
             \(String(repeating: "A long line of text that must be wrapped by the encoder. ", count: 5))
             Amount claimed: £857.60
             """
-        try await transport.send(Self.email("first", subject: "Cais Ysgol Gymraeg Llundain – Déjà Vu: £857.60 (a long subject that folds)", body: body))
+        try await transport.send(
+            Self.email("first", subject: "Cais Ysgol Gymraeg Llundain – Déjà Vu: £857.60 (a long subject that folds)", body: body)
+        )
         // The same connection carries the next email.
         try await transport.send(Self.email("second", to: "head@school.example", body: "Second"))
         await transport.close()
@@ -48,7 +71,10 @@ import TestSupport
 
     @Test func startTLSIsRequiredWhenConfiguredAndTheServerDoesNotOfferIt() async throws {
         let folder = try TemporaryFolder("smtp")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let server = try await SMTPTestServer(folder: folder)
         let transport = try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, startTLS: true))
         await #expect(throws: SMTPError.self) { try await transport.send(Self.email("x", body: "x")) }
@@ -63,16 +89,30 @@ import TestSupport
 
     @Test func aReplyInjectedBeforeSTARTTLSIsDiscardedAfterIt() async throws {
         let folder = try TemporaryFolder("smtp")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let (certificate, key) = try SMTPTestServer.makeCertificate(in: folder)
         let port = FreePorts.one()
         let script = BuiltProducts.packageRoot.appendingPathComponent("Tests/Scripts/smtp_injector.py").path
         let server = try ProcessLauncher.start(
-            "/usr/bin/env", arguments: ["python3", script, "--port", "\(port)", "--cert", certificate, "--key", key], directory: folder.url,
-            logName: "injector")
+            "/usr/bin/env",
+            arguments: ["python3", script, "--port", "\(port)", "--cert", certificate, "--key", key],
+            directory: folder.url,
+            logName: "injector"
+        )
         try await Eventually.wait("the hostile server to listen", timeout: 20) { server.output.contains("ready") }
-        let transport = try SMTPMailTransport(settings: SMTPSettings(
-            host: "localhost", port: port, username: "mailer", password: "secret", startTLS: true, certificateAuthorityFile: certificate))
+        let transport = try SMTPMailTransport(
+            settings: SMTPSettings(
+                host: "localhost",
+                port: port,
+                username: "mailer",
+                password: "secret",
+                startTLS: true,
+                certificateAuthorityFile: certificate
+            )
+        )
         // Read as the answer to EHLO after TLS, the injected 554 would fail this email.
         try await transport.send(Self.email("injected", body: "Sent through TLS only"))
         await transport.close()
@@ -81,26 +121,44 @@ import TestSupport
 
     @Test func aPasswordIsNeverSentInClearUnlessStartTLSWasTurnedOff() async throws {
         let folder = try TemporaryFolder("smtp")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let server = try await SMTPTestServer(folder: folder, options: ["--auth", "mailer:s3cret"])
         // SMTP_STARTTLS=false, chosen explicitly: AUTH in clear is allowed (and warned of at start).
-        let chosen = try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, username: "mailer", password: "s3cret", startTLS: false))
+        let chosen = try SMTPMailTransport(
+            settings: SMTPSettings(host: "127.0.0.1", port: server.port, username: "mailer", password: "s3cret", startTLS: false)
+        )
         try await chosen.send(Self.email("clear", body: "x"))
         await chosen.close()
         #expect(try await server.waitFor(1).first?.authenticated == true)
         // With STARTTLS on, a server that does not offer it never gets the password.
-        let strict = try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, username: "mailer", password: "s3cret", startTLS: true))
+        let strict = try SMTPMailTransport(
+            settings: SMTPSettings(host: "127.0.0.1", port: server.port, username: "mailer", password: "s3cret", startTLS: true)
+        )
         await #expect(throws: SMTPError.self) { try await strict.send(Self.email("strict", body: "x")) }
         #expect(server.received().count == 1)
     }
 
     @Test func authLoginIsUsedWhenItIsTheOnlyMechanismOffered() async throws {
         let folder = try TemporaryFolder("smtp")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let (certificate, key) = try SMTPTestServer.makeCertificate(in: folder)
         let server = try await SMTPTestServer(folder: folder, options: ["--tls", certificate, key, "--auth", "mailer:pässword", "--auth-login-only"])
-        let transport = try SMTPMailTransport(settings: SMTPSettings(
-            host: "localhost", port: server.port, username: "mailer", password: "pässword", startTLS: true, certificateAuthorityFile: certificate))
+        let transport = try SMTPMailTransport(
+            settings: SMTPSettings(
+                host: "localhost",
+                port: server.port,
+                username: "mailer",
+                password: "pässword",
+                startTLS: true,
+                certificateAuthorityFile: certificate
+            )
+        )
         try await transport.send(Self.email("login", body: "Sent after AUTH LOGIN"))
         await transport.close()
         let received = try await server.waitFor(1)
@@ -110,10 +168,21 @@ import TestSupport
 
     @Test func aWrongPasswordSendsNothing() async throws {
         let folder = try TemporaryFolder("smtp")
-        defer { ProcessLauncher.killAll(in: folder.url); folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: folder.url)
+            folder.remove()
+        }
         let server = try await SMTPTestServer(folder: folder, options: ["--auth", "mailer:right"])
-        let transport = try SMTPMailTransport(settings: SMTPSettings(
-            host: "127.0.0.1", port: server.port, username: "mailer", password: "wrong", startTLS: false, timeout: .seconds(5)))
+        let transport = try SMTPMailTransport(
+            settings: SMTPSettings(
+                host: "127.0.0.1",
+                port: server.port,
+                username: "mailer",
+                password: "wrong",
+                startTLS: false,
+                timeout: .seconds(5)
+            )
+        )
         // This server drops the connection on a bad password rather than answering 535; either
         // way the email is not sent and the error names the step.
         await #expect(throws: SMTPError.self) { try await transport.send(Self.email("x", body: "x")) }
@@ -140,9 +209,14 @@ import TestSupport
 @Suite(.serialized) struct SendingTests {
     @Test func a4xxIsRetriedWithBackoffThenSucceedsAndA5xxFailsAtOnceAndSupportCanRetryIt() async throws {
         let harness = try await NotificationsHarness()
-        defer { ProcessLauncher.killAll(in: harness.folder.url); harness.folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: harness.folder.url)
+            harness.folder.remove()
+        }
         let server = try await SMTPTestServer(
-            folder: harness.folder, options: ["--temporary", "head@school.example=2", "--permanent", "office@school.example"])
+            folder: harness.folder,
+            options: ["--temporary", "head@school.example=2", "--permanent", "office@school.example"]
+        )
         try harness.deliver(NotificationsHarness.claim("12345678"))
         let sender = harness.sender(try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, startTLS: false)))
         try await harness.sendAll(sender)
@@ -175,21 +249,29 @@ import TestSupport
         #expect(try await harness.http.send(.post, "/api/v1/notifications/\(sentID)/retry", token: token).status == 409)
         #expect(try await harness.http.send(.post, "/api/v1/notifications/999999/retry", token: token).status == 404)
         try await harness.sendAll(sender)
-        let again = try await harness.service.database.read { try Row.fetchOne($0, sql: "SELECT * FROM emails WHERE recipient = 'office@school.example'") }
+        let again = try await harness.service.database.read {
+            try Row.fetchOne($0, sql: "SELECT * FROM emails WHERE recipient = 'office@school.example'")
+        }
         #expect(again?["status"] as String? == "failed")
         #expect(again?["attempts"] as Int? == 2)
     }
 
     @Test func afterTheLastTryATemporaryRefusalMarksTheEmailFailed() async throws {
         let harness = try await NotificationsHarness()
-        defer { ProcessLauncher.killAll(in: harness.folder.url); harness.folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: harness.folder.url)
+            harness.folder.remove()
+        }
         let server = try await SMTPTestServer(folder: harness.folder, options: ["--temporary", "office@school.example=100"])
         try harness.deliver(NotificationsHarness.claim("12345678"))
         let sender = harness.sender(
             try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, startTLS: false)),
-            policy: SendingPolicy(ratePerSecond: 1000, maxAttempts: 3, retryBase: 0.02))
+            policy: SendingPolicy(ratePerSecond: 1000, maxAttempts: 3, retryBase: 0.02)
+        )
         try await harness.sendAll(sender)
-        let office = try await harness.service.database.read { try Row.fetchOne($0, sql: "SELECT * FROM emails WHERE recipient = 'office@school.example'") }
+        let office = try await harness.service.database.read {
+            try Row.fetchOne($0, sql: "SELECT * FROM emails WHERE recipient = 'office@school.example'")
+        }
         #expect(office?["status"] as String? == "failed")
         #expect(office?["attempts"] as Int? == 3)
         #expect((office?["last_error"] as String?)?.contains("451") == true)
@@ -211,7 +293,10 @@ import TestSupport
             try harness.deliver(NotificationsHarness.claim(String(format: "%08d", 10_000_000 + n)))
         }
         // 20 emails (two recipients each) at 50 a second take at least 19 intervals of 20 ms.
-        let sender = harness.sender(FileMailTransport(directory: harness.folder.path("mail")), policy: SendingPolicy(ratePerSecond: 50, maxAttempts: 6, retryBase: 1))
+        let sender = harness.sender(
+            FileMailTransport(directory: harness.folder.path("mail")),
+            policy: SendingPolicy(ratePerSecond: 50, maxAttempts: 6, retryBase: 1)
+        )
         let start = ContinuousClock.now
         #expect(try await sender.sendDue() == 20)
         #expect(ContinuousClock.now - start >= .milliseconds(380))

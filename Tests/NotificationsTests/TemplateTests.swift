@@ -3,15 +3,19 @@ import GRDB
 import Messages
 import Messaging
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 @testable import Notifications
 
 /// Every template, from the fact that causes it to what a real SMTP server receives.
 @Suite(.serialized) struct TemplateTests {
     @Test func everyEmailReachesTheRightPeopleWithTheRightSubjectAndFigures() async throws {
         let harness = try await NotificationsHarness()
-        defer { ProcessLauncher.killAll(in: harness.folder.url); harness.folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: harness.folder.url)
+            harness.folder.remove()
+        }
         let server = try await SMTPTestServer(folder: harness.folder)
         typealias H = NotificationsHarness
 
@@ -22,21 +26,33 @@ import TestSupport
         // Claim 1: submitted, paid, sampled, not approved by the provider, school's response,
         // clawback, clawback complete.
         try harness.deliver(H.claim("12345678"))
-        for (from, to) in [("submitted", "payment_in_progress"), ("payment_in_progress", "paid"), ("paid", "sampling_in_progress"),
-                           ("sampling_in_progress", "sampling_provider_not_approved")] {
+        for (from, to) in [
+            ("submitted", "payment_in_progress"), ("payment_in_progress", "paid"), ("paid", "sampling_in_progress"),
+            ("sampling_in_progress", "sampling_provider_not_approved"),
+        ] {
             try harness.deliver(H.status("12345678", from, to))
         }
         try harness.deliver(
-            SampleProviderNotApproved(reference: "12345678", mentors: [RejectedMentor(trn: "7654321", name: "Grace Hopper", reason: "No record of her training")]),
-            from: "audit-sampling")
+            SampleProviderNotApproved(
+                reference: "12345678",
+                mentors: [RejectedMentor(trn: "7654321", name: "Grace Hopper", reason: "No record of her training")]
+            ),
+            from: "audit-sampling"
+        )
         try harness.deliver(H.status("12345678", "sampling_provider_not_approved", "sampling_not_approved", reason: "No evidence sent"))
         try harness.deliver(
             ClawbackApproved(
-                reference: "12345678", clawbackAmountPence: 6 * 5360, mentors: [ClawbackMentor(trn: "7654321", hoursClawedBack: 6, notes: nil)],
-                by: .user(id: "s2", email: "second@education.example")),
-            from: "audit-sampling")
-        for (from, to) in [("sampling_not_approved", "clawback_requires_approval"), ("clawback_requires_approval", "clawback_requested"),
-                           ("clawback_requested", "clawback_in_progress"), ("clawback_in_progress", "clawback_complete")] {
+                reference: "12345678",
+                clawbackAmountPence: 6 * 5360,
+                mentors: [ClawbackMentor(trn: "7654321", hoursClawedBack: 6, notes: nil)],
+                by: .user(id: "s2", email: "second@education.example")
+            ),
+            from: "audit-sampling"
+        )
+        for (from, to) in [
+            ("sampling_not_approved", "clawback_requires_approval"), ("clawback_requires_approval", "clawback_requested"),
+            ("clawback_requested", "clawback_in_progress"), ("clawback_in_progress", "clawback_complete"),
+        ] {
             try harness.deliver(H.status("12345678", from, to))
         }
         // Claim 2: the payer asks for information, then does not approve it.
@@ -46,36 +62,75 @@ import TestSupport
         try harness.deliver(H.status("22223333", "payment_information_requested", "payment_not_approved", reason: "No reply from the school"))
         // Claim 3: deleted by support. A draft's deletion (never submitted) sends nothing.
         try harness.deliver(H.claim("33334444"))
-        try harness.deliver(ClaimDeleted(reference: "33334444", reason: "Submitted twice by mistake", by: .user(id: "s", email: "officer@education.example")))
+        try harness.deliver(
+            ClaimDeleted(reference: "33334444", reason: "Submitted twice by mistake", by: .user(id: "s", email: "officer@education.example"))
+        )
         try harness.deliver(ClaimDeleted(reference: "99990000", reason: nil, by: .user(id: "h", email: "head@school.example")))
         // The payer, and a provider's sample request with a reminder.
         try harness.deliver(
-            PaymentRunCreated(run: RunCreatedFields(runId: 7, claimCount: 120, totalPence: 12_345_678, links: [
-                RecipientLink(email: "payer@esfa.example", url: "https://payments.example/api/v1/payment-runs/7/file?token=abc"),
-            ])),
-            from: "payments")
+            PaymentRunCreated(
+                run: RunCreatedFields(
+                    runId: 7,
+                    claimCount: 120,
+                    totalPence: 12_345_678,
+                    links: [
+                        RecipientLink(email: "payer@esfa.example", url: "https://payments.example/api/v1/payment-runs/7/file?token=abc")
+                    ]
+                )
+            ),
+            from: "payments"
+        )
         let recipients = [
             RecipientLink(email: "quality@provider.example", url: "https://audit.example/s/one"),
             RecipientLink(email: "head@provider.example", url: "https://audit.example/s/two"),
         ]
         try harness.deliver(
             SampleProviderRequested(sampleId: 3, requestId: 9, provider: H.provider, recipients: recipients, dueOn: "2026-03-23", claimCount: 3),
-            from: "audit-sampling")
+            from: "audit-sampling"
+        )
         try harness.deliver(
-            SampleProviderRequested(sampleId: 3, requestId: 9, provider: H.provider, recipients: recipients, dueOn: "2026-03-23", claimCount: 3, reminder: 1),
-            from: "audit-sampling")
+            SampleProviderRequested(
+                sampleId: 3,
+                requestId: 9,
+                provider: H.provider,
+                recipients: recipients,
+                dueOn: "2026-03-23",
+                claimCount: 3,
+                reminder: 1
+            ),
+            from: "audit-sampling"
+        )
         // A school eligible for the year, with no claim: the window's opening email.
-        try harness.deliver(SchoolUpserted(school: SchoolSnapshot(
-            urn: 100009, name: "Ysgol Fach", postcode: "N9", localAuthority: "Enfield", typeOfEstablishment: "Academy", group: "Academies",
-            region: "outer_london", trust: nil, contactEmails: ["office@fach.example"])))
+        try harness.deliver(
+            SchoolUpserted(
+                school: SchoolSnapshot(
+                    urn: 100009,
+                    name: "Ysgol Fach",
+                    postcode: "N9",
+                    localAuthority: "Enfield",
+                    typeOfEstablishment: "Academy",
+                    group: "Academies",
+                    region: "outer_london",
+                    trust: nil,
+                    contactEmails: ["office@fach.example"]
+                )
+            )
+        )
         try harness.deliver(SchoolEligibilityGranted(urn: 100009, academicYear: 2025))
         let reminders = WindowReminders(
-            database: harness.service.database, claimsBaseURL: "https://claims.example", logger: .init(label: "r"), now: { harness.clock.now() })
+            database: harness.service.database,
+            claimsBaseURL: "https://claims.example",
+            logger: .init(label: "r"),
+            now: { harness.clock.now() }
+        )
         #expect(try await reminders.tick() == 1)
         // Support writes to the school.
         let message = try await harness.http.send(
-            .post, "/api/v1/notifications/messages", token: try await harness.token(),
-            json: ["school_urn": 100001, "subject": "Your claim", "body": "Please call us about claim 12345678.\n.Thanks"])
+            .post,
+            "/api/v1/notifications/messages",
+            token: try await harness.token(),
+            json: ["school_urn": 100001, "subject": "Your claim", "body": "Please call us about claim 12345678.\n.Thanks"]
+        )
         #expect(message.status == 202, "\(message.text)")
 
         let sender = harness.sender(try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, startTLS: false)))
@@ -146,47 +201,92 @@ import TestSupport
         // 2 recipients × 11 school emails, 1 support message, 1 payer, 4 provider emails, 1 window email.
         #expect(received.count == 29)
         #expect(received.filter { $0.longestLine > 78 }.map(\.subject) == [])
-        let sent = try await harness.service.database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM bus_outbox WHERE type = 'notification.sent'") }
+        let sent = try await harness.service.database.read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM bus_outbox WHERE type = 'notification.sent'")
+        }
         #expect(sent == 29)
     }
 
     @Test func everyEmailThatAsksForAReplyGoesToSupportAndSaysSo() async throws {
         let harness = try await NotificationsHarness(environment: ["SUPPORT_EMAIL_ADDRESS": "support@education.example"])
-        defer { ProcessLauncher.killAll(in: harness.folder.url); harness.folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: harness.folder.url)
+            harness.folder.remove()
+        }
         let server = try await SMTPTestServer(folder: harness.folder)
         typealias H = NotificationsHarness
         try harness.deliver(SchoolUpserted(school: H.school))
         try harness.deliver(ClaimWindowUpserted(window: ClaimWindowFields(id: 1, academicYear: 2025, opensOn: "2026-02-01", closesOn: "2026-03-02")))
         // Support drafts a claim for the school.
-        try harness.deliver(ClaimDraftCreated(
-            reference: "55556666", school: H.school, provider: H.provider, academicYear: 2025, claimWindowId: 1,
-            mentors: [ClaimMentor(trn: "1234567", firstName: "Ada", lastName: "Lovelace", hours: 5)],
-            createdBy: .user(id: "s", email: "officer@education.example"), bySupport: true))
+        try harness.deliver(
+            ClaimDraftCreated(
+                reference: "55556666",
+                school: H.school,
+                provider: H.provider,
+                academicYear: 2025,
+                claimWindowId: 1,
+                mentors: [ClaimMentor(trn: "1234567", firstName: "Ada", lastName: "Lovelace", hours: 5)],
+                createdBy: .user(id: "s", email: "officer@education.example"),
+                bySupport: true
+            )
+        )
         // The payer asks for information; support finds nothing to claw back on another claim.
         try harness.deliver(H.claim("22223333"))
         try harness.deliver(H.status("22223333", "submitted", "payment_in_progress"))
         try harness.deliver(H.status("22223333", "payment_in_progress", "payment_information_requested", reason: "Bank details do not match"))
         try harness.deliver(H.claim("44445555"))
-        for (from, to) in [("submitted", "payment_in_progress"), ("payment_in_progress", "paid"), ("paid", "sampling_in_progress"),
-                           ("sampling_in_progress", "sampling_provider_not_approved"), ("sampling_provider_not_approved", "sampling_not_approved"),
-                           ("sampling_not_approved", "paid")] {
+        for (from, to) in [
+            ("submitted", "payment_in_progress"), ("payment_in_progress", "paid"), ("paid", "sampling_in_progress"),
+            ("sampling_in_progress", "sampling_provider_not_approved"), ("sampling_provider_not_approved", "sampling_not_approved"),
+            ("sampling_not_approved", "paid"),
+        ] {
             try harness.deliver(H.status("44445555", from, to))
         }
         try harness.deliver(
-            PaymentRunCreated(run: RunCreatedFields(runId: 8, claimCount: 1, totalPence: 100, links: [RecipientLink(email: "payer@esfa.example", url: "https://p.example/x")])),
-            from: "payments")
+            PaymentRunCreated(
+                run: RunCreatedFields(
+                    runId: 8,
+                    claimCount: 1,
+                    totalPence: 100,
+                    links: [RecipientLink(email: "payer@esfa.example", url: "https://p.example/x")]
+                )
+            ),
+            from: "payments"
+        )
         try harness.deliver(
             SampleProviderRequested(
-                sampleId: 1, requestId: 2, provider: H.provider, recipients: [RecipientLink(email: "quality@provider.example", url: "https://a.example/y")],
-                dueOn: "2026-03-23", claimCount: 1),
-            from: "audit-sampling")
+                sampleId: 1,
+                requestId: 2,
+                provider: H.provider,
+                recipients: [RecipientLink(email: "quality@provider.example", url: "https://a.example/y")],
+                dueOn: "2026-03-23",
+                claimCount: 1
+            ),
+            from: "audit-sampling"
+        )
         // On the window's closing day, the closing reminder says it closes today.
-        try harness.deliver(SchoolUpserted(school: SchoolSnapshot(
-            urn: 100009, name: "Ysgol Fach", postcode: "N9", localAuthority: "Enfield", typeOfEstablishment: "Academy", group: "Academies",
-            region: "outer_london", trust: nil, contactEmails: ["office@fach.example"])))
+        try harness.deliver(
+            SchoolUpserted(
+                school: SchoolSnapshot(
+                    urn: 100009,
+                    name: "Ysgol Fach",
+                    postcode: "N9",
+                    localAuthority: "Enfield",
+                    typeOfEstablishment: "Academy",
+                    group: "Academies",
+                    region: "outer_london",
+                    trust: nil,
+                    contactEmails: ["office@fach.example"]
+                )
+            )
+        )
         try harness.deliver(SchoolEligibilityGranted(urn: 100009, academicYear: 2025))
         let reminders = WindowReminders(
-            database: harness.service.database, claimsBaseURL: "https://claims.example", logger: .init(label: "r"), now: { harness.clock.now() })
+            database: harness.service.database,
+            claimsBaseURL: "https://claims.example",
+            logger: .init(label: "r"),
+            now: { harness.clock.now() }
+        )
         _ = try await reminders.tick()
 
         let sender = harness.sender(try SMTPMailTransport(settings: SMTPSettings(host: "127.0.0.1", port: server.port, startTLS: false)))
@@ -230,7 +330,8 @@ import TestSupport
         try harness.deliver(SchoolUpserted(school: NotificationsHarness.school))
         try harness.deliver(
             SampleProviderNotApproved(reference: "12345678", mentors: [RejectedMentor(trn: "1234567", name: nil, reason: "Not ours")]),
-            from: "audit-sampling")
+            from: "audit-sampling"
+        )
         #expect(try await harness.emails().isEmpty)
         let parked = try await harness.service.database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM bus_parked") }
         #expect(parked == 1)
@@ -242,7 +343,10 @@ import TestSupport
 
     @Test func theSameMessageDeliveredThreeTimesSendsOneEmail() async throws {
         let harness = try await NotificationsHarness()
-        defer { ProcessLauncher.killAll(in: harness.folder.url); harness.folder.remove() }
+        defer {
+            ProcessLauncher.killAll(in: harness.folder.url)
+            harness.folder.remove()
+        }
         let server = try await SMTPTestServer(folder: harness.folder)
         let envelope = try harness.deliver(NotificationsHarness.claim("12345678"))
         try harness.redeliver(envelope)  // a duplicate of the same sequence
@@ -261,7 +365,13 @@ import TestSupport
         try harness.deliver(SchoolUpserted(school: NotificationsHarness.school))
         let token = try await harness.token()
         func post(_ json: [String: Any], token: String? = nil, key: String? = nil) async throws -> TestHTTP.Reply {
-            try await harness.http.send(.post, "/api/v1/notifications/messages", token: token, json: json, headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+            try await harness.http.send(
+                .post,
+                "/api/v1/notifications/messages",
+                token: token,
+                json: json,
+                headers: key.map { ["Idempotency-Key": $0] } ?? [:]
+            )
         }
         let valid: [String: Any] = ["school_urn": 100001, "subject": "Hello", "body": "Text"]
         #expect(try await post(valid).status == 401)
@@ -306,8 +416,16 @@ import TestSupport
         defer { harness.folder.remove() }
         func school(_ urn: Int, _ name: String) -> SchoolSnapshot {
             SchoolSnapshot(
-                urn: urn, name: name, postcode: "N1", localAuthority: "Islington", typeOfEstablishment: "Academy", group: "Academies",
-                region: "inner_london", trust: nil, contactEmails: ["office@\(urn).example"])
+                urn: urn,
+                name: name,
+                postcode: "N1",
+                localAuthority: "Islington",
+                typeOfEstablishment: "Academy",
+                group: "Academies",
+                region: "inner_london",
+                trust: nil,
+                contactEmails: ["office@\(urn).example"]
+            )
         }
         for (urn, name) in [(1, "Claimed School"), (2, "Quiet School"), (3, "Not Eligible School"), (4, "Late Eligible School")] {
             try harness.deliver(SchoolUpserted(school: school(urn, name)))
@@ -316,7 +434,12 @@ import TestSupport
         try harness.deliver(SchoolEligibilityGranted(urn: 1, academicYear: 2025))
         try harness.deliver(SchoolEligibilityGranted(urn: 2, academicYear: 2025))
         try harness.deliver(SchoolEligibilityGranted(urn: 3, academicYear: 2024))
-        let reminders = WindowReminders(database: harness.service.database, claimsBaseURL: "https://claims.example", logger: .init(label: "r"), now: { clock.now() })
+        let reminders = WindowReminders(
+            database: harness.service.database,
+            claimsBaseURL: "https://claims.example",
+            logger: .init(label: "r"),
+            now: { clock.now() }
+        )
 
         func sentTo(_ template: String) async throws -> [String] {
             try await harness.service.database.read {
@@ -341,8 +464,14 @@ import TestSupport
         while LondonDates.text(of: day) <= "2026-08-02" {
             for hour in [1, 13, 22] {
                 clock.set(LondonDates.calendar.date(bySettingHour: hour, minute: 0, second: 0, of: day)!)
-                let scheduler = hour == 13
-                    ? WindowReminders(database: harness.service.database, claimsBaseURL: "https://claims.example", logger: .init(label: "r2"), now: { clock.now() })
+                let scheduler =
+                    hour == 13
+                    ? WindowReminders(
+                        database: harness.service.database,
+                        claimsBaseURL: "https://claims.example",
+                        logger: .init(label: "r2"),
+                        now: { clock.now() }
+                    )
                     : reminders
                 let queued = try await scheduler.tick()
                 if queued > 0 { perDay[LondonDates.text(of: day), default: 0] += queued }
@@ -353,17 +482,28 @@ import TestSupport
         // each closing reminder once; school 1 (claimed) and 3 (another year) nothing more.
         #expect(perDay == ["2026-02-02": 1, "2026-07-01": 2, "2026-07-24": 2, "2026-07-30": 2])
         #expect(try await sentTo("claim_window_open") == ["office@1.example", "office@2.example", "office@4.example"])
-        #expect(try await sentTo("claim_window_closing") == Array(repeating: "office@2.example", count: 3) + Array(repeating: "office@4.example", count: 3))
+        #expect(
+            try await sentTo("claim_window_closing") == Array(repeating: "office@2.example", count: 3)
+                + Array(repeating: "office@4.example", count: 3)
+        )
         let subjects = try await harness.service.database.read {
-            try String.fetchAll($0, sql: "SELECT subject FROM emails WHERE template = 'claim_window_closing' AND recipient = 'office@2.example' ORDER BY id")
+            try String.fetchAll(
+                $0,
+                sql: "SELECT subject FROM emails WHERE template = 'claim_window_closing' AND recipient = 'office@2.example' ORDER BY id"
+            )
         }
-        #expect(subjects == [
-            "The claim window closes on Friday 31 July 2026: claim for mentor training",
-            "The claim window closes on Friday 31 July 2026: claim for mentor training",
-            "The claim window closes tomorrow: claim for mentor training",
-        ])
+        #expect(
+            subjects == [
+                "The claim window closes on Friday 31 July 2026: claim for mentor training",
+                "The claim window closes on Friday 31 July 2026: claim for mentor training",
+                "The claim window closes tomorrow: claim for mentor training",
+            ]
+        )
         let bodies = try await harness.service.database.read {
-            try String.fetchAll($0, sql: "SELECT body FROM emails WHERE template = 'claim_window_closing' AND recipient = 'office@2.example' ORDER BY id")
+            try String.fetchAll(
+                $0,
+                sql: "SELECT body FROM emails WHERE template = 'claim_window_closing' AND recipient = 'office@2.example' ORDER BY id"
+            )
         }
         #expect(bodies[0].contains("closes in 30 days") && bodies[1].contains("closes in 7 days") && bodies[2].contains("closes tomorrow"))
         #expect(bodies[0].contains("Quiet School has not submitted a claim"))
@@ -378,7 +518,12 @@ import TestSupport
         let window = ClaimWindowFields(id: 8, academicYear: 2025, opensOn: "2026-06-01", closesOn: "2026-07-31")
         try harness.deliver(ClaimWindowUpserted(window: window))
         try harness.deliver(ClaimWindowRemoved(window: window))
-        let reminders = WindowReminders(database: harness.service.database, claimsBaseURL: "https://claims.example", logger: .init(label: "r"), now: { clock.now() })
+        let reminders = WindowReminders(
+            database: harness.service.database,
+            claimsBaseURL: "https://claims.example",
+            logger: .init(label: "r"),
+            now: { clock.now() }
+        )
         #expect(try await reminders.tick() == 0)
     }
 }

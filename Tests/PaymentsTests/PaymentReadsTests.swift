@@ -1,7 +1,8 @@
 import Foundation
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 @testable import Payments
 
 /// What support's payments pages read: the count and total a run would hold, each run's links
@@ -36,9 +37,14 @@ import TestSupport
         #expect(file.status == 200 && file.text.contains("00000011") && file.text.contains("00000012") && !file.text.contains("00000013"))
         #expect(try await h.http.send(.get, "/api/v1/payments/runs/\(id)/csv").status == 401)
         #expect(try await h.http.send(.get, "/api/v1/payments/runs/999/csv", token: support).status == 404)
-        #expect(try await h.http.send(.get, "/api/v1/payments/clawback-runs/\(id)/csv", token: support).status == 404, "a payment run is no clawback run")
+        #expect(
+            try await h.http.send(.get, "/api/v1/payments/clawback-runs/\(id)/csv", token: support).status == 404,
+            "a payment run is no clawback run"
+        )
         let school = try await DevelopmentToken.make(
-            user: AuthenticatedUser(id: "s", email: "s@x.example", name: "S", role: .school, urns: [100001]), secret: PaymentsHarness.secret)
+            user: AuthenticatedUser(id: "s", email: "s@x.example", name: "S", role: .school, urns: [100001]),
+            secret: PaymentsHarness.secret
+        )
         #expect(try await h.http.send(.get, "/api/v1/payments/runs/\(id)/csv", token: school).status == 403)
         #expect(try await h.http.send(.get, "/api/v1/payments/payable", token: school).status == 403)
 

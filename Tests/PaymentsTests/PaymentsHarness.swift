@@ -5,8 +5,9 @@ import Messages
 import Messaging
 import Prometheus
 import ServiceSupport
-import Testing
 import TestSupport
+import Testing
+
 @testable import Payments
 
 /// payments in process: real SQLite, in-memory bus, test clock, HTTP through the real router;
@@ -25,16 +26,19 @@ final class PaymentsHarness: @unchecked Sendable {
         folder = try TemporaryFolder("payments")
         let clock = TestClock("2026-02-02T10:00:00Z")
         self.clock = clock
-        let configuration = try Configuration.load(from: EnvironmentReader([
-            "DATABASE_PATH": folder.path("payments.sqlite"), "AUTH_JWT_SECRET": Self.secret,
-            "BUS_PUBLISH": "tcp://127.0.0.1:42001", "BUS_PEERS": "claims-intake=tcp://127.0.0.1:42003",
-            "PAYER_EMAIL_ADDRESSES": "payer@esfa.example", "PUBLIC_BASE_URL": "https://payments.example",
-        ]))
+        let configuration = try Configuration.load(
+            from: EnvironmentReader([
+                "DATABASE_PATH": folder.path("payments.sqlite"), "AUTH_JWT_SECRET": Self.secret,
+                "BUS_PUBLISH": "tcp://127.0.0.1:42001", "BUS_PEERS": "claims-intake=tcp://127.0.0.1:42003",
+                "PAYER_EMAIL_ADDRESSES": "payer@esfa.example", "PUBLIC_BASE_URL": "https://payments.example",
+            ])
+        )
         var logger = Logger(label: "payments-test")
         logger.logLevel = .critical
         service = try await Payments.build(
             configuration: configuration,
-            dependencies: ServiceDependencies(now: { clock.now() }, transport: InMemoryBus(), metrics: PrometheusCollectorRegistry(), logger: logger))
+            dependencies: ServiceDependencies(now: { clock.now() }, transport: InMemoryBus(), metrics: PrometheusCollectorRegistry(), logger: logger)
+        )
         http = InProcessHTTP(router: service.router)
         inbox = Inbox(registry: HandlerRegistry(ClaimCopyHandlers.handlers), now: { clock.now() })
     }
@@ -43,33 +47,72 @@ final class PaymentsHarness: @unchecked Sendable {
         let sequence = (sequences[producer] ?? 0) + 1
         sequences[producer] = sequence
         let envelope = Envelope(
-            id: UUID(), type: M.type, version: M.version, producer: producer, sequence: sequence, occurredAt: clock.now(),
-            correlationId: UUID(), causationId: nil, payload: message)
+            id: UUID(),
+            type: M.type,
+            version: M.version,
+            producer: producer,
+            sequence: sequence,
+            occurredAt: clock.now(),
+            correlationId: UUID(),
+            causationId: nil,
+            payload: message
+        )
         let decoded = try HandlerRegistry(ClaimCopyHandlers.handlers).decode(
-            type: M.type, envelope: Array(try BusJSON.encoder().encode(envelope)), decoder: BusJSON.decoder())
+            type: M.type,
+            envelope: Array(try BusJSON.encoder().encode(envelope)),
+            decoder: BusJSON.decoder()
+        )
         _ = try inbox.apply([.message(decoded)], on: service.database, decoder: BusJSON.decoder())
     }
 
     func submitted(
-        _ reference: String, urn: Int = 100001, school: String = "Hillside Primary", window: Int64 = 1, hours: Int = 16, rate: Int64 = 5360,
+        _ reference: String,
+        urn: Int = 100001,
+        school: String = "Hillside Primary",
+        window: Int64 = 1,
+        hours: Int = 16,
+        rate: Int64 = 5360,
         submittedAt: String = "2026-01-15T12:00:00Z"
     ) throws {
-        try deliver(ClaimSubmitted(
-            reference: reference,
-            school: SchoolSnapshot(
-                urn: urn, name: school, postcode: "N1 1AA", localAuthority: "Islington", typeOfEstablishment: "Academy converter",
-                group: "Academies", region: "inner_london", trust: nil, contactEmails: ["office@school.example"]),
-            provider: ProviderSnapshot(code: "1AB", name: "Best Training", ukprn: "10012345", accredited: true, emailAddresses: ["q@best.example"]),
-            academicYear: 2025, claimWindowId: window,
-            mentors: [ClaimMentor(trn: "1234567", firstName: "A", lastName: "B", hours: hours)], totalHours: hours, ratePence: rate,
-            amountPence: rate * Int64(hours), submittedAt: ISO8601DateFormatter().date(from: submittedAt)!,
-            submittedBy: .user(id: "u", email: "head@school.example")))
+        try deliver(
+            ClaimSubmitted(
+                reference: reference,
+                school: SchoolSnapshot(
+                    urn: urn,
+                    name: school,
+                    postcode: "N1 1AA",
+                    localAuthority: "Islington",
+                    typeOfEstablishment: "Academy converter",
+                    group: "Academies",
+                    region: "inner_london",
+                    trust: nil,
+                    contactEmails: ["office@school.example"]
+                ),
+                provider: ProviderSnapshot(
+                    code: "1AB",
+                    name: "Best Training",
+                    ukprn: "10012345",
+                    accredited: true,
+                    emailAddresses: ["q@best.example"]
+                ),
+                academicYear: 2025,
+                claimWindowId: window,
+                mentors: [ClaimMentor(trn: "1234567", firstName: "A", lastName: "B", hours: hours)],
+                totalHours: hours,
+                ratePence: rate,
+                amountPence: rate * Int64(hours),
+                submittedAt: ISO8601DateFormatter().date(from: submittedAt)!,
+                submittedBy: .user(id: "u", email: "head@school.example")
+            )
+        )
     }
 
     var support: String {
         get async throws {
             try await DevelopmentToken.make(
-                user: AuthenticatedUser(id: "support-1", email: "support@education.example", name: "Support", role: .support), secret: Self.secret)
+                user: AuthenticatedUser(id: "support-1", email: "support@education.example", name: "Support", role: .support),
+                secret: Self.secret
+            )
         }
     }
 

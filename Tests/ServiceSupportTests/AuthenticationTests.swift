@@ -71,8 +71,12 @@ struct IdentityClaims: JWTPayload {
         let signer = JWTKeyCollection()
         await signer.add(ecdsa: key)
         let claims = IdentityClaims(
-            sub: "p1", email: "q@provider.example", role: "provider", exp: .init(value: Date().addingTimeInterval(600)),
-            iat: .init(value: Date()))
+            sub: "p1",
+            email: "q@provider.example",
+            role: "provider",
+            exp: .init(value: Date().addingTimeInterval(600)),
+            iat: .init(value: Date())
+        )
         let token = try await signer.sign(claims)
         let v = try await verifier(.publicKeys(key.publicKey.pemRepresentation))
         let verified = try await v.verify(token)
@@ -100,8 +104,12 @@ struct IdentityClaims: JWTPayload {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         let early = IdentityClaims(
-            sub: "x", email: "a@b.example", role: "support", exp: .init(value: Date().addingTimeInterval(600)),
-            nbf: .init(value: Date().addingTimeInterval(300)))
+            sub: "x",
+            email: "a@b.example",
+            role: "support",
+            exp: .init(value: Date().addingTimeInterval(600)),
+            nbf: .init(value: Date().addingTimeInterval(300))
+        )
         let v = try await verifier(.sharedSecret(secret, isDevelopmentDefault: false))
         await #expect(throws: AuthenticationFailure.self) { try await v.verify(try await keys.sign(early)) }
     }
@@ -130,13 +138,19 @@ extension AuthenticationTests {
 
     static func jwk(_ key: Insecure.RSA.PrivateKey, kid: String, alg: String? = nil) throws -> String {
         let (n, e) = try key.publicKey.getKeyPrimitives()
-        return "{\"kty\": \"RSA\", \"kid\": \"\(kid)\", \"use\": \"sig\", \"n\": \"\(base64URL(n))\", \"e\": \"\(base64URL(e))\"\(alg.map { ", \"alg\": \"\($0)\"" } ?? "")}"
+        return
+            "{\"kty\": \"RSA\", \"kid\": \"\(kid)\", \"use\": \"sig\", \"n\": \"\(base64URL(n))\", \"e\": \"\(base64URL(e))\"\(alg.map { ", \"alg\": \"\($0)\"" } ?? "")}"
     }
 
     func claims(lifetime: TimeInterval = 600, issuedAgo: TimeInterval = 0) -> IdentityClaims {
         IdentityClaims(
-            sub: "s1", email: "head@school.example", role: "school", urns: [100001],
-            exp: .init(value: Date().addingTimeInterval(lifetime - issuedAgo)), iat: .init(value: Date().addingTimeInterval(-issuedAgo)))
+            sub: "s1",
+            email: "head@school.example",
+            role: "school",
+            urns: [100001],
+            exp: .init(value: Date().addingTimeInterval(lifetime - issuedAgo)),
+            iat: .init(value: Date().addingTimeInterval(-issuedAgo))
+        )
     }
 
     @Test func aJWKSKeyWithoutAlgIsPinnedToRS256SoABogusPS512TokenCannotRepinIt() async throws {
@@ -169,7 +183,10 @@ extension AuthenticationTests {
             "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0\"}]}",
             "{\"keys\": [{\"kty\": \"EC\", \"crv\": \"P-384\", \"x\": \"AA\", \"y\": \"AA\"}]}",
             "{\"keys\": [{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"x\": \"AA\"}]}",
-            try Self.jwk(key, kid: "b").replacingOccurrences(of: "{", with: "{\"keys\": [{").replacingOccurrences(of: "}", with: ", \"d\": \"AA\"}]}"),
+            try Self.jwk(key, kid: "b").replacingOccurrences(of: "{", with: "{\"keys\": [{").replacingOccurrences(
+                of: "}",
+                with: ", \"d\": \"AA\"}]}"
+            ),
             "{\"keys\": []}",
         ]
         for document in documents {
@@ -182,9 +199,16 @@ extension AuthenticationTests {
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         let v = try await verifier(.sharedSecret(secret, isDevelopmentDefault: false))
         func token(exp: TimeInterval, nbf: TimeInterval? = nil, iat: TimeInterval? = 0) async throws -> String {
-            try await keys.sign(IdentityClaims(
-                sub: "x", email: "a@b.example", role: "support", exp: .init(value: Date().addingTimeInterval(exp)),
-                nbf: nbf.map { .init(value: Date().addingTimeInterval($0)) }, iat: iat.map { .init(value: Date().addingTimeInterval($0)) }))
+            try await keys.sign(
+                IdentityClaims(
+                    sub: "x",
+                    email: "a@b.example",
+                    role: "support",
+                    exp: .init(value: Date().addingTimeInterval(exp)),
+                    nbf: nbf.map { .init(value: Date().addingTimeInterval($0)) },
+                    iat: iat.map { .init(value: Date().addingTimeInterval($0)) }
+                )
+            )
         }
         #expect(try await v.verify(try await token(exp: -20, iat: -600)).role == .support)  // expired 20 s ago: within leeway
         await #expect(throws: AuthenticationFailure.self) { try await v.verify(try await token(exp: -45, iat: -600)) }
@@ -249,7 +273,9 @@ extension AuthenticationTests {
                 #expect(error.variable == "AUTH_JWT_SECRET")
             }
             let configured = try ServiceConfiguration.load(
-                for: .payments, from: EnvironmentReader(["HTTP_HOST": host, "AUTH_JWT_SECRET": String(repeating: "s", count: 40)]))
+                for: .payments,
+                from: EnvironmentReader(["HTTP_HOST": host, "AUTH_JWT_SECRET": String(repeating: "s", count: 40)])
+            )
             #expect(configured.httpHost == host)
         }
     }

@@ -22,7 +22,8 @@ struct ClaimInput: Decodable {
     func request(_ body: String) -> Request {
         Request(
             head: HTTPRequest(method: .post, scheme: "http", authority: "localhost", path: "/api/v1/x"),
-            body: .init(buffer: ByteBuffer(string: body)))
+            body: .init(buffer: ByteBuffer(string: body))
+        )
     }
 
     func problem(_ body: String) async -> Problem? {
@@ -38,7 +39,9 @@ struct ClaimInput: Decodable {
 
     @Test func aValidBodyDecodesAndUnknownFieldsAreIgnored() async throws {
         let input = try await RequestDecoding.decode(
-            ClaimInput.self, from: request(#"{"provider_code": "1AB", "mentors": [{"trn": "1234567", "hours": 6}], "extra": true}"#))
+            ClaimInput.self,
+            from: request(#"{"provider_code": "1AB", "mentors": [{"trn": "1234567", "hours": 6}], "extra": true}"#)
+        )
         #expect(input.mentors.first?.hours == 6)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Web
 
 @Suite struct SupportConsoleRulesTests {
@@ -36,7 +37,12 @@ import Testing
     }
 
     @Test func aServicesJSONIsDressedForPeopleBesideWhatItSays() throws {
-        let json = try JSONValue.parse(Data(#"{"status":"paid","amount_pence":107200,"due_on":"2026-05-01","open":true,"closed":false,"academic_year":2025,"items":[{"region":"inner_london"}]}"#.utf8))
+        let json = try JSONValue.parse(
+            Data(
+                #"{"status":"paid","amount_pence":107200,"due_on":"2026-05-01","open":true,"closed":false,"academic_year":2025,"items":[{"region":"inner_london"}]}"#
+                    .utf8
+            )
+        )
         let values = json.values
         #expect(values["status_label"] as? String == "Paid" && values["status_colour"] as? String == "blue")
         #expect(values["amount_pence_text"] as? String == "£1,072.00" && values["amount_pence"] as? Int64 == 107_200)

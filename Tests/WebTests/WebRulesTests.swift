@@ -4,8 +4,9 @@ import Messages
 import Messaging
 import ServiceSupport
 import Storage
-import Testing
 import TestSupport
+import Testing
+
 @testable import Web
 
 @Suite struct PresentationTests {
@@ -61,7 +62,8 @@ import TestSupport
     }
 
     @Test func secretsAreRandomAndComparedWhole() {
-        let a = Secrets.random(), b = Secrets.random()
+        let a = Secrets.random()
+        let b = Secrets.random()
         #expect(a != b && a.count == 43)
         #expect(Secrets.equal(a, a) && !Secrets.equal(a, b) && !Secrets.equal(a, String(a.dropLast())))
         #expect(Secrets.hash(a) != a && Secrets.hash(a).count == 64)
@@ -95,20 +97,28 @@ import TestSupport
 
     @Test func anIdentityProviderNeedsAClientIdAndHttpsBeyondThisMachine() throws {
         let secret = ["AUTH_JWT_SECRET": String(repeating: "s", count: 40), "HTTP_HOST": "0.0.0.0"]
-        #expect(throws: ConfigurationError.self) { try Configuration.load(from: EnvironmentReader(secret.merging(["OIDC_ISSUER": "https://idp.example"]) { $1 })) }
+        #expect(throws: ConfigurationError.self) {
+            try Configuration.load(from: EnvironmentReader(secret.merging(["OIDC_ISSUER": "https://idp.example"]) { $1 }))
+        }
         #expect(throws: ConfigurationError.self) {
             try Configuration.load(from: EnvironmentReader(secret.merging(["OIDC_ISSUER": "http://idp.example", "OIDC_CLIENT_ID": "c"]) { $1 }))
         }
-        let good = try Configuration.load(from: EnvironmentReader(secret.merging([
-            "OIDC_ISSUER": "https://idp.example/", "OIDC_CLIENT_ID": "c", "PUBLIC_BASE_URL": "https://claims.example",
-        ]) { $1 }))
+        let good = try Configuration.load(
+            from: EnvironmentReader(
+                secret.merging([
+                    "OIDC_ISSUER": "https://idp.example/", "OIDC_CLIENT_ID": "c", "PUBLIC_BASE_URL": "https://claims.example",
+                ]) { $1 }
+            )
+        )
         #expect(good.oidc?.issuer == "https://idp.example")
         #expect(good.secureCookies)
         #expect(good.oidc?.scopes == ["openid", "email", "profile"])
     }
 
     @Test func supportDomainsAndBootstrapUsersAreChecked() {
-        #expect(throws: ConfigurationError.self) { try Configuration.load(from: EnvironmentReader(["WEB_BOOTSTRAP_SUPPORT_EMAILS": "a@school.example"])) }
+        #expect(throws: ConfigurationError.self) {
+            try Configuration.load(from: EnvironmentReader(["WEB_BOOTSTRAP_SUPPORT_EMAILS": "a@school.example"]))
+        }
         #expect(throws: ConfigurationError.self) { try Configuration.load(from: EnvironmentReader(["SUPPORT_EMAIL_DOMAINS": "not a domain"])) }
         #expect(SupportDomains(["education.gov.uk"]).allows("Sam.Patel@Education.gov.uk"))
         #expect(!SupportDomains(["education.gov.uk"]).allows("sam@education.gov.uk.evil.example"))
@@ -132,7 +142,13 @@ import TestSupport
         defer { folder.remove() }
         let by = MembershipActor(id: "u1", email: "head@alder.example")
         let school = Membership(kind: .school, organisationID: "100001", organisationName: "Alder Primary School")
-        let (user, added) = try await users.addMembership(email: "Kim.Doe@Alder.example", firstName: "Kim", lastName: "Doe", membership: school, by: by)
+        let (user, added) = try await users.addMembership(
+            email: "Kim.Doe@Alder.example",
+            firstName: "Kim",
+            lastName: "Doe",
+            membership: school,
+            by: by
+        )
         #expect(added && user.email == "kim.doe@alder.example" && user.schoolURNs == [100001])
         let (_, again) = try await users.addMembership(email: "kim.doe@alder.example", firstName: "Kim", lastName: "Doe", membership: school, by: by)
         #expect(!again)

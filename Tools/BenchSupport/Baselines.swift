@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -102,10 +103,14 @@ public enum Baseline {
         let body = "X-Mentor-Claims-Template: baseline\r\nSubject: baseline\r\n\r\n" + String(repeating: line, count: max(1, bytes / 78)) + ".\r\n"
         let elapsed = try seconds {
             for _ in 0..<count {
-                try say("MAIL FROM:<a@b.example>\r\n"); try readReply()
-                try say("RCPT TO:<c@d.example>\r\n"); try readReply()
-                try say("DATA\r\n"); try readReply()
-                try say(body); try readReply()
+                try say("MAIL FROM:<a@b.example>\r\n")
+                try readReply()
+                try say("RCPT TO:<c@d.example>\r\n")
+                try readReply()
+                try say("DATA\r\n")
+                try readReply()
+                try say(body)
+                try readReply()
             }
         }
         try say("QUIT\r\n")

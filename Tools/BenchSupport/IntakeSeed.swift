@@ -28,33 +28,53 @@ public enum IntakeSeed {
         var drafts: [(String, Int)] = []
         try db.write { db in
             for region in ["inner_london", "outer_london", "fringe", "rest_of_england"] {
-                try db.execute(sql: "INSERT OR REPLACE INTO funding_rates (academic_year, region, pence, set_by, set_at) VALUES (?, ?, 5000, 'bench', 0)", arguments: [year, region])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO funding_rates (academic_year, region, pence, set_by, set_at) VALUES (?, ?, 5000, 'bench', 0)",
+                    arguments: [year, region]
+                )
             }
-            try db.execute(sql: "INSERT INTO claim_windows (id, academic_year, opens_on, closes_on, created_by, created_at) VALUES (1, ?, ?, ?, 'bench', 0)",
-                           arguments: [year, opens, "\(year + 1)-08-31"])
+            try db.execute(
+                sql: "INSERT INTO claim_windows (id, academic_year, opens_on, closes_on, created_by, created_at) VALUES (1, ?, ?, ?, 'bench', 0)",
+                arguments: [year, opens, "\(year + 1)-08-31"]
+            )
             for p in 0..<50 {
-                try db.execute(sql: "INSERT INTO providers (code, name, ukprn, accredited, email_addresses, updated_at) VALUES (?, ?, '10000000', 1, 'p@x.example', 0)",
-                               arguments: ["P\(p)", "Provider \(p)"])
+                try db.execute(
+                    sql:
+                        "INSERT INTO providers (code, name, ukprn, accredited, email_addresses, updated_at) VALUES (?, ?, '10000000', 1, 'p@x.example', 0)",
+                    arguments: ["P\(p)", "Provider \(p)"]
+                )
             }
-            let school = try db.makeStatement(sql: """
-                INSERT INTO schools (urn, name, postcode, local_authority, type_of_establishment, group_name, region, contact_emails, updated_at)
-                VALUES (?, ?, 'N1 1AA', 'Islington', 'Academy', 'Academies', 'inner_london', 'office@x.example', 0)
-                """)
+            let school = try db.makeStatement(
+                sql: """
+                    INSERT INTO schools (urn, name, postcode, local_authority, type_of_establishment, group_name, region, contact_emails, updated_at)
+                    VALUES (?, ?, 'N1 1AA', 'Islington', 'Academy', 'Academies', 'inner_london', 'office@x.example', 0)
+                    """
+            )
             for s in 0..<5000 {
                 try school.execute(arguments: [100_000 + s, "School \(s)"])
-                try db.execute(sql: "INSERT INTO school_eligibility (urn, academic_year, granted_at, granted_by) VALUES (?, ?, 0, 'bench')", arguments: [100_000 + s, year])
-                try db.execute(sql: "INSERT INTO grant_conditions (urn, accepted_at, accepted_by_id, accepted_by_email) VALUES (?, 0, 'b', 'b@x.example')", arguments: [100_000 + s])
+                try db.execute(
+                    sql: "INSERT INTO school_eligibility (urn, academic_year, granted_at, granted_by) VALUES (?, ?, 0, 'bench')",
+                    arguments: [100_000 + s, year]
+                )
+                try db.execute(
+                    sql: "INSERT INTO grant_conditions (urn, accepted_at, accepted_by_id, accepted_by_email) VALUES (?, 0, 'b', 'b@x.example')",
+                    arguments: [100_000 + s]
+                )
             }
             let reference = try db.makeStatement(sql: "INSERT INTO claim_references (reference) VALUES (?)")
-            let claim = try db.makeStatement(sql: """
-                INSERT INTO claims (reference, school_urn, school_name, provider_code, academic_year, claim_window_id, status, total_hours,
-                                    rate_pence, amount_pence, created_at, created_by_id, created_by_email, submitted_at, submitted_by_id, submitted_by_email)
-                VALUES (?, ?, ?, ?, ?, 1, ?, ?, 5000, ?, ?, 'b', 'b@x.example', ?, 'b', 'b@x.example')
-                """)
-            let mentor = try db.makeStatement(sql: """
-                INSERT INTO claim_mentors (reference, position, trn, first_name, last_name, hours, provider_code, academic_year)
-                VALUES (?, 0, ?, 'M', 'N', ?, ?, ?)
-                """)
+            let claim = try db.makeStatement(
+                sql: """
+                    INSERT INTO claims (reference, school_urn, school_name, provider_code, academic_year, claim_window_id, status, total_hours,
+                                        rate_pence, amount_pence, created_at, created_by_id, created_by_email, submitted_at, submitted_by_id, submitted_by_email)
+                    VALUES (?, ?, ?, ?, ?, 1, ?, ?, 5000, ?, ?, 'b', 'b@x.example', ?, 'b', 'b@x.example')
+                    """
+            )
+            let mentor = try db.makeStatement(
+                sql: """
+                    INSERT INTO claim_mentors (reference, position, trn, first_name, last_name, hours, provider_code, academic_year)
+                    VALUES (?, 0, ?, 'M', 'N', ?, ?, ?)
+                    """
+            )
             let statuses = ["submitted", "submitted", "paid", "payment_in_progress", "submitted", "paid", "sampling_in_progress", "submitted"]
             for i in 0..<claims {
                 let ref = String(format: "%08d", i * 7 + 13)
@@ -72,13 +92,19 @@ public enum IntakeSeed {
                 let ref = String(format: "9%07d", d)
                 let urn = 104_999
                 let trn = String(format: "%07d", 8_000_000 + d)
-                try db.execute(sql: "INSERT INTO mentors (urn, trn, first_name, last_name, added_at) VALUES (?, ?, 'D', 'M', 0)", arguments: [urn, trn])
+                try db.execute(
+                    sql: "INSERT INTO mentors (urn, trn, first_name, last_name, added_at) VALUES (?, ?, 'D', 'M', 0)",
+                    arguments: [urn, trn]
+                )
                 try reference.execute(arguments: [ref])
-                try db.execute(sql: """
-                    INSERT INTO claims (reference, school_urn, school_name, provider_code, academic_year, claim_window_id, status, total_hours,
-                                        created_at, created_by_id, created_by_email)
-                    VALUES (?, ?, 'School 4999', 'P1', ?, 1, 'draft', 4, ?, 'b', 'b@x.example')
-                    """, arguments: [ref, urn, year, millis])
+                try db.execute(
+                    sql: """
+                        INSERT INTO claims (reference, school_urn, school_name, provider_code, academic_year, claim_window_id, status, total_hours,
+                                            created_at, created_by_id, created_by_email)
+                        VALUES (?, ?, 'School 4999', 'P1', ?, 1, 'draft', 4, ?, 'b', 'b@x.example')
+                        """,
+                    arguments: [ref, urn, year, millis]
+                )
                 try mentor.execute(arguments: [ref, trn, 4, "P1", year])
                 drafts.append((ref, urn))
             }

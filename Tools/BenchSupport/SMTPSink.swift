@@ -103,8 +103,12 @@ final class SinkHandler: ChannelInboundHandler {
             let verb = line.prefix(4).uppercased()
             switch verb {
             case "EHLO", "HELO": reply(context, "250 bench")
-            case "DATA": inData = true; reply(context, "354 go ahead")
-            case "QUIT": reply(context, "221 bye"); context.close(promise: nil)
+            case "DATA":
+                inData = true
+                reply(context, "354 go ahead")
+            case "QUIT":
+                reply(context, "221 bye")
+                context.close(promise: nil)
             default: reply(context, "250 OK")
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -36,7 +37,10 @@ public final class ServiceUnderTest: @unchecked Sendable {
     /// Starts `executable` once so that it creates its schema, stops it, lets `seed` fill its
     /// database directly, and starts it again; returns the running service and what `seed` made.
     public static func seeded<Seeded>(
-        executable: String, port: Int, environment: [String: String], seed: () throws -> Seeded
+        executable: String,
+        port: Int,
+        environment: [String: String],
+        seed: () throws -> Seeded
     ) async throws -> (ServiceUnderTest, Seeded) {
         let service = try ServiceUnderTest(executable: executable, port: port, environment: environment)
         do {
@@ -82,7 +86,9 @@ public final class ServiceUnderTest: @unchecked Sendable {
         for _ in 0..<300 {
             if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!),
                 (response as? HTTPURLResponse)?.statusCode == 200
-            { return }
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw BenchError("\(executable) did not start")

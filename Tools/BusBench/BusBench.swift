@@ -43,8 +43,14 @@ struct BusBench: AsyncParsableCommand {
         let catchUp = try await catchUpReplay(text: text)
         report("catch-up: subscriber replaying missed messages", catchUp)
         print("")
-        print(String(format: "ratios: decode-only / raw = %.2f, durable / decode-only = %.2f, durable / raw = %.2f",
-                     rate(decodeOnly) / rate(raw), rate(durable) / rate(decodeOnly), rate(durable) / rate(raw)))
+        print(
+            String(
+                format: "ratios: decode-only / raw = %.2f, durable / decode-only = %.2f, durable / raw = %.2f",
+                rate(decodeOnly) / rate(raw),
+                rate(durable) / rate(decodeOnly),
+                rate(durable) / rate(raw)
+            )
+        )
         print(String(format: "catch-up of %d messages took %.2f s", count, catchUp))
     }
 
@@ -56,16 +62,34 @@ struct BusBench: AsyncParsableCommand {
         let encoder = BusJSON.envelopeEncoder()
         var started = Date()
         for n in 1...sample {
-            _ = try EnvelopeWriter.encode(Envelope(
-                id: UUID(), type: BenchPayload.type, version: 1, producer: "bench", sequence: Int64(n), occurredAt: Date(),
-                correlationId: UUID(), causationId: nil, payload: BenchPayload(n: n, text: text)), payloadEncoder: encoder)
+            _ = try EnvelopeWriter.encode(
+                Envelope(
+                    id: UUID(),
+                    type: BenchPayload.type,
+                    version: 1,
+                    producer: "bench",
+                    sequence: Int64(n),
+                    occurredAt: Date(),
+                    correlationId: UUID(),
+                    causationId: nil,
+                    payload: BenchPayload(n: n, text: text)
+                ),
+                payloadEncoder: encoder
+            )
         }
         let encode = Date().timeIntervalSince(started) / Double(sample) * 1e6
         let decoder = BusJSON.decoder()
         started = Date()
         for envelope in envelopes.prefix(sample) { _ = try decoder.decode(Envelope<BenchPayload>.self, from: Data(envelope)) }
         let decode = Date().timeIntervalSince(started) / Double(sample) * 1e6
-        print(String(format: "Per message, one thread: envelope encode %.1f µs, decode %.1f µs (%d-byte envelopes).", encode, decode, envelopes[0].count))
+        print(
+            String(
+                format: "Per message, one thread: envelope encode %.1f µs, decode %.1f µs (%d-byte envelopes).",
+                encode,
+                decode,
+                envelopes[0].count
+            )
+        )
         // Storage alone: outbox appends (per transaction of perTransaction) and inbox batches of 1000.
         let db = try ServiceDatabase.open(path: "\(folder)/parts.sqlite", migrator: migrator())
         let outbox = Outbox(producer: "bench", now: { Date() }, wakeup: Wakeup())
@@ -86,7 +110,15 @@ struct BusBench: AsyncParsableCommand {
             _ = try inbox.apply(decoded[chunk..<min(decoded.count, chunk + 1000)].map { .message($0) }, on: db, decoder: decoder)
         }
         let apply = Date().timeIntervalSince(started) / Double(sample) * 1e6
-        print(String(format: "Outbox append %.1f µs per message (%d per transaction, encoding included); inbox apply %.1f µs per message (batches of 1000, handler insert included).", append, perTransaction, apply))
+        print(
+            String(
+                format:
+                    "Outbox append %.1f µs per message (%d per transaction, encoding included); inbox apply %.1f µs per message (batches of 1000, handler insert included).",
+                append,
+                perTransaction,
+                apply
+            )
+        )
         print("")
     }
 
@@ -97,9 +129,21 @@ struct BusBench: AsyncParsableCommand {
     func makeEnvelopes(text: String) throws -> [[UInt8]] {
         let encoder = BusJSON.encoder()
         return try (1...count).map { n in
-            Array(try encoder.encode(Envelope(
-                id: UUID(), type: BenchPayload.type, version: 1, producer: "bench", sequence: Int64(n), occurredAt: Date(),
-                correlationId: UUID(), causationId: nil, payload: BenchPayload(n: n, text: text))))
+            Array(
+                try encoder.encode(
+                    Envelope(
+                        id: UUID(),
+                        type: BenchPayload.type,
+                        version: 1,
+                        producer: "bench",
+                        sequence: Int64(n),
+                        occurredAt: Date(),
+                        correlationId: UUID(),
+                        causationId: nil,
+                        payload: BenchPayload(n: n, text: text)
+                    )
+                )
+            )
         }
     }
 
@@ -167,19 +211,33 @@ struct BusBench: AsyncParsableCommand {
     }
 
     func handlers() -> [MessageHandler] {
-        [.on(BenchPayload.self) { envelope, db in
-            try db.cachedStatement(sql: "INSERT INTO received (n, sequence) VALUES (?, ?)")
-                .execute(arguments: [envelope.payload.n, envelope.sequence])
-            return .applied
-        }]
+        [
+            .on(BenchPayload.self) { envelope, db in
+                try db.cachedStatement(sql: "INSERT INTO received (n, sequence) VALUES (?, ?)")
+                    .execute(arguments: [envelope.payload.n, envelope.sequence])
+                return .applied
+            }
+        ]
     }
 
-    func node(_ name: String, endpoint: String, peers: [BusPeer], database: DatabasePool, transport: ZMQBusTransport, handlers: [MessageHandler]) -> (BusNode, ServiceGroup) {
+    func node(
+        _ name: String,
+        endpoint: String,
+        peers: [BusPeer],
+        database: DatabasePool,
+        transport: ZMQBusTransport,
+        handlers: [MessageHandler]
+    ) -> (BusNode, ServiceGroup) {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let node = BusNode(
-            settings: .init(name: name, endpoint: endpoint, peers: peers), database: database, transport: transport,
-            handlers: handlers, logger: logger, now: { Date() })
+            settings: .init(name: name, endpoint: endpoint, peers: peers),
+            database: database,
+            transport: transport,
+            handlers: handlers,
+            logger: logger,
+            now: { Date() }
+        )
         return (node, ServiceGroup(services: node.services, logger: logger))
     }
 
@@ -209,8 +267,13 @@ struct BusBench: AsyncParsableCommand {
         let endpoint = "tcp://127.0.0.1:\(port)"
         let (producer, producerGroup) = node("bench", endpoint: endpoint, peers: [], database: producerDB, transport: producerTransport, handlers: [])
         let (_, consumerGroup) = node(
-            "consumer", endpoint: "tcp://127.0.0.1:\(port + 2)", peers: [BusPeer(name: "bench", endpoint: endpoint)],
-            database: consumerDB, transport: consumerTransport, handlers: handlers())
+            "consumer",
+            endpoint: "tcp://127.0.0.1:\(port + 2)",
+            peers: [BusPeer(name: "bench", endpoint: endpoint)],
+            database: consumerDB,
+            transport: consumerTransport,
+            handlers: handlers()
+        )
         let producerTask = Task { try await producerGroup.run() }
         let consumerTask = Task { try await consumerGroup.run() }
         try await Task.sleep(for: .seconds(1))
@@ -240,8 +303,13 @@ struct BusBench: AsyncParsableCommand {
         try await commit(producer.outbox, to: producerDB, text: text)
         let started = Date()
         let (_, consumerGroup) = node(
-            "consumer", endpoint: "tcp://127.0.0.1:\(port + 2)", peers: [BusPeer(name: "bench", endpoint: endpoint)],
-            database: consumerDB, transport: consumerTransport, handlers: handlers())
+            "consumer",
+            endpoint: "tcp://127.0.0.1:\(port + 2)",
+            peers: [BusPeer(name: "bench", endpoint: endpoint)],
+            database: consumerDB,
+            transport: consumerTransport,
+            handlers: handlers()
+        )
         let consumerTask = Task { try await consumerGroup.run() }
         while try appliedCount(consumerDB) < count { try await Task.sleep(for: .milliseconds(5)) }
         let seconds = Date().timeIntervalSince(started)

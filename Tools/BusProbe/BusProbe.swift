@@ -6,6 +6,7 @@ import Messaging
 import MessagingZMQ
 import ServiceLifecycle
 import Storage
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,21 +25,24 @@ struct BusProbe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bus-probe",
         abstract: "Test-only producer/consumer for the durable bus.",
-        subcommands: [Produce.self, Consume.self])
+        subcommands: [Produce.self, Consume.self]
+    )
 }
 
 func probeMigrator() -> DatabaseMigrator {
     var migrator = DatabaseMigrator()
     BusSchema.register(in: &migrator)
     migrator.registerMigration("probe-v1") { db in
-        try db.execute(sql: """
-            CREATE TABLE probe_applied (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                producer TEXT NOT NULL,
-                sequence INTEGER NOT NULL,
-                n INTEGER NOT NULL
-            );
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE probe_applied (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    producer TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    n INTEGER NOT NULL
+                );
+                """
+        )
     }
     return migrator
 }
@@ -67,9 +71,16 @@ struct Produce: AsyncParsableCommand {
         var settings = BusNode.Settings(name: name, endpoint: endpoint, peers: [])
         settings.testHooks.holdPublishingFrom = holdFrom
         let node = BusNode(
-            settings: settings, database: pool, transport: transport, handlers: [], logger: logger, now: { Date() })
+            settings: settings,
+            database: pool,
+            transport: transport,
+            handlers: [],
+            logger: logger,
+            now: { Date() }
+        )
         let group = ServiceGroup(
-            configuration: .init(services: node.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: node.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         let padding = String(repeating: "x", count: self.padding)
         let count = self.count
         let batch = max(1, self.batch)
@@ -120,13 +131,21 @@ struct Consume: AsyncParsableCommand {
         let handler = MessageHandler.on(ProbeMessage.self) { envelope, db in
             try db.execute(
                 sql: "INSERT INTO probe_applied (producer, sequence, n) VALUES (?, ?, ?)",
-                arguments: [envelope.producer, envelope.sequence, envelope.payload.n])
+                arguments: [envelope.producer, envelope.sequence, envelope.payload.n]
+            )
             return .applied
         }
         let node = BusNode(
-            settings: settings, database: pool, transport: transport, handlers: [handler], logger: logger, now: { Date() })
+            settings: settings,
+            database: pool,
+            transport: transport,
+            handlers: [handler],
+            logger: logger,
+            now: { Date() }
+        )
         let group = ServiceGroup(
-            configuration: .init(services: node.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: node.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         try await group.run()
         transport.shutdown()
     }

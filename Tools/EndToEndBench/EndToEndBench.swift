@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchSupport
 import Foundation
 import ServiceSupport
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -29,20 +30,27 @@ struct EndToEndBench: AsyncParsableCommand {
         var services: [String: ServiceUnderTest] = [:]
         defer { for service in services.values { service.stop() } }
         for (index, name) in Self.names.enumerated() {
-            let peers = Self.names.enumerated().filter { $0.element != name }.map { "\($0.element)=tcp://127.0.0.1:\(18_651 + 2 * $0.offset)" }.joined(separator: ",")
-            services[name] = try ServiceUnderTest(executable: "\(bin)/\(name)", port: 18_640 + index, environment: [
-                "HTTP_PORT": "\(18_640 + index)", "BUS_PUBLISH": "tcp://127.0.0.1:\(18_651 + 2 * index)", "BUS_PEERS": peers,
-                "DATABASE_PATH": "\(folder)/\(name).sqlite", "AUTH_JWT_SECRET": Self.secret, "LOG_LEVEL": "error",
-                "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(smtp.port)", "SMTP_STARTTLS": "false",
-                "MAIL_RATE_PER_SECOND": "100000", "PAYER_EMAIL_ADDRESSES": "payer@esfa.example",
-            ])
+            let peers = Self.names.enumerated().filter { $0.element != name }.map { "\($0.element)=tcp://127.0.0.1:\(18_651 + 2 * $0.offset)" }
+                .joined(separator: ",")
+            services[name] = try ServiceUnderTest(
+                executable: "\(bin)/\(name)",
+                port: 18_640 + index,
+                environment: [
+                    "HTTP_PORT": "\(18_640 + index)", "BUS_PUBLISH": "tcp://127.0.0.1:\(18_651 + 2 * index)", "BUS_PEERS": peers,
+                    "DATABASE_PATH": "\(folder)/\(name).sqlite", "AUTH_JWT_SECRET": Self.secret, "LOG_LEVEL": "error",
+                    "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(smtp.port)", "SMTP_STARTTLS": "false",
+                    "MAIL_RATE_PER_SECOND": "100000", "PAYER_EMAIL_ADDRESSES": "payer@esfa.example",
+                ]
+            )
         }
         for service in services.values { try await service.waitHealthy() }
         try await Task.sleep(for: .seconds(2))
         let intake = "http://127.0.0.1:18640"
         let payments = "http://127.0.0.1:18641"
         let support = try await DevelopmentToken.make(
-            user: AuthenticatedUser(id: "bench", email: "support@education.example", name: "Bench", role: .support), secret: Self.secret)
+            user: AuthenticatedUser(id: "bench", email: "support@education.example", name: "Bench", role: .support),
+            secret: Self.secret
+        )
 
         // Set-up (not timed): schools, provider, window, a mentor and a draft per claim.
         let schools = 100
@@ -50,21 +58,44 @@ struct EndToEndBench: AsyncParsableCommand {
         calendar.timeZone = TimeZone(identifier: "Europe/London")!
         let today = calendar.dateComponents([.year, .month, .day], from: Date())
         let year = today.month! >= 9 ? today.year! : today.year! - 1
-        try await call("PUT", intake + "/api/v1/providers/1AB", support, ["name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["q@best.example"]])
-        try await call("PUT", intake + "/api/v1/funding-rates/\(year)", support, ["inner_london_pence": 5360, "outer_london_pence": 4825, "fringe_pence": 4510, "rest_of_england_pence": 4380])
-        try await call("POST", intake + "/api/v1/claim-windows", support, [
-            "academic_year": year, "opens_on": String(format: "%04d-%02d-%02d", today.year!, today.month!, today.day!), "closes_on": "\(year + 1)-08-31",
-        ])
+        try await call(
+            "PUT",
+            intake + "/api/v1/providers/1AB",
+            support,
+            ["name": "Best Training", "ukprn": "10012345", "accredited": true, "email_addresses": ["q@best.example"]]
+        )
+        try await call(
+            "PUT",
+            intake + "/api/v1/funding-rates/\(year)",
+            support,
+            ["inner_london_pence": 5360, "outer_london_pence": 4825, "fringe_pence": 4510, "rest_of_england_pence": 4380]
+        )
+        try await call(
+            "POST",
+            intake + "/api/v1/claim-windows",
+            support,
+            [
+                "academic_year": year, "opens_on": String(format: "%04d-%02d-%02d", today.year!, today.month!, today.day!),
+                "closes_on": "\(year + 1)-08-31",
+            ]
+        )
         var tokenList: [String] = []
         for s in 0..<schools {
             let urn = 300_000 + s
-            try await call("PUT", intake + "/api/v1/schools/\(urn)", support, [
-                "name": "School \(s)", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
-                "group": "Academies", "region": "inner_london", "contact_emails": ["office@\(urn).example"],
-            ])
+            try await call(
+                "PUT",
+                intake + "/api/v1/schools/\(urn)",
+                support,
+                [
+                    "name": "School \(s)", "postcode": "N1 1AA", "local_authority": "Islington", "type_of_establishment": "Academy",
+                    "group": "Academies", "region": "inner_london", "contact_emails": ["office@\(urn).example"],
+                ]
+            )
             try await call("POST", intake + "/api/v1/schools/\(urn)/eligibility", support, ["academic_year": year])
             let token = try await DevelopmentToken.make(
-                user: AuthenticatedUser(id: "head-\(urn)", email: "head@\(urn).example", name: "Head", role: .school, urns: [urn]), secret: Self.secret)
+                user: AuthenticatedUser(id: "head-\(urn)", email: "head@\(urn).example", name: "Head", role: .school, urns: [urn]),
+                secret: Self.secret
+            )
             try await call("POST", intake + "/api/v1/schools/\(urn)/grant-conditions", token, [:])
             tokenList.append(token)
         }
@@ -76,8 +107,18 @@ struct EndToEndBench: AsyncParsableCommand {
                     for i in stride(from: w, to: claims, by: clients) {
                         let urn = 300_000 + i % schools
                         let trn = String(format: "%07d", 3_000_000 + i)
-                        try await call("POST", intake + "/api/v1/schools/\(urn)/mentors", tokens[i % schools], ["trn": trn, "first_name": "M", "last_name": "\(i)"])
-                        let draft = try await call("POST", intake + "/api/v1/schools/\(urn)/claims", tokens[i % schools], ["provider_code": "1AB", "mentors": [["trn": trn, "hours": 16]]])
+                        try await call(
+                            "POST",
+                            intake + "/api/v1/schools/\(urn)/mentors",
+                            tokens[i % schools],
+                            ["trn": trn, "first_name": "M", "last_name": "\(i)"]
+                        )
+                        let draft = try await call(
+                            "POST",
+                            intake + "/api/v1/schools/\(urn)/claims",
+                            tokens[i % schools],
+                            ["provider_code": "1AB", "mentors": [["trn": trn, "hours": 16]]]
+                        )
                         guard let reference = draft["reference"] as? String else { throw BenchError("no draft: \(draft)") }
                         made.append((i, reference))
                     }
@@ -144,19 +185,40 @@ struct EndToEndBench: AsyncParsableCommand {
         print(String(format: "| until every \"paid\" email is at the SMTP server | %.2f |", finished.timeIntervalSince(responded)))
         print(String(format: "| **whole path** | **%.2f** (%.0f claims/s) |", total, Double(claims) / total))
         print("")
-        print(String(format: "Submission to its \"submitted\" email (%d emails): median %.0f ms, p95 %.0f ms, max %.0f ms. Emails at the server: %d.",
-                     latencies.count, percentile(0.5) * 1000, percentile(0.95) * 1000, (latencies.last ?? .nan) * 1000, emails.count))
+        print(
+            String(
+                format: "Submission to its \"submitted\" email (%d emails): median %.0f ms, p95 %.0f ms, max %.0f ms. Emails at the server: %d.",
+                latencies.count,
+                percentile(0.5) * 1000,
+                percentile(0.95) * 1000,
+                (latencies.last ?? .nan) * 1000,
+                emails.count
+            )
+        )
 
         // One claim at a time, one a second, as schools really submit: each submission timed to
         // the moment its first email is handed to the SMTP server.
-        guard pacedSeconds > 0 else { try await smtp.stop(); return }
+        guard pacedSeconds > 0 else {
+            try await smtp.stop()
+            return
+        }
         var paced: [(Int, String)] = []
         for n in 0..<pacedSeconds {
             let i = claims + n
             let urn = 300_000 + i % schools
             let trn = String(format: "%07d", 3_000_000 + i)
-            try await call("POST", intake + "/api/v1/schools/\(urn)/mentors", tokens[i % schools], ["trn": trn, "first_name": "M", "last_name": "\(i)"])
-            let draft = try await call("POST", intake + "/api/v1/schools/\(urn)/claims", tokens[i % schools], ["provider_code": "1AB", "mentors": [["trn": trn, "hours": 16]]])
+            try await call(
+                "POST",
+                intake + "/api/v1/schools/\(urn)/mentors",
+                tokens[i % schools],
+                ["trn": trn, "first_name": "M", "last_name": "\(i)"]
+            )
+            let draft = try await call(
+                "POST",
+                intake + "/api/v1/schools/\(urn)/claims",
+                tokens[i % schools],
+                ["provider_code": "1AB", "mentors": [["trn": trn, "hours": 16]]]
+            )
             guard let reference = draft["reference"] as? String else { throw BenchError("no draft: \(draft)") }
             paced.append((i, reference))
         }
@@ -181,14 +243,31 @@ struct EndToEndBench: AsyncParsableCommand {
         var single = first.compactMap { reference, at in pacedAt[reference].map { at.timeIntervalSince($0) } }.sorted()
         if single.isEmpty { single = [.nan] }
         func pacedPercentile(_ p: Double) -> Double { single[min(single.count - 1, Int(Double(single.count) * p))] }
-        print(String(format: "One claim submitted a second for %d s: submission to its email handed to SMTP, p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d of %d emails).",
-                     pacedSeconds, pacedPercentile(0.5) * 1000, pacedPercentile(0.99) * 1000, (single.last ?? .nan) * 1000, first.count, references.count))
+        print(
+            String(
+                format:
+                    "One claim submitted a second for %d s: submission to its email handed to SMTP, p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d of %d emails).",
+                pacedSeconds,
+                pacedPercentile(0.5) * 1000,
+                pacedPercentile(0.99) * 1000,
+                (single.last ?? .nan) * 1000,
+                first.count,
+                references.count
+            )
+        )
         try await smtp.stop()
     }
 
     /// One HTTP call; a status outside 2xx (and `allow`) stops the benchmark.
     @discardableResult
-    func call(_ method: String, _ url: String, _ token: String, _ json: [String: Any]?, csv: String? = nil, allow: Set<Int> = []) async throws -> [String: Any] {
+    func call(
+        _ method: String,
+        _ url: String,
+        _ token: String,
+        _ json: [String: Any]?,
+        csv: String? = nil,
+        allow: Set<Int> = []
+    ) async throws -> [String: Any] {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         request.timeoutInterval = 300

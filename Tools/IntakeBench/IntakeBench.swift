@@ -3,6 +3,7 @@ import BenchSupport
 import Foundation
 import GRDB
 import ServiceSupport
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -35,48 +36,89 @@ struct IntakeBench: AsyncParsableCommand {
         defer { service.stop() }
         let base = "http://127.0.0.1:\(port)"
         let support = try await DevelopmentToken.make(
-            user: AuthenticatedUser(id: "bench-support", email: "support@education.example", name: "Bench", role: .support), secret: Self.secret)
+            user: AuthenticatedUser(id: "bench-support", email: "support@education.example", name: "Bench", role: .support),
+            secret: Self.secret
+        )
         let school = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "bench-school", email: "head@school.example", name: "Bench", role: .school, urns: [seeded.busiestSchool]),
-            secret: Self.secret)
+            secret: Self.secret
+        )
         // Each list beside the same two queries (count and page) run straight against SQLite
         // with GRDB in this process: the service's own cost is the ratio.
-        let direct = try DatabaseQueue(path: database, configuration: { var c = Configuration(); c.readonly = true; return c }())
-        let columns = "reference, status, school_urn, school_name, provider_code, academic_year, claim_window_id, total_hours, amount_pence, submitted_at, flags"
+        let direct = try DatabaseQueue(
+            path: database,
+            configuration: {
+                var c = Configuration()
+                c.readonly = true
+                return c
+            }()
+        )
+        let columns =
+            "reference, status, school_urn, school_name, provider_code, academic_year, claim_window_id, total_hours, amount_pence, submitted_at, flags"
         print("| request (\(claims) claims in the database) | requests | p50 ms | p99 ms | same queries in SQLite, p99 ms | ratio |")
         print("|---|---:|---:|---:|---:|---:|")
         var cases: [(String, String, String, String, String)] = [
-            ("support list, status=submitted, sort=-submitted_at, page 1", "/api/v1/claims?status=submitted&sort=-submitted_at&page=1", support,
-             "status != 'draft' AND status IN ('submitted')", "submitted_at DESC, reference DESC LIMIT 25 OFFSET 0"),
-            ("support list, status=submitted, sort=-submitted_at, page 400", "/api/v1/claims?status=submitted&sort=-submitted_at&page=400", support,
-             "status != 'draft' AND status IN ('submitted')", "submitted_at DESC, reference DESC LIMIT 25 OFFSET 9975"),
-            ("support list, no filter, default sort", "/api/v1/claims", support, "status != 'draft'", "submitted_at DESC, reference DESC LIMIT 25 OFFSET 0"),
+            (
+                "support list, status=submitted, sort=-submitted_at, page 1", "/api/v1/claims?status=submitted&sort=-submitted_at&page=1", support,
+                "status != 'draft' AND status IN ('submitted')", "submitted_at DESC, reference DESC LIMIT 25 OFFSET 0"
+            ),
+            (
+                "support list, status=submitted, sort=-submitted_at, page 400", "/api/v1/claims?status=submitted&sort=-submitted_at&page=400",
+                support,
+                "status != 'draft' AND status IN ('submitted')", "submitted_at DESC, reference DESC LIMIT 25 OFFSET 9975"
+            ),
+            (
+                "support list, no filter, default sort", "/api/v1/claims", support, "status != 'draft'",
+                "submitted_at DESC, reference DESC LIMIT 25 OFFSET 0"
+            ),
         ]
         for (sort, order) in [
-            ("submitted_at", "submitted_at, reference"), ("-submitted_at", "submitted_at DESC, reference DESC"), ("amount", "amount_pence, reference"),
+            ("submitted_at", "submitted_at, reference"), ("-submitted_at", "submitted_at DESC, reference DESC"),
+            ("amount", "amount_pence, reference"),
             ("-amount", "amount_pence DESC, reference DESC"), ("reference", "reference"), ("school_name", "school_name, reference"),
         ] {
-            cases.append(("support list, no filter, sort=\(sort)", "/api/v1/claims?sort=\(sort)", support, "status != 'draft'", "\(order) LIMIT 25 OFFSET 0"))
+            cases.append(
+                ("support list, no filter, sort=\(sort)", "/api/v1/claims?sort=\(sort)", support, "status != 'draft'", "\(order) LIMIT 25 OFFSET 0")
+            )
         }
-        cases.append(("school's claim list (page 1)", "/api/v1/claims", school, "school_urn IN (\(seeded.busiestSchool))", "submitted_at DESC, reference DESC LIMIT 25 OFFSET 0"))
+        cases.append(
+            (
+                "school's claim list (page 1)", "/api/v1/claims", school, "school_urn IN (\(seeded.busiestSchool))",
+                "submitted_at DESC, reference DESC LIMIT 25 OFFSET 0"
+            )
+        )
         for (name, path, token, filter, order) in cases {
             let times = try await latencies(base + path, token: token, count: requests)
             let sqlite = try directLatencies(direct, count: requests) { db in
                 _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM claims WHERE \(filter)")
                 _ = try Row.fetchAll(db, sql: "SELECT \(columns) FROM claims WHERE \(filter) ORDER BY \(order)").count
             }
-            let p99 = percentile(times, 0.99), base99 = percentile(sqlite, 0.99)
+            let p99 = percentile(times, 0.99)
+            let base99 = percentile(sqlite, 0.99)
             print(String(format: "| %@ | %d | %.1f | %.1f | %.2f | %.1f |", name, requests, percentile(times, 0.5), p99, base99, p99 / base99))
         }
         print("")
         let started = Date()
         let submitted = try await submitDrafts(base, seeded.drafts)
         let seconds = Date().timeIntervalSince(started)
-        print(String(format: "Submissions: %d drafts submitted by %d concurrent clients in %.2f s = %.0f submissions/s (%d refused).",
-                     submitted.ok, clients, seconds, Double(submitted.ok) / seconds, submitted.refused))
+        print(
+            String(
+                format: "Submissions: %d drafts submitted by %d concurrent clients in %.2f s = %.0f submissions/s (%d refused).",
+                submitted.ok,
+                clients,
+                seconds,
+                Double(submitted.ok) / seconds,
+                submitted.refused
+            )
+        )
         let commits = try Baseline.sqliteCommitsPerSecond(2_000, folder: folder)
-        print(String(format: "Baseline, same run: SQLite makes %.0f durable commits/s of one row each. Ratio: submissions / commits = %.2f.",
-                     commits, Double(submitted.ok) / seconds / commits))
+        print(
+            String(
+                format: "Baseline, same run: SQLite makes %.0f durable commits/s of one row each. Ratio: submissions / commits = %.2f.",
+                commits,
+                Double(submitted.ok) / seconds / commits
+            )
+        )
     }
 
     func seed(_ path: String) throws -> IntakeSeed.Seeded {
@@ -108,16 +150,19 @@ struct IntakeBench: AsyncParsableCommand {
         return times
     }
 
-
     func submitDrafts(_ base: String, _ drafts: [(reference: String, urn: Int)]) async throws -> (ok: Int, refused: Int) {
         let token = try await DevelopmentToken.make(
             user: AuthenticatedUser(id: "bench-head", email: "head@school.example", name: "Head", role: .school, urns: [104_999]),
-            secret: Self.secret)
-        let chunks = stride(from: 0, to: drafts.count, by: max(1, drafts.count / clients)).map { Array(drafts[$0..<min(drafts.count, $0 + max(1, drafts.count / clients))]) }
+            secret: Self.secret
+        )
+        let chunks = stride(from: 0, to: drafts.count, by: max(1, drafts.count / clients)).map {
+            Array(drafts[$0..<min(drafts.count, $0 + max(1, drafts.count / clients))])
+        }
         return try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for chunk in chunks {
                 group.addTask {
-                    var ok = 0, refused = 0
+                    var ok = 0
+                    var refused = 0
                     for draft in chunk {
                         var request = URLRequest(url: URL(string: "\(base)/api/v1/claims/\(draft.reference)/submit")!)
                         request.httpMethod = "POST"

@@ -30,9 +30,12 @@ struct NotificationsBench: AsyncParsableCommand {
         let smtp = try await SMTPSink.start()
         print("| transport | \(emails) emails queued (bus → render → queue) | all handed over | emails per second |")
         print("|---|---:|---:|---:|")
-        let viaSMTP = try await measure(name: "smtp", environment: [
-            "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(smtp.port)", "SMTP_STARTTLS": "false",
-        ]) { smtp.count }
+        let viaSMTP = try await measure(
+            name: "smtp",
+            environment: [
+                "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(smtp.port)", "SMTP_STARTTLS": "false",
+            ]
+        ) { smtp.count }
         let mailDir = "\(folder)/mail"
         let viaFile = try await measure(name: "file", environment: ["MAIL_TRANSPORT": "file", "MAIL_DIR": mailDir]) {
             ((try? FileManager.default.contentsOfDirectory(atPath: mailDir)) ?? []).count { $0.hasSuffix(".eml") }
@@ -42,22 +45,42 @@ struct NotificationsBench: AsyncParsableCommand {
         // messages of the same size over one connection.
         let sink = try Baseline.smtpSinkAcceptsPerSecond(port: smtp.port, count: emails)
         let commits = try Baseline.sqliteCommitsPerSecond(2_000, folder: folder)
-        print(String(format: "Baseline, same run: the SMTP sink accepts %.0f emails/s from a plain client; SQLite makes %.0f durable commits/s. Ratios: smtp / sink = %.2f, smtp / commits = %.2f.",
-                     sink, commits, viaSMTP / sink, viaSMTP / commits))
+        print(
+            String(
+                format:
+                    "Baseline, same run: the SMTP sink accepts %.0f emails/s from a plain client; SQLite makes %.0f durable commits/s. Ratios: smtp / sink = %.2f, smtp / commits = %.2f.",
+                sink,
+                commits,
+                viaSMTP / sink,
+                viaSMTP / commits
+            )
+        )
         try await smtp.stop()
     }
 
     /// Runs one service against one transport; returns emails per second.
     func measure(name: String, environment: [String: String], delivered: @escaping @Sendable () -> Int) async throws -> Double {
-        let producerDB = try ServiceDatabase.open(path: "\(folder)/\(name)-intake.sqlite", migrator: { var m = DatabaseMigrator(); BusSchema.register(in: &m); return m }())
+        let producerDB = try ServiceDatabase.open(
+            path: "\(folder)/\(name)-intake.sqlite",
+            migrator: {
+                var m = DatabaseMigrator()
+                BusSchema.register(in: &m)
+                return m
+            }()
+        )
         let transport = try ZMQBusTransport(maxMessageBytes: 1 << 20)
         let busPort = 42_000 + Int.random(in: 0..<2000) * 4
         let producerEndpoint = "tcp://127.0.0.1:\(busPort)"
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let producer = BusNode(
-            settings: .init(name: "claims-intake", endpoint: producerEndpoint, peers: []), database: producerDB, transport: transport,
-            handlers: [], logger: logger, now: { Date() })
+            settings: .init(name: "claims-intake", endpoint: producerEndpoint, peers: []),
+            database: producerDB,
+            transport: transport,
+            handlers: [],
+            logger: logger,
+            now: { Date() }
+        )
         let group = ServiceGroup(services: producer.services, logger: logger)
         let groupTask = Task { try await group.run() }
 
@@ -113,15 +136,28 @@ struct NotificationsBench: AsyncParsableCommand {
         return ClaimSubmitted(
             reference: String(format: "%08d", i),
             school: SchoolSnapshot(
-                urn: urn, name: "Ysgol Gymraeg \(urn) – Llundain", postcode: "N1 1AA", localAuthority: "Islington", typeOfEstablishment: "Academy",
-                group: "Academies", region: "inner_london", trust: nil, contactEmails: ["office@\(urn).school.example"]),
+                urn: urn,
+                name: "Ysgol Gymraeg \(urn) – Llundain",
+                postcode: "N1 1AA",
+                localAuthority: "Islington",
+                typeOfEstablishment: "Academy",
+                group: "Academies",
+                region: "inner_london",
+                trust: nil,
+                contactEmails: ["office@\(urn).school.example"]
+            ),
             provider: ProviderSnapshot(code: "1AB", name: "Best Training Partnership", ukprn: "10012345", accredited: true, emailAddresses: []),
-            academicYear: 2025, claimWindowId: 1,
+            academicYear: 2025,
+            claimWindowId: 1,
             mentors: [
                 ClaimMentor(trn: "1234567", firstName: "Ada", lastName: "Lovelace", hours: 10),
                 ClaimMentor(trn: "7654321", firstName: "Grace", lastName: "Hopper", hours: 6),
             ],
-            totalHours: 16, ratePence: 5360, amountPence: 85_760, submittedAt: Date(),
-            submittedBy: .user(id: "head-\(i)", email: "head\(i)@\(urn).school.example", name: "Head Teacher"))
+            totalHours: 16,
+            ratePence: 5360,
+            amountPence: 85_760,
+            submittedAt: Date(),
+            submittedBy: .user(id: "head-\(i)", email: "head\(i)@\(urn).school.example", name: "Head Teacher")
+        )
     }
 }

@@ -33,7 +33,9 @@ enum PrePaymentChecks {
             for trn in claim.mentorTRNs.sorted() {
                 let schools = schoolsByMentor["\(claim.academicYear)|\(claim.providerCode)|\(trn)"] ?? []
                 if schools.count > 1 {
-                    reasons.append("Mentor \(trn) is claimed by \(schools.count) schools with provider \(claim.providerCode) in \(claim.academicYear)")
+                    reasons.append(
+                        "Mentor \(trn) is claimed by \(schools.count) schools with provider \(claim.providerCode) in \(claim.academicYear)"
+                    )
                 }
             }
             if let total = totalBySchool[claim.schoolURN], total > schoolThresholdPence {

@@ -75,7 +75,10 @@ enum SampleSelection {
     /// Selects from `claims` (those that may be drawn) until the sample holds `share` of
     /// `yearTotal` (the year's whole paid value; by default the claims' own total).
     static func select(
-        _ claims: [PaidClaim], share: SampleShare, seed: UInt64, yearTotal: Int64? = nil
+        _ claims: [PaidClaim],
+        share: SampleShare,
+        seed: UInt64,
+        yearTotal: Int64? = nil
     ) -> [(claim: PaidClaim, reason: SampleReason)] {
         let ordered = claims.sorted { $0.reference < $1.reference }  // input order never matters
         let total = yearTotal ?? ordered.reduce(Int64(0)) { $0 + $1.amountPence }

@@ -49,8 +49,14 @@ extension AuditRoutes {
                 if user.role == .provider && !user.providerCodes.contains(provider) { return nil }
                 let (total, open) = try Self.requestProgress(db, sampleID: r["sample_id"], provider: provider)
                 return Item(
-                    id: r["id"], sampleId: r["sample_id"], providerCode: provider, dueOn: r["due_on"], responded: false, claimCount: total,
-                    unansweredClaims: open)
+                    id: r["id"],
+                    sampleId: r["sample_id"],
+                    providerCode: provider,
+                    dueOn: r["due_on"],
+                    responded: false,
+                    claimCount: total,
+                    unansweredClaims: open
+                )
             }
         }
         struct Reply: Encodable { var items: [Item] }
@@ -65,14 +71,19 @@ extension AuditRoutes {
                 SELECT COUNT(*) AS total, SUM(CASE WHEN c.status = 'sampling_in_progress' THEN 1 ELSE 0 END) AS open
                 FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? AND c.provider_code = ?
                 """,
-            arguments: [sampleID, provider])
+            arguments: [sampleID, provider]
+        )
         return (row?["total"] ?? 0, row?["open"] ?? 0)
     }
 
     /// Closes every request of `sampleID` whose claims have all been answered (by the provider,
     /// or by support approving a claim): a request stays open, listed and reminded until then.
     static func closeAnsweredRequests(_ db: Database, sampleID: Int64, now: Date) throws {
-        for request in try Row.fetchAll(db, sql: "SELECT id, provider_code FROM provider_requests WHERE sample_id = ? AND responded_at IS NULL", arguments: [sampleID]) {
+        for request in try Row.fetchAll(
+            db,
+            sql: "SELECT id, provider_code FROM provider_requests WHERE sample_id = ? AND responded_at IS NULL",
+            arguments: [sampleID]
+        ) {
             let (_, open) = try requestProgress(db, sampleID: sampleID, provider: request["provider_code"])
             if open == 0 {
                 try db.execute(sql: "UPDATE provider_requests SET responded_at = ? WHERE id = ?", arguments: [millis(now), request["id"] as Int64])
@@ -83,8 +94,12 @@ extension AuditRoutes {
     enum LinkOutcome { case valid, unknown, gone }
 
     func linkState(_ db: Database, token: String, request id: Int64, now: Date) throws -> LinkOutcome {
-        guard let link = try Row.fetchOne(
-            db, sql: "SELECT * FROM link_hashes WHERE token_hash = ? AND request_id = ?", arguments: [SingleUseLink.hash(token), id])
+        guard
+            let link = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM link_hashes WHERE token_hash = ? AND request_id = ?",
+                arguments: [SingleUseLink.hash(token), id]
+            )
         else { return .unknown }
         if (link["used_at"] as Int64?) != nil || (link["revoked_at"] as Int64?) != nil || (link["expires_at"] as Int64) < Self.millis(now) {
             return .gone
@@ -111,7 +126,10 @@ extension AuditRoutes {
         }
         let now = env.now()
         let (outcome, due) = try await env.database.read { db in
-            (try linkState(db, token: token, request: id, now: now), try String.fetchOne(db, sql: "SELECT due_on FROM provider_requests WHERE id = ?", arguments: [id]))
+            (
+                try linkState(db, token: token, request: id, now: now),
+                try String.fetchOne(db, sql: "SELECT due_on FROM provider_requests WHERE id = ?", arguments: [id])
+            )
         }
         guard outcome == .valid else { return SingleUseLink.page(refused(outcome, context, request: id), path: path, token: token) }
         let description = """
@@ -189,11 +207,20 @@ extension AuditRoutes {
                 sql += " WHERE c.provider_code IN (\(codes.map { _ in "?" }.joined(separator: ", ")))"
                 arguments = codes
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY s.sample_id DESC, c.reference LIMIT 1000", arguments: StatementArguments(arguments)).map { r in
+            return try Row.fetchAll(db, sql: sql + " ORDER BY s.sample_id DESC, c.reference LIMIT 1000", arguments: StatementArguments(arguments)).map
+            { r in
                 Item(
-                    reference: r["reference"], sampleId: r["sample_id"], schoolUrn: r["school_urn"], schoolName: r["school_name"],
-                    providerCode: r["provider_code"], status: r["status"], open: (r["open"] as Int) != 0, dueOn: r["due_on"],
-                    mentorsAccepted: r["accepted"], mentorsNotAccepted: r["rejected"])
+                    reference: r["reference"],
+                    sampleId: r["sample_id"],
+                    schoolUrn: r["school_urn"],
+                    schoolName: r["school_name"],
+                    providerCode: r["provider_code"],
+                    status: r["status"],
+                    open: (r["open"] as Int) != 0,
+                    dueOn: r["due_on"],
+                    mentorsAccepted: r["accepted"],
+                    mentorsNotAccepted: r["rejected"]
+                )
             }
         }
         struct Reply: Encodable { var items: [Item] }
@@ -231,19 +258,28 @@ extension AuditRoutes {
         _ = try await env.database.read { db in try checkRequestAccess(db, id: id, user: user) }
         let body = Data(buffer: try await RequestDecoding.collect(request, limit: RequestDecoding.csvLimit))
         let table: CSVTable
-        do { table = try CSVTable(body, required: ["claim_reference", "mentor_trn", "claim_accepted", "rejection_reason"]) } catch let error as CSVFileError {
+        do { table = try CSVTable(body, required: ["claim_reference", "mentor_trn", "claim_accepted", "rejection_reason"]) } catch let error
+            as CSVFileError
+        {
             throw error.problem
         }
         let rows = table.rows.map {
             ProviderResponseRow(
-                row: $0.number, reference: ClaimReferenceText.normalise($0["claim_reference"]), trn: $0["mentor_trn"], accepted: $0["claim_accepted"],
-                reason: $0["rejection_reason"])
+                row: $0.number,
+                reference: ClaimReferenceText.normalise($0["claim_reference"]),
+                trn: $0["mentor_trn"],
+                accepted: $0["claim_accepted"],
+                reason: $0["rejection_reason"]
+            )
         }
         // What the file says, whatever its row order or spacing: the same answers twice are
         // the same upload.
         let fingerprint = rows.map {
-            [$0.reference, $0.trn.filter { !$0.isWhitespace }, $0.accepted.trimmingCharacters(in: .whitespaces).lowercased(), $0.reason.trimmingCharacters(in: .whitespacesAndNewlines)]
-                .joined(separator: "\u{1F}")
+            [
+                $0.reference, $0.trn.filter { !$0.isWhitespace }, $0.accepted.trimmingCharacters(in: .whitespaces).lowercased(),
+                $0.reason.trimmingCharacters(in: .whitespacesAndNewlines),
+            ]
+            .joined(separator: "\u{1F}")
         }.sorted().joined(separator: "\u{1E}")
         let now = env.now()
         let outbox = env.outbox
@@ -253,32 +289,47 @@ extension AuditRoutes {
             var unansweredClaims: Int
             var alreadyApplied: Bool
         }
-        enum Outcome { case applied(Reply), earlier(String) }
+        enum Outcome {
+            case applied(Reply)
+            case earlier(String)
+        }
         let outcome = try await env.database.write { db -> Outcome in
             let request = try checkRequestAccess(db, id: id, user: user)
-            if let earlier = try AppliedUpload.earlier(db, kind: "provider-response", scope: "\(id)", fingerprint: fingerprint) { return .earlier(earlier) }
+            if let earlier = try AppliedUpload.earlier(db, kind: "provider-response", scope: "\(id)", fingerprint: fingerprint) {
+                return .earlier(earlier)
+            }
             let sampleID: Int64 = request["sample_id"]
             let provider: String = request["provider_code"]
             let claims = try Row.fetchAll(
                 db,
-                sql: "SELECT c.reference, c.status, c.mentors FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? AND c.provider_code = ?",
+                sql:
+                    "SELECT c.reference, c.status, c.mentors FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? AND c.provider_code = ?",
                 arguments: [sampleID, provider]
             ).map { row -> RequestedClaim in
                 let mentors = (try? JSONDecoder().decode([ClaimHandlers.MentorLine].self, from: Data((row["mentors"] as String).utf8))) ?? []
-                return RequestedClaim(reference: row["reference"], mentorTRNs: Set(mentors.map(\.trn)), stillSampling: (row["status"] as String) == "sampling_in_progress")
+                return RequestedClaim(
+                    reference: row["reference"],
+                    mentorTRNs: Set(mentors.map(\.trn)),
+                    stillSampling: (row["status"] as String) == "sampling_in_progress"
+                )
             }
             let verdicts: [ClaimVerdict]
             switch ProviderResponseCheck.check(rows, request: claims) {
             case .success(let value): verdicts = value
             case .failure(let problems):
                 throw Problem(
-                    .unprocessableContent, title: "The file has errors", detail: "Nothing was applied. Correct every row listed and upload the whole file again.",
-                    errors: problems.problems.map { FieldError(field: "row \($0.row)", message: $0.message) })
+                    .unprocessableContent,
+                    title: "The file has errors",
+                    detail: "Nothing was applied. Correct every row listed and upload the whole file again.",
+                    errors: problems.problems.map { FieldError(field: "row \($0.row)", message: $0.message) }
+                )
             }
             let mentorsByClaim = Dictionary(uniqueKeysWithValues: claims.map { ($0.reference, $0.mentorTRNs) })
             let verdict = try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO mentor_verdicts (reference, sample_id, trn, accepted, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?)")
-            var accepted = 0, notApproved = 0
+                sql: "INSERT OR REPLACE INTO mentor_verdicts (reference, sample_id, trn, accepted, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?)"
+            )
+            var accepted = 0
+            var notApproved = 0
             for claimVerdict in verdicts {
                 let rejected = Dictionary(uniqueKeysWithValues: claimVerdict.rejected.map { ($0.trn, $0.reason) })
                 for trn in (mentorsByClaim[claimVerdict.reference] ?? []).sorted() {
@@ -290,11 +341,17 @@ extension AuditRoutes {
                     try outbox.append(SampleProviderAccepted(reference: claimVerdict.reference), in: db)
                     accepted += 1
                 } else {
-                    try db.execute(sql: "UPDATE claims SET status = 'sampling_provider_not_approved' WHERE reference = ?", arguments: [claimVerdict.reference])
+                    try db.execute(
+                        sql: "UPDATE claims SET status = 'sampling_provider_not_approved' WHERE reference = ?",
+                        arguments: [claimVerdict.reference]
+                    )
                     try outbox.append(
                         SampleProviderNotApproved(
-                            reference: claimVerdict.reference, mentors: claimVerdict.rejected.map { RejectedMentor(trn: $0.trn, name: nil, reason: $0.reason) }),
-                        in: db)
+                            reference: claimVerdict.reference,
+                            mentors: claimVerdict.rejected.map { RejectedMentor(trn: $0.trn, name: nil, reason: $0.reason) }
+                        ),
+                        in: db
+                    )
                     notApproved += 1
                 }
             }
@@ -382,12 +439,16 @@ extension AuditRoutes {
         let input = try await RequestDecoding.decode(MentorReasons.self, from: request)
         var errors: [FieldError] = []
         if input.mentors.isEmpty { errors.append(FieldError(field: "mentors", message: "Record the school's response for at least one mentor")) }
-        if input.mentors.count > Self.maximumLines { errors.append(FieldError(field: "mentors", message: "A claim has at most \(Self.maximumLines) mentors")) }
+        if input.mentors.count > Self.maximumLines {
+            errors.append(FieldError(field: "mentors", message: "A claim has at most \(Self.maximumLines) mentors"))
+        }
         for (i, line) in input.mentors.enumerated() {
             let reason = line.reason.trimmingCharacters(in: .whitespacesAndNewlines)
             if reason.isEmpty { errors.append(FieldError(field: "mentors[\(i)].reason", message: "Enter the school's response")) }
             if reason.count > Self.maximumText {
-                errors.append(FieldError(field: "mentors[\(i)].reason", message: "Enter the school's response in \(Self.maximumText) characters or fewer"))
+                errors.append(
+                    FieldError(field: "mentors[\(i)].reason", message: "Enter the school's response in \(Self.maximumText) characters or fewer")
+                )
             }
         }
         if !errors.isEmpty { throw Problem.validation(errors) }
@@ -397,26 +458,42 @@ extension AuditRoutes {
         try await env.database.write { db in
             let claim = try claimForAction(db, request, reference)
             guard (claim["status"] as String) == "sampling_provider_not_approved" else {
-                throw Problem(.conflict, detail: "A school's response is recorded after the provider did not approve; this claim is \(claim["status"] as String).")
+                throw Problem(
+                    .conflict,
+                    detail: "A school's response is recorded after the provider did not approve; this claim is \(claim["status"] as String)."
+                )
             }
-            let mentors = Set(((try? JSONDecoder().decode([ClaimHandlers.MentorLine].self, from: Data((claim["mentors"] as String).utf8))) ?? []).map(\.trn))
+            let mentors = Set(
+                ((try? JSONDecoder().decode([ClaimHandlers.MentorLine].self, from: Data((claim["mentors"] as String).utf8))) ?? []).map(\.trn)
+            )
             var lineErrors: [FieldError] = []
             var seen = Set<String>()
             for (i, line) in input.mentors.enumerated() {
                 let trn = line.trn.filter { !$0.isWhitespace }
                 if !mentors.contains(trn) { lineErrors.append(FieldError(field: "mentors[\(i)].trn", message: "This mentor is not on the claim")) }
-                if !seen.insert(trn).inserted { lineErrors.append(FieldError(field: "mentors[\(i)].trn", message: "This mentor is named more than once")) }
+                if !seen.insert(trn).inserted {
+                    lineErrors.append(FieldError(field: "mentors[\(i)].trn", message: "This mentor is named more than once"))
+                }
             }
             if !lineErrors.isEmpty { throw Problem.validation(lineErrors) }
             let sample = try openSample(db, reference) ?? latestSample(db, reference) ?? 0
-            let encoded = String(decoding: try JSONEncoder().encode(input.mentors.map { [$0.trn.filter { !$0.isWhitespace }, $0.reason] }), as: UTF8.self)
+            let encoded = String(
+                decoding: try JSONEncoder().encode(input.mentors.map { [$0.trn.filter { !$0.isWhitespace }, $0.reason] }),
+                as: UTF8.self
+            )
             try db.execute(
                 sql: "INSERT OR REPLACE INTO school_responses (reference, sample_id, mentors, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [reference, sample, encoded, user.email, Self.millis(now)])
+                arguments: [reference, sample, encoded, user.email, Self.millis(now)]
+            )
             try db.execute(sql: "UPDATE claims SET status = 'sampling_not_approved' WHERE reference = ?", arguments: [reference])
             try outbox.append(
-                SampleSchoolRejected(reference: reference, mentors: input.mentors.map { RejectedMentor(trn: $0.trn, name: nil, reason: $0.reason) }, by: actor),
-                in: db)
+                SampleSchoolRejected(
+                    reference: reference,
+                    mentors: input.mentors.map { RejectedMentor(trn: $0.trn, name: nil, reason: $0.reason) },
+                    by: actor
+                ),
+                in: db
+            )
         }
         return try JSONResponse.make(["reference": reference, "status": "sampling_not_approved"])
     }
@@ -438,11 +515,17 @@ extension AuditRoutes {
     /// clawback must name. (A claim audited before verdicts were kept falls back to all its
     /// mentors.)
     func notAcceptedMentors(_ db: Database, _ reference: String, claimMentors: [ClaimHandlers.MentorLine]) throws -> Set<String> {
-        guard let sample = try Int64.fetchOne(db, sql: "SELECT MAX(sample_id) FROM mentor_verdicts WHERE reference = ?", arguments: [reference]) else {
+        guard let sample = try Int64.fetchOne(db, sql: "SELECT MAX(sample_id) FROM mentor_verdicts WHERE reference = ?", arguments: [reference])
+        else {
             return Set(claimMentors.map(\.trn))
         }
-        return Set(try String.fetchAll(
-            db, sql: "SELECT trn FROM mentor_verdicts WHERE reference = ? AND sample_id = ? AND accepted = 0", arguments: [reference, sample]))
+        return Set(
+            try String.fetchAll(
+                db,
+                sql: "SELECT trn FROM mentor_verdicts WHERE reference = ? AND sample_id = ? AND accepted = 0",
+                arguments: [reference, sample]
+            )
+        )
     }
 
     func requestClawback(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
@@ -451,7 +534,9 @@ extension AuditRoutes {
         let input = try await RequestDecoding.decode(ClawbackInput.self, from: request)
         var inputErrors: [FieldError] = []
         if input.mentors.isEmpty { inputErrors.append(FieldError(field: "mentors", message: "Enter the hours trained for each mentor not accepted")) }
-        if input.mentors.count > Self.maximumLines { inputErrors.append(FieldError(field: "mentors", message: "A claim has at most \(Self.maximumLines) mentors")) }
+        if input.mentors.count > Self.maximumLines {
+            inputErrors.append(FieldError(field: "mentors", message: "A claim has at most \(Self.maximumLines) mentors"))
+        }
         for (i, line) in input.mentors.enumerated() where (line.notes ?? "").count > Self.maximumText {
             inputErrors.append(FieldError(field: "mentors[\(i)].notes", message: "Enter notes in \(Self.maximumText) characters or fewer"))
         }
@@ -480,7 +565,12 @@ extension AuditRoutes {
                     continue
                 }
                 guard notAccepted.contains(trn) else {
-                    errors.append(FieldError(field: "mentors[\(i)].trn", message: "The provider accepted mentor \(trn): only mentors it did not accept can be clawed back"))
+                    errors.append(
+                        FieldError(
+                            field: "mentors[\(i)].trn",
+                            message: "The provider accepted mentor \(trn): only mentors it did not accept can be clawed back"
+                        )
+                    )
                     continue
                 }
                 guard (0...mentor.hours).contains(line.hoursTrained) else {
@@ -501,7 +591,10 @@ extension AuditRoutes {
                 try outbox.append(ClawbackNotRequired(reference: reference, by: actor), in: db)
                 return "paid"
             }
-            let encoded = String(decoding: try JSONEncoder().encode(lines.map { [$0.trn, String($0.hoursClawedBack), $0.notes ?? ""] }), as: UTF8.self)
+            let encoded = String(
+                decoding: try JSONEncoder().encode(lines.map { [$0.trn, String($0.hoursClawedBack), $0.notes ?? ""] }),
+                as: UTF8.self
+            )
             try db.execute(
                 sql: """
                     INSERT INTO clawback_requests (reference, requested_by_id, requested_by_email, mentors, amount_pence, state, requested_at)
@@ -510,7 +603,8 @@ extension AuditRoutes {
                         mentors = excluded.mentors, amount_pence = excluded.amount_pence, state = 'pending', decided_by_email = NULL, reason = NULL,
                         requested_at = excluded.requested_at, decided_at = NULL
                     """,
-                arguments: [reference, user.id, user.email, encoded, amount, Self.millis(now)])
+                arguments: [reference, user.id, user.email, encoded, amount, Self.millis(now)]
+            )
             try db.execute(sql: "UPDATE claims SET status = 'clawback_requires_approval' WHERE reference = ?", arguments: [reference])
             try outbox.append(ClawbackRequested(reference: reference, mentors: lines, clawbackAmountPence: amount, by: actor), in: db)
             return "clawback_requires_approval"
@@ -540,7 +634,13 @@ extension AuditRoutes {
             // The approver must have seen exactly this request: a clawback changed since they
             // loaded it (requested again, other hours) is 412, never approved unseen.
             _ = try claimForAction(db, request, reference)
-            guard let pending = try Row.fetchOne(db, sql: "SELECT * FROM clawback_requests WHERE reference = ? AND state = 'pending'", arguments: [reference]) else {
+            guard
+                let pending = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM clawback_requests WHERE reference = ? AND state = 'pending'",
+                    arguments: [reference]
+                )
+            else {
                 throw Problem(.conflict, detail: "There is no clawback waiting for approval on this claim.")
             }
             // Four eyes: the requester never decides their own request.
@@ -553,14 +653,19 @@ extension AuditRoutes {
             if input.approved {
                 try db.execute(
                     sql: "UPDATE clawback_requests SET state = 'approved', decided_by_email = ?, decided_at = ? WHERE reference = ?",
-                    arguments: [user.email, Self.millis(now), reference])
+                    arguments: [user.email, Self.millis(now), reference]
+                )
                 try db.execute(sql: "UPDATE claims SET status = 'clawback_requested' WHERE reference = ?", arguments: [reference])
-                try outbox.append(ClawbackApproved(reference: reference, clawbackAmountPence: pending["amount_pence"], mentors: lines, by: actor), in: db)
+                try outbox.append(
+                    ClawbackApproved(reference: reference, clawbackAmountPence: pending["amount_pence"], mentors: lines, by: actor),
+                    in: db
+                )
                 return "clawback_requested"
             }
             try db.execute(
                 sql: "UPDATE clawback_requests SET state = 'rejected', decided_by_email = ?, reason = ?, decided_at = ? WHERE reference = ?",
-                arguments: [user.email, reason, Self.millis(now), reference])
+                arguments: [user.email, reason, Self.millis(now), reference]
+            )
             try db.execute(sql: "UPDATE claims SET status = 'clawback_rejected' WHERE reference = ?", arguments: [reference])
             try outbox.append(ClawbackRejected(reference: reference, reason: reason, by: actor), in: db)
             return "clawback_rejected"
@@ -625,40 +730,85 @@ extension AuditRoutes {
         @Sendable func date(_ millis: Int64?) -> Date? { millis.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
         let view = try await env.database.read { db -> View in
             guard let claim = try Row.fetchOne(db, sql: "SELECT * FROM claims WHERE reference = ?", arguments: [reference]) else {
-                throw Problem.notFound("Audit sampling has no claim \(reference): it has not been submitted, or its submission has not reached audit sampling yet.")
+                throw Problem.notFound(
+                    "Audit sampling has no claim \(reference): it has not been submitted, or its submission has not reached audit sampling yet."
+                )
             }
             let mentors = (try? JSONDecoder().decode([ClaimHandlers.MentorLine].self, from: Data((claim["mentors"] as String).utf8))) ?? []
             var samples: [Sample] = []
             for row in try Row.fetchAll(db, sql: "SELECT * FROM sample_claims WHERE reference = ? ORDER BY sample_id", arguments: [reference]) {
                 let sampleID: Int64 = row["sample_id"]
                 let request = try Row.fetchOne(
-                    db, sql: "SELECT id, due_on FROM provider_requests WHERE sample_id = ? AND provider_code = ?", arguments: [sampleID, claim["provider_code"] as String])
-                let verdicts = try Row.fetchAll(db, sql: "SELECT * FROM mentor_verdicts WHERE reference = ? AND sample_id = ? ORDER BY trn", arguments: [reference, sampleID]).map { v in
+                    db,
+                    sql: "SELECT id, due_on FROM provider_requests WHERE sample_id = ? AND provider_code = ?",
+                    arguments: [sampleID, claim["provider_code"] as String]
+                )
+                let verdicts = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM mentor_verdicts WHERE reference = ? AND sample_id = ? ORDER BY trn",
+                    arguments: [reference, sampleID]
+                ).map { v in
                     let mentor = mentors.first { $0.trn == v["trn"] as String }
                     return Verdict(
-                        trn: v["trn"], name: mentor.map { "\($0.firstName) \($0.lastName)" } ?? "", hours: mentor?.hours ?? 0,
-                        accepted: (v["accepted"] as Int) != 0, reason: v["reason"])
+                        trn: v["trn"],
+                        name: mentor.map { "\($0.firstName) \($0.lastName)" } ?? "",
+                        hours: mentor?.hours ?? 0,
+                        accepted: (v["accepted"] as Int) != 0,
+                        reason: v["reason"]
+                    )
                 }
-                samples.append(Sample(sampleId: sampleID, reason: row["reason"], open: (row["open"] as Int) != 0, requestId: request?["id"], dueOn: request?["due_on"], verdicts: verdicts))
+                samples.append(
+                    Sample(
+                        sampleId: sampleID,
+                        reason: row["reason"],
+                        open: (row["open"] as Int) != 0,
+                        requestId: request?["id"],
+                        dueOn: request?["due_on"],
+                        verdicts: verdicts
+                    )
+                )
             }
-            let school = try Row.fetchOne(db, sql: "SELECT * FROM school_responses WHERE reference = ? ORDER BY sample_id DESC LIMIT 1", arguments: [reference]).map { r in
+            let school = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM school_responses WHERE reference = ? ORDER BY sample_id DESC LIMIT 1",
+                arguments: [reference]
+            ).map { r in
                 SchoolResponse(
-                    mentors: ((try? JSONDecoder().decode([[String]].self, from: Data((r["mentors"] as String).utf8))) ?? []).map { .init(trn: $0[0], reason: $0[1]) },
-                    recordedBy: r["recorded_by"], recordedAt: date(r["recorded_at"]) ?? Date(timeIntervalSince1970: 0))
+                    mentors: ((try? JSONDecoder().decode([[String]].self, from: Data((r["mentors"] as String).utf8))) ?? []).map {
+                        .init(trn: $0[0], reason: $0[1])
+                    },
+                    recordedBy: r["recorded_by"],
+                    recordedAt: date(r["recorded_at"]) ?? Date(timeIntervalSince1970: 0)
+                )
             }
             let clawback = try Row.fetchOne(db, sql: "SELECT * FROM clawback_requests WHERE reference = ?", arguments: [reference]).map { r in
                 Clawback(
-                    state: r["state"], requestedByEmail: r["requested_by_email"], requestedAt: date(r["requested_at"]),
+                    state: r["state"],
+                    requestedByEmail: r["requested_by_email"],
+                    requestedAt: date(r["requested_at"]),
                     mentors: ((try? JSONDecoder().decode([[String]].self, from: Data((r["mentors"] as String).utf8))) ?? []).map {
                         ClawbackMentor(trn: $0[0], hoursClawedBack: Int($0[1]) ?? 0, notes: $0[2].isEmpty ? nil : $0[2])
                     },
-                    amountPence: r["amount_pence"], decidedByEmail: r["decided_by_email"], decidedAt: date(r["decided_at"]), reason: r["reason"])
+                    amountPence: r["amount_pence"],
+                    decidedByEmail: r["decided_by_email"],
+                    decidedAt: date(r["decided_at"]),
+                    reason: r["reason"]
+                )
             }
             return View(
-                reference: reference, status: claim["status"], schoolUrn: claim["school_urn"], providerCode: claim["provider_code"],
-                academicYear: claim["academic_year"], amountPence: claim["amount_pence"], ratePence: claim["rate_pence"],
+                reference: reference,
+                status: claim["status"],
+                schoolUrn: claim["school_urn"],
+                providerCode: claim["provider_code"],
+                academicYear: claim["academic_year"],
+                amountPence: claim["amount_pence"],
+                ratePence: claim["rate_pence"],
                 flags: (try? JSONDecoder().decode([String].self, from: Data((claim["flags"] as String).utf8))) ?? [],
-                samples: samples, schoolResponse: school, clawback: clawback, version: claim["version"])
+                samples: samples,
+                schoolResponse: school,
+                clawback: clawback,
+                version: claim["version"]
+            )
         }
         return try JSONResponse.make(view, headers: Precondition.eTag(view.version))
     }

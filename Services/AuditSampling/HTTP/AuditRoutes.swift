@@ -55,10 +55,17 @@ struct AuditRoutes {
         }
         let items = try await env.database.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM claims WHERE flags != '[]' AND (? IS NULL OR academic_year = ?) ORDER BY reference", arguments: [year, year]
+                db,
+                sql: "SELECT * FROM claims WHERE flags != '[]' AND (? IS NULL OR academic_year = ?) ORDER BY reference",
+                arguments: [year, year]
             ).map {
-                Item(reference: $0["reference"], schoolUrn: $0["school_urn"], providerCode: $0["provider_code"], academicYear: $0["academic_year"],
-                     reasons: (try? JSONDecoder().decode([String].self, from: Data(($0["flags"] as String).utf8))) ?? [])
+                Item(
+                    reference: $0["reference"],
+                    schoolUrn: $0["school_urn"],
+                    providerCode: $0["provider_code"],
+                    academicYear: $0["academic_year"],
+                    reasons: (try? JSONDecoder().decode([String].self, from: Data(($0["flags"] as String).utf8))) ?? []
+                )
             }
         }
         struct Reply: Encodable { var items: [Item] }
@@ -95,7 +102,9 @@ struct AuditRoutes {
             input = try RequestDecoding.decode(SampleInput.self, from: body)
             if let given = input?.share {
                 do { share = try SampleShare(given) } catch {
-                    throw Problem.validation([FieldError(field: "share", message: "Enter a share more than 0 and at most 1, with up to 6 decimal places, such as 0.10")])
+                    throw Problem.validation([
+                        FieldError(field: "share", message: "Enter a share more than 0 and at most 1, with up to 6 decimal places, such as 0.10")
+                    ])
                 }
             }
             if let year = input?.academicYear, !QueryReader.years.contains(year) {
@@ -119,7 +128,8 @@ struct AuditRoutes {
         do {
             written = try await env.database.write { db in
                 try IdempotentOutcome<SampleView>.run(db, user: user.id, key: key, body: body, now: now) {
-                    if let listFingerprint, let earlier = try AppliedUpload.earlier(db, kind: "sample-list", scope: "", fingerprint: listFingerprint) {
+                    if let listFingerprint, let earlier = try AppliedUpload.earlier(db, kind: "sample-list", scope: "", fingerprint: listFingerprint)
+                    {
                         throw AppliedMeanwhile(reply: earlier)
                     }
                     let input = sampleInput
@@ -133,19 +143,33 @@ struct AuditRoutes {
                         for line in listed {
                             var problems: [String] = []
                             let status = try String.fetchOne(db, sql: "SELECT status FROM claims WHERE reference = ?", arguments: [line.reference])
-                            if status == nil { problems.append("claim ‘\(line.reference)’ is not known") } else if status != "paid" {
+                            if status == nil {
+                                problems.append("claim ‘\(line.reference)’ is not known")
+                            } else if status != "paid" {
                                 problems.append("claim \(line.reference) is \(status ?? ""), not paid")
                             }
                             if line.reason.isEmpty { problems.append("enter a sample_reason") }
                             if !seen.insert(line.reference).inserted { problems.append("claim \(line.reference) is on more than one row") }
-                            if problems.isEmpty { chosen.append((line.reference, line.reason)) } else {
+                            if problems.isEmpty {
+                                chosen.append((line.reference, line.reason))
+                            } else {
                                 errors.append(FieldError(field: "row \(line.row)", message: problems.joined(separator: "; ")))
                             }
                         }
                         guard errors.isEmpty else {
-                            throw Problem(.unprocessableContent, title: "The file has errors", detail: "Nothing was sampled. Correct every row listed.", errors: errors)
+                            throw Problem(
+                                .unprocessableContent,
+                                title: "The file has errors",
+                                detail: "Nothing was sampled. Correct every row listed.",
+                                errors: errors
+                            )
                         }
-                        year = try Int.fetchOne(db, sql: "SELECT academic_year FROM claims WHERE reference = ?", arguments: [chosen.first?.reference ?? ""]) ?? 0
+                        year =
+                            try Int.fetchOne(
+                                db,
+                                sql: "SELECT academic_year FROM claims WHERE reference = ?",
+                                arguments: [chosen.first?.reference ?? ""]
+                            ) ?? 0
                     } else {
                         var paid: [PaidClaim] = []
                         let cursor = try Row.fetchCursor(
@@ -154,19 +178,33 @@ struct AuditRoutes {
                                 SELECT reference, school_urn, amount_pence, flags != '[]' AS flagged FROM claims c WHERE academic_year = ? AND status = 'paid'
                                 AND NOT EXISTS (SELECT 1 FROM sample_claims s WHERE s.reference = c.reference)
                                 """,
-                            arguments: [year])
+                            arguments: [year]
+                        )
                         while let row = try cursor.next() {
                             paid.append(PaidClaim(reference: row[0], schoolURN: row[1], amountPence: row[2], flagged: row[3]))
                         }
-                        let yearTotal = try Int64.fetchOne(
-                            db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
-                        chosen = SampleSelection.select(paid, share: chosenShare, seed: seed, yearTotal: yearTotal).map { ($0.claim.reference, $0.reason.rawValue) }
+                        let yearTotal =
+                            try Int64.fetchOne(
+                                db,
+                                sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'",
+                                arguments: [year]
+                            ) ?? 0
+                        chosen = SampleSelection.select(paid, share: chosenShare, seed: seed, yearTotal: yearTotal).map {
+                            ($0.claim.reference, $0.reason.rawValue)
+                        }
                     }
                     guard !chosen.isEmpty else { throw Problem(.conflict, detail: "There are no paid claims to sample in that academic year.") }
-                    let paidPence = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'", arguments: [year]) ?? 0
+                    let paidPence =
+                        try Int64.fetchOne(
+                            db,
+                            sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = 'paid'",
+                            arguments: [year]
+                        ) ?? 0
                     try db.execute(
-                        sql: "INSERT INTO samples (academic_year, seed, share_ppm, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-                        arguments: [year, String(seed), listed == nil ? chosenShare.ppm : nil, Self.millis(now), user.email, chosen.count, paidPence])
+                        sql:
+                            "INSERT INTO samples (academic_year, seed, share_ppm, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                        arguments: [year, String(seed), listed == nil ? chosenShare.ppm : nil, Self.millis(now), user.email, chosen.count, paidPence]
+                    )
                     let sampleID = db.lastInsertedRowID
                     let insert = try db.cachedStatement(sql: "INSERT INTO sample_claims (sample_id, reference, reason) VALUES (?, ?, ?)")
                     let mark = try db.cachedStatement(sql: "UPDATE claims SET status = 'sampling_in_progress' WHERE reference = ?")
@@ -182,8 +220,10 @@ struct AuditRoutes {
                     // Every sampled claim in one read, grouped by provider, in reference order.
                     let rows = try Row.fetchAll(
                         db,
-                        sql: "SELECT c.* FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? ORDER BY c.provider_code, c.reference",
-                        arguments: [sampleID])
+                        sql:
+                            "SELECT c.* FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? ORDER BY c.provider_code, c.reference",
+                        arguments: [sampleID]
+                    )
                     let sampled = rows.reduce(Int64(0)) { $0 + ($1["amount_pence"] as Int64) }
                     try db.execute(sql: "UPDATE samples SET sampled_pence = ? WHERE id = ?", arguments: [sampled, sampleID])
                     // One request, file and deadline per provider; a link per recipient address.
@@ -204,7 +244,8 @@ struct AuditRoutes {
                         }
                         try db.execute(
                             sql: "INSERT INTO provider_requests (sample_id, provider_code, due_on, created_at, file) VALUES (?, ?, ?, ?, ?)",
-                            arguments: [sampleID, code, due, Self.millis(now), csv.data])
+                            arguments: [sampleID, code, due, Self.millis(now), csv.data]
+                        )
                         let requestID = db.lastInsertedRowID
                         try publishRequest(db, requestID: requestID, recipients: nil, now: now, base: base, outbox: outbox, claimCount: claims.count)
                     }
@@ -223,37 +264,73 @@ struct AuditRoutes {
 
     /// Issues new links (earlier ones stop working) and publishes `sample.provider-requested`.
     func publishRequest(
-        _ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox, reminder: Int? = nil, claimCount: Int? = nil
+        _ db: Database,
+        requestID: Int64,
+        recipients: [String]?,
+        now: Date,
+        base: String,
+        outbox: Outbox,
+        reminder: Int? = nil,
+        claimCount: Int? = nil
     ) throws {
-        try Self.publishRequest(db, requestID: requestID, recipients: recipients, now: now, base: base, outbox: outbox, reminder: reminder, claimCount: claimCount)
+        try Self.publishRequest(
+            db,
+            requestID: requestID,
+            recipients: recipients,
+            now: now,
+            base: base,
+            outbox: outbox,
+            reminder: reminder,
+            claimCount: claimCount
+        )
     }
 
     /// Issues new links (earlier ones stop working) and publishes `sample.provider-requested`.
     static func publishRequest(
-        _ db: Database, requestID: Int64, recipients: [String]?, now: Date, base: String, outbox: Outbox, reminder: Int?, claimCount: Int? = nil
+        _ db: Database,
+        requestID: Int64,
+        recipients: [String]?,
+        now: Date,
+        base: String,
+        outbox: Outbox,
+        reminder: Int?,
+        claimCount: Int? = nil
     ) throws {
         guard let request = try Row.fetchOne(db, sql: "SELECT * FROM provider_requests WHERE id = ?", arguments: [requestID]),
             let provider = try Row.fetchOne(db, sql: "SELECT * FROM providers WHERE code = ?", arguments: [request["provider_code"] as String])
         else { throw Problem.notFound("There is no such request.") }
         let addresses = recipients ?? (provider["email_addresses"] as String).split(separator: ";").map(String.init)
-        try db.execute(sql: "UPDATE link_hashes SET revoked_at = ? WHERE request_id = ? AND revoked_at IS NULL", arguments: [Self.millis(now), requestID])
+        try db.execute(
+            sql: "UPDATE link_hashes SET revoked_at = ? WHERE request_id = ? AND revoked_at IS NULL",
+            arguments: [Self.millis(now), requestID]
+        )
         var links: [RecipientLink] = []
         for address in addresses {
             let token = LinkToken.make()
             try db.execute(
                 sql: "INSERT INTO link_hashes (token_hash, request_id, recipient, expires_at) VALUES (?, ?, ?, ?)",
-                arguments: [SingleUseLink.hash(token), requestID, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
+                arguments: [SingleUseLink.hash(token), requestID, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))]
+            )
             links.append(RecipientLink(email: address, url: "\(base)/api/v1/audit/provider-requests/\(requestID)/file?token=\(token)"))
         }
-        let count = try claimCount ?? Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? AND c.provider_code = ?",
-            arguments: [request["sample_id"] as Int64, request["provider_code"] as String]) ?? 0
+        let count =
+            try claimCount ?? Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM sample_claims s JOIN claims c ON c.reference = s.reference WHERE s.sample_id = ? AND c.provider_code = ?",
+                arguments: [request["sample_id"] as Int64, request["provider_code"] as String]
+            ) ?? 0
         try outbox.append(
             SampleProviderRequested(
-                sampleId: request["sample_id"], requestId: requestID,
+                sampleId: request["sample_id"],
+                requestId: requestID,
                 provider: ProviderSnapshot(code: provider["code"], name: provider["name"], ukprn: "", accredited: true, emailAddresses: addresses),
-                recipients: links, dueOn: request["due_on"], claimCount: count, reminder: reminder),
-            in: db)
+                recipients: links,
+                dueOn: request["due_on"],
+                claimCount: count,
+                reminder: reminder
+            ),
+            in: db
+        )
         try db.execute(sql: "UPDATE provider_requests SET last_notified_at = ? WHERE id = ?", arguments: [Self.millis(now), requestID])
     }
 
@@ -281,16 +358,29 @@ struct AuditRoutes {
         guard let sample = try Row.fetchOne(db, sql: "SELECT * FROM samples WHERE id = ?", arguments: [id]) else {
             throw Problem.notFound("There is no such sample.")
         }
-        let providers = try Row.fetchAll(db, sql: "SELECT * FROM provider_requests WHERE sample_id = ? ORDER BY provider_code", arguments: [id]).map { r in
+        let providers = try Row.fetchAll(db, sql: "SELECT * FROM provider_requests WHERE sample_id = ? ORDER BY provider_code", arguments: [id]).map {
+            r in
             let progress = try Self.requestProgress(db, sampleID: id, provider: r["provider_code"])
             return SampleView.Provider(
-                code: r["provider_code"], requestId: r["id"], claimCount: progress.total, dueOn: r["due_on"],
-                responded: (r["responded_at"] as Int64?) != nil, unansweredClaims: progress.unanswered)
+                code: r["provider_code"],
+                requestId: r["id"],
+                claimCount: progress.total,
+                dueOn: r["due_on"],
+                responded: (r["responded_at"] as Int64?) != nil,
+                unansweredClaims: progress.unanswered
+            )
         }
         return SampleView(
-            id: id, academicYear: sample["academic_year"], seed: sample["seed"], claimCount: sample["claim_count"],
-            sampledPence: sample["sampled_pence"], paidPence: sample["paid_pence"],
-            createdAt: Date(timeIntervalSince1970: Double(sample["created_at"] as Int64) / 1000), createdBy: sample["created_by"], providers: providers)
+            id: id,
+            academicYear: sample["academic_year"],
+            seed: sample["seed"],
+            claimCount: sample["claim_count"],
+            sampledPence: sample["sampled_pence"],
+            paidPence: sample["paid_pence"],
+            createdAt: Date(timeIntervalSince1970: Double(sample["created_at"] as Int64) / 1000),
+            createdBy: sample["created_by"],
+            providers: providers
+        )
     }
 
     /// Every sample, newest first, with its providers' progress.

@@ -22,7 +22,8 @@ struct ProviderReminders: Service {
             let due = try Row.fetchAll(
                 db,
                 sql: "SELECT id, reminders FROM provider_requests WHERE responded_at IS NULL AND COALESCE(last_notified_at, created_at) <= ?",
-                arguments: [cutoff])
+                arguments: [cutoff]
+            )
             for row in due {
                 let reminder = (row["reminders"] as Int) + 1
                 try db.execute(sql: "UPDATE provider_requests SET reminders = ? WHERE id = ?", arguments: [reminder, row["id"] as Int64])

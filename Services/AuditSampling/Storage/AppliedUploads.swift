@@ -12,13 +12,17 @@ enum AppliedUpload {
         let json = String(decoding: try JSONResponse.encoder().encode(reply), as: UTF8.self)
         try db.execute(
             sql: "INSERT OR REPLACE INTO applied_uploads (kind, scope, fingerprint, reply, applied_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [kind, scope, fingerprint, json, Int64(now.timeIntervalSince1970 * 1000)])
+            arguments: [kind, scope, fingerprint, json, Int64(now.timeIntervalSince1970 * 1000)]
+        )
     }
 
     /// The earlier reply of an upload, if this one was applied before.
     static func earlier(_ db: Database, kind: String, scope: String, fingerprint: String) throws -> String? {
         try String.fetchOne(
-            db, sql: "SELECT reply FROM applied_uploads WHERE kind = ? AND scope = ? AND fingerprint = ?", arguments: [kind, scope, fingerprint])
+            db,
+            sql: "SELECT reply FROM applied_uploads WHERE kind = ? AND scope = ? AND fingerprint = ?",
+            arguments: [kind, scope, fingerprint]
+        )
     }
 
     /// 200 with the earlier reply and `already_applied: true`.

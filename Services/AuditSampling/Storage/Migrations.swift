@@ -9,84 +9,88 @@ enum Migrations {
             try db.execute(sql: "CREATE TABLE service_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
         migrator.registerMigration("audit-sampling-v2") { db in
-            try db.execute(sql: """
-                CREATE TABLE claims (
-                    reference TEXT PRIMARY KEY,
-                    school_urn INTEGER NOT NULL,
-                    school_name TEXT NOT NULL,
-                    school_local_authority TEXT NOT NULL,
-                    school_type_of_establishment TEXT NOT NULL,
-                    school_group TEXT NOT NULL,
-                    provider_code TEXT NOT NULL,
-                    provider_name TEXT NOT NULL,
-                    academic_year INTEGER NOT NULL,
-                    amount_pence INTEGER NOT NULL,
-                    rate_pence INTEGER NOT NULL,
-                    submitted_at INTEGER NOT NULL,
-                    status TEXT NOT NULL,
-                    flags TEXT NOT NULL DEFAULT '[]',
-                    mentors TEXT NOT NULL
-                );
-                CREATE INDEX claims_year ON claims (academic_year, status);
-                CREATE TABLE providers (
-                    code TEXT PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    email_addresses TEXT NOT NULL
-                );
-                CREATE TABLE samples (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    academic_year INTEGER NOT NULL,
-                    seed TEXT NOT NULL,
-                    share REAL,
-                    created_at INTEGER NOT NULL,
-                    created_by TEXT NOT NULL,
-                    claim_count INTEGER NOT NULL,
-                    sampled_pence INTEGER NOT NULL,
-                    paid_pence INTEGER NOT NULL
-                );
-                CREATE TABLE sample_claims (
-                    sample_id INTEGER NOT NULL REFERENCES samples (id),
-                    reference TEXT NOT NULL REFERENCES claims (reference),
-                    reason TEXT NOT NULL,
-                    open INTEGER NOT NULL DEFAULT 1,
-                    PRIMARY KEY (sample_id, reference)
-                );
-                -- A claim is never in two open samples: a unique key, not a check in code.
-                CREATE UNIQUE INDEX sample_claims_one_open ON sample_claims (reference) WHERE open = 1;
-                CREATE TABLE provider_requests (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    sample_id INTEGER NOT NULL REFERENCES samples (id),
-                    provider_code TEXT NOT NULL,
-                    due_on TEXT NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    file BLOB NOT NULL,
-                    responded_at INTEGER
-                );
-                CREATE TABLE request_links (
-                    token TEXT PRIMARY KEY,
-                    request_id INTEGER NOT NULL REFERENCES provider_requests (id),
-                    recipient TEXT NOT NULL,
-                    expires_at INTEGER NOT NULL,
-                    used_at INTEGER,
-                    revoked_at INTEGER
-                );
-                CREATE TABLE clawback_requests (
-                    reference TEXT PRIMARY KEY REFERENCES claims (reference),
-                    requested_by_id TEXT NOT NULL,
-                    requested_by_email TEXT NOT NULL,
-                    mentors TEXT NOT NULL,
-                    amount_pence INTEGER NOT NULL,
-                    state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
-                    decided_by_email TEXT,
-                    reason TEXT
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE claims (
+                        reference TEXT PRIMARY KEY,
+                        school_urn INTEGER NOT NULL,
+                        school_name TEXT NOT NULL,
+                        school_local_authority TEXT NOT NULL,
+                        school_type_of_establishment TEXT NOT NULL,
+                        school_group TEXT NOT NULL,
+                        provider_code TEXT NOT NULL,
+                        provider_name TEXT NOT NULL,
+                        academic_year INTEGER NOT NULL,
+                        amount_pence INTEGER NOT NULL,
+                        rate_pence INTEGER NOT NULL,
+                        submitted_at INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        flags TEXT NOT NULL DEFAULT '[]',
+                        mentors TEXT NOT NULL
+                    );
+                    CREATE INDEX claims_year ON claims (academic_year, status);
+                    CREATE TABLE providers (
+                        code TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        email_addresses TEXT NOT NULL
+                    );
+                    CREATE TABLE samples (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        academic_year INTEGER NOT NULL,
+                        seed TEXT NOT NULL,
+                        share REAL,
+                        created_at INTEGER NOT NULL,
+                        created_by TEXT NOT NULL,
+                        claim_count INTEGER NOT NULL,
+                        sampled_pence INTEGER NOT NULL,
+                        paid_pence INTEGER NOT NULL
+                    );
+                    CREATE TABLE sample_claims (
+                        sample_id INTEGER NOT NULL REFERENCES samples (id),
+                        reference TEXT NOT NULL REFERENCES claims (reference),
+                        reason TEXT NOT NULL,
+                        open INTEGER NOT NULL DEFAULT 1,
+                        PRIMARY KEY (sample_id, reference)
+                    );
+                    -- A claim is never in two open samples: a unique key, not a check in code.
+                    CREATE UNIQUE INDEX sample_claims_one_open ON sample_claims (reference) WHERE open = 1;
+                    CREATE TABLE provider_requests (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        sample_id INTEGER NOT NULL REFERENCES samples (id),
+                        provider_code TEXT NOT NULL,
+                        due_on TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        file BLOB NOT NULL,
+                        responded_at INTEGER
+                    );
+                    CREATE TABLE request_links (
+                        token TEXT PRIMARY KEY,
+                        request_id INTEGER NOT NULL REFERENCES provider_requests (id),
+                        recipient TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        used_at INTEGER,
+                        revoked_at INTEGER
+                    );
+                    CREATE TABLE clawback_requests (
+                        reference TEXT PRIMARY KEY REFERENCES claims (reference),
+                        requested_by_id TEXT NOT NULL,
+                        requested_by_email TEXT NOT NULL,
+                        mentors TEXT NOT NULL,
+                        amount_pence INTEGER NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+                        decided_by_email TEXT,
+                        reason TEXT
+                    );
+                    """
+            )
         }
         migrator.registerMigration("audit-sampling-v3-reminders") { db in
-            try db.execute(sql: """
-                ALTER TABLE provider_requests ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
-                ALTER TABLE provider_requests ADD COLUMN last_notified_at INTEGER;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE provider_requests ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE provider_requests ADD COLUMN last_notified_at INTEGER;
+                    """
+            )
         }
         migrator.registerMigration("audit-sampling-v4-idempotency") { db in
             // POST that creates something accepts an Idempotency-Key (a retried request after a
@@ -96,17 +100,19 @@ enum Migrations {
         migrator.registerMigration("audit-sampling-v5-claim-mentors") { db in
             // The pre-payment checks look only at the claims a submission can affect: the
             // school's, and those sharing a mentor with the same provider in the year.
-            try db.execute(sql: """
-                CREATE TABLE claim_mentors (
-                    reference TEXT NOT NULL,
-                    academic_year INTEGER NOT NULL,
-                    provider_code TEXT NOT NULL,
-                    trn TEXT NOT NULL,
-                    PRIMARY KEY (reference, trn)
-                );
-                CREATE INDEX claim_mentors_key ON claim_mentors (academic_year, provider_code, trn);
-                CREATE INDEX claims_school_year ON claims (academic_year, school_urn);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE claim_mentors (
+                        reference TEXT NOT NULL,
+                        academic_year INTEGER NOT NULL,
+                        provider_code TEXT NOT NULL,
+                        trn TEXT NOT NULL,
+                        PRIMARY KEY (reference, trn)
+                    );
+                    CREATE INDEX claim_mentors_key ON claim_mentors (academic_year, provider_code, trn);
+                    CREATE INDEX claims_school_year ON claims (academic_year, school_urn);
+                    """
+            )
             struct Line: Decodable { var trn: String }
             let rows = try Row.fetchAll(db, sql: "SELECT reference, academic_year, provider_code, mentors FROM claims")
             for row in rows {
@@ -114,7 +120,8 @@ enum Migrations {
                 for line in lines {
                     try db.execute(
                         sql: "INSERT OR IGNORE INTO claim_mentors (reference, academic_year, provider_code, trn) VALUES (?, ?, ?, ?)",
-                        arguments: [row["reference"] as String, row["academic_year"] as Int, row["provider_code"] as String, line.trn])
+                        arguments: [row["reference"] as String, row["academic_year"] as Int, row["provider_code"] as String, line.trn]
+                    )
                 }
             }
         }
@@ -123,60 +130,65 @@ enum Migrations {
             // provider did not accept; the school's response; uploads already applied (the same
             // file twice answers "already applied"); links kept as a hash of their token; and a
             // version on audit's view of a claim, which every change moves on (If-Match).
-            try db.execute(sql: """
-                CREATE TABLE mentor_verdicts (
-                    reference TEXT NOT NULL,
-                    sample_id INTEGER NOT NULL,
-                    trn TEXT NOT NULL,
-                    accepted INTEGER NOT NULL,
-                    reason TEXT,
-                    recorded_at INTEGER NOT NULL,
-                    PRIMARY KEY (reference, sample_id, trn)
-                );
-                CREATE TABLE school_responses (
-                    reference TEXT NOT NULL,
-                    sample_id INTEGER NOT NULL,
-                    mentors TEXT NOT NULL,
-                    recorded_by TEXT NOT NULL,
-                    recorded_at INTEGER NOT NULL,
-                    PRIMARY KEY (reference, sample_id)
-                );
-                CREATE TABLE applied_uploads (
-                    kind TEXT NOT NULL,
-                    scope TEXT NOT NULL,
-                    fingerprint TEXT NOT NULL,
-                    reply TEXT NOT NULL,
-                    applied_at INTEGER NOT NULL,
-                    PRIMARY KEY (kind, scope, fingerprint)
-                );
-                CREATE TABLE link_hashes (
-                    token_hash TEXT PRIMARY KEY,
-                    request_id INTEGER NOT NULL REFERENCES provider_requests (id),
-                    recipient TEXT NOT NULL,
-                    expires_at INTEGER NOT NULL,
-                    used_at INTEGER,
-                    revoked_at INTEGER
-                );
-                CREATE INDEX link_hashes_request ON link_hashes (request_id);
-                ALTER TABLE samples ADD COLUMN share_ppm INTEGER;
-                ALTER TABLE clawback_requests ADD COLUMN requested_at INTEGER;
-                ALTER TABLE clawback_requests ADD COLUMN decided_at INTEGER;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE mentor_verdicts (
+                        reference TEXT NOT NULL,
+                        sample_id INTEGER NOT NULL,
+                        trn TEXT NOT NULL,
+                        accepted INTEGER NOT NULL,
+                        reason TEXT,
+                        recorded_at INTEGER NOT NULL,
+                        PRIMARY KEY (reference, sample_id, trn)
+                    );
+                    CREATE TABLE school_responses (
+                        reference TEXT NOT NULL,
+                        sample_id INTEGER NOT NULL,
+                        mentors TEXT NOT NULL,
+                        recorded_by TEXT NOT NULL,
+                        recorded_at INTEGER NOT NULL,
+                        PRIMARY KEY (reference, sample_id)
+                    );
+                    CREATE TABLE applied_uploads (
+                        kind TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        reply TEXT NOT NULL,
+                        applied_at INTEGER NOT NULL,
+                        PRIMARY KEY (kind, scope, fingerprint)
+                    );
+                    CREATE TABLE link_hashes (
+                        token_hash TEXT PRIMARY KEY,
+                        request_id INTEGER NOT NULL REFERENCES provider_requests (id),
+                        recipient TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        used_at INTEGER,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX link_hashes_request ON link_hashes (request_id);
+                    ALTER TABLE samples ADD COLUMN share_ppm INTEGER;
+                    ALTER TABLE clawback_requests ADD COLUMN requested_at INTEGER;
+                    ALTER TABLE clawback_requests ADD COLUMN decided_at INTEGER;
+                    """
+            )
             for row in try Row.fetchAll(db, sql: "SELECT * FROM request_links") {
                 try db.execute(
                     sql: "INSERT INTO link_hashes (token_hash, request_id, recipient, expires_at, used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [
                         SingleUseLink.hash(row["token"]), row["request_id"] as Int64, row["recipient"] as String, row["expires_at"] as Int64,
                         row["used_at"] as Int64?, row["revoked_at"] as Int64?,
-                    ])
+                    ]
+                )
             }
-            try db.execute(sql: """
-                DROP TABLE request_links;
-                UPDATE samples SET share_ppm = CAST(ROUND(share * 1000000) AS INTEGER) WHERE share IS NOT NULL;
-                ALTER TABLE claims ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
-                CREATE TRIGGER claims_version AFTER UPDATE ON claims WHEN NEW.version = OLD.version
-                BEGIN UPDATE claims SET version = OLD.version + 1 WHERE reference = NEW.reference; END;
-                """)
+            try db.execute(
+                sql: """
+                    DROP TABLE request_links;
+                    UPDATE samples SET share_ppm = CAST(ROUND(share * 1000000) AS INTEGER) WHERE share IS NOT NULL;
+                    ALTER TABLE claims ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+                    CREATE TRIGGER claims_version AFTER UPDATE ON claims WHEN NEW.version = OLD.version
+                    BEGIN UPDATE claims SET version = OLD.version + 1 WHERE reference = NEW.reference; END;
+                    """
+            )
         }
     }
 }

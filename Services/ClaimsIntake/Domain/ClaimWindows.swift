@@ -20,8 +20,15 @@ struct LondonTime: Sendable {
     /// The instant `hour:minute:second` London time on `date`.
     func instant(_ date: LocalDate, hour: Int, minute: Int, second: Int) -> Date {
         let components = DateComponents(
-            calendar: calendar, timeZone: calendar.timeZone, year: date.year, month: date.month, day: date.day, hour: hour,
-            minute: minute, second: second)
+            calendar: calendar,
+            timeZone: calendar.timeZone,
+            year: date.year,
+            month: date.month,
+            day: date.day,
+            hour: hour,
+            minute: minute,
+            second: second
+        )
         return calendar.date(from: components) ?? Date(timeIntervalSince1970: 0)
     }
 
@@ -97,7 +104,11 @@ enum ClaimWindowProblem: Error, Equatable {
 enum ClaimWindowRules {
     /// Every problem with a new window; empty when it can be created.
     static func problems(
-        academicYear: AcademicYear, opensOn: LocalDate, closesOn: LocalDate, existing: [ClaimWindow], hasRates: Bool,
+        academicYear: AcademicYear,
+        opensOn: LocalDate,
+        closesOn: LocalDate,
+        existing: [ClaimWindow],
+        hasRates: Bool,
         today: LocalDate
     ) -> [ClaimWindowProblem] {
         var problems: [ClaimWindowProblem] = []

@@ -94,7 +94,8 @@ struct ClaimRoutes {
             guard try ReferenceStore.school(db, urn: urn.value) != nil else { throw Problem.notFound("There is no such school.") }
             try db.execute(
                 sql: "INSERT OR IGNORE INTO mentors (urn, trn, first_name, last_name, added_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [urn.value, trn!.value, first!, last!, ClaimStore.millis(now)])
+                arguments: [urn.value, trn!.value, first!, last!, ClaimStore.millis(now)]
+            )
             guard db.changesCount == 1 else {
                 throw Problem(.conflict, detail: "The mentor with TRN \(trn!.value) is already on this school's list.")
             }
@@ -105,8 +106,12 @@ struct ClaimRoutes {
     func listMentors(_ context: ServiceRequestContext) async throws -> Response {
         let (_, urn) = try schoolAccess(context)
         let mentors = try await env.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT trn, first_name, last_name FROM mentors WHERE urn = ? ORDER BY last_name, first_name", arguments: [urn.value])
-                .map { MentorView(trn: $0["trn"], firstName: $0["first_name"], lastName: $0["last_name"]) }
+            try Row.fetchAll(
+                db,
+                sql: "SELECT trn, first_name, last_name FROM mentors WHERE urn = ? ORDER BY last_name, first_name",
+                arguments: [urn.value]
+            )
+            .map { MentorView(trn: $0["trn"], firstName: $0["first_name"], lastName: $0["last_name"]) }
         }
         struct Reply: Encodable { var items: [MentorView] }
         return try JSONResponse.make(Reply(items: mentors))
@@ -116,13 +121,15 @@ struct ClaimRoutes {
         let (_, urn) = try schoolAccess(context)
         let trn = try pathParameter(context, "trn") { try TRN(parsing: $0) }
         try await env.database.write { db in
-            let onOpenClaim = try Bool.fetchOne(
-                db,
-                sql: """
-                    SELECT EXISTS (SELECT 1 FROM claim_mentors m JOIN claims c ON c.reference = m.reference
-                    WHERE c.school_urn = ? AND m.trn = ? AND c.status IN ('draft', 'submitted'))
-                    """,
-                arguments: [urn.value, trn.value]) ?? false
+            let onOpenClaim =
+                try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM claim_mentors m JOIN claims c ON c.reference = m.reference
+                        WHERE c.school_urn = ? AND m.trn = ? AND c.status IN ('draft', 'submitted'))
+                        """,
+                    arguments: [urn.value, trn.value]
+                ) ?? false
             if onOpenClaim {
                 throw Problem(.conflict, detail: "The mentor is on a draft or submitted claim; remove them from it first.")
             }
@@ -150,15 +157,21 @@ struct ClaimRoutes {
             var remainingHours: Int
         }
         let reply = try await env.database.read { db -> Reply in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mentors WHERE urn = ? AND trn = ?)", arguments: [urn.value, trn.value]) == true
+            guard
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mentors WHERE urn = ? AND trn = ?)", arguments: [urn.value, trn.value])
+                    == true
             else { throw Problem.notFound("There is no such mentor on this school's list.") }
             guard let window = try ReferenceStore.windows(db).first(where: { $0.state(at: now, london) == .current }) else {
                 throw Problem.notFound("No claim window is open.")
             }
             let a = try ClaimStore.allowance(db, trn: trn.value, provider: provider.value, year: window.academicYear, excluding: nil)
             return Reply(
-                academicYear: window.academicYear.startYear, trainingType: a.type.rawValue, totalHours: a.total, usedHours: a.used,
-                remainingHours: max(0, a.total - a.used))
+                academicYear: window.academicYear.startYear,
+                trainingType: a.type.rawValue,
+                totalHours: a.total,
+                usedHours: a.used,
+                remainingHours: max(0, a.total - a.used)
+            )
         }
         return try JSONResponse.make(reply)
     }
@@ -181,7 +194,11 @@ struct ClaimRoutes {
     /// Everything that must hold to create, edit or submit a claim, checked inside the write
     /// transaction so that no other claim can slip in between the check and the write.
     func validate(
-        _ db: Database, urn: Int, input: ClaimInput, window: ClaimWindow, excluding reference: String?
+        _ db: Database,
+        urn: Int,
+        input: ClaimInput,
+        window: ClaimWindow,
+        excluding reference: String?
     ) throws -> (SchoolRecord, ProviderRecord, [ClaimMentorLine]) {
         guard let school = try ReferenceStore.school(db, urn: urn) else { throw Problem.notFound("There is no such school.") }
         var errors = FieldErrors()
@@ -213,7 +230,12 @@ struct ClaimRoutes {
                 errors.add("mentors[\(index)].trn", "This mentor is already on the claim")
                 continue
             }
-            guard let mentor = try Row.fetchOne(db, sql: "SELECT first_name, last_name FROM mentors WHERE urn = ? AND trn = ?", arguments: [urn, trn.value])
+            guard
+                let mentor = try Row.fetchOne(
+                    db,
+                    sql: "SELECT first_name, last_name FROM mentors WHERE urn = ? AND trn = ?",
+                    arguments: [urn, trn.value]
+                )
             else {
                 errors.add("mentors[\(index)].trn", "Add the mentor with TRN \(trn.value) to the school's list first")
                 continue
@@ -225,7 +247,9 @@ struct ClaimRoutes {
                     continue
                 }
             }
-            lines.append(ClaimMentorLine(trn: trn.value, firstName: mentor["first_name"], lastName: mentor["last_name"], hours: line.hours, hoursClawedBack: 0))
+            lines.append(
+                ClaimMentorLine(trn: trn.value, firstName: mentor["first_name"], lastName: mentor["last_name"], hours: line.hours, hoursClawedBack: 0)
+            )
         }
         try errors.throwIfAny()
         return (school, provider!, lines)
@@ -239,9 +263,13 @@ struct ClaimRoutes {
     func windowForDraft(_ db: Database, _ claim: ClaimRecord, now: Date) throws -> ClaimWindow {
         let window = try currentWindow(db, now: now)
         guard window.academicYear.startYear == claim.academicYear else {
-            throw Problem.validation([FieldError(
-                field: "claim_window",
-                message: "This claim is for \(claim.academicYear) to \(claim.academicYear + 1); it can be changed or submitted only while a window for that year is open")])
+            throw Problem.validation([
+                FieldError(
+                    field: "claim_window",
+                    message:
+                        "This claim is for \(claim.academicYear) to \(claim.academicYear + 1); it can be changed or submitted only while a window for that year is open"
+                )
+            ])
         }
         return window
     }
@@ -251,11 +279,15 @@ struct ClaimRoutes {
         guard window.id != claim.claimWindowID else { return }
         try db.execute(sql: "UPDATE claims SET claim_window_id = ? WHERE reference = ?", arguments: [window.id, claim.reference])
         try ClaimStore.record(
-            db, reference: claim.reference,
+            db,
+            reference: claim.reference,
             ActivityEntry(
-                action: "moved_window", actor: actor,
-                reason: "Its claim window closed; it now belongs to the window from \(window.opensOn) to \(window.closesOn)"),
-            at: now)
+                action: "moved_window",
+                actor: actor,
+                reason: "Its claim window closed; it now belongs to the window from \(window.opensOn) to \(window.closesOn)"
+            ),
+            at: now
+        )
     }
 
     func currentWindow(_ db: Database, now: Date) throws -> ClaimWindow {
@@ -292,22 +324,37 @@ struct ClaimRoutes {
                 arguments: [
                     reference, school.urn, school.name, provider.code, window.academicYear.startYear, window.id,
                     lines.reduce(0) { $0 + $1.hours }, ClaimStore.millis(now), user.id, user.email,
-                ])
+                ]
+            )
             try ClaimStore.replaceMentors(db, reference: reference, provider: provider.code, year: window.academicYear.startYear, lines: lines)
             try ClaimStore.record(db, reference: reference, ActivityEntry(action: "created", to: .draft, actor: actor), at: now)
             if user.role == .support {
                 // The school is told a claim is waiting for it to review and submit.
                 try outbox.append(
                     ClaimDraftCreated(
-                        reference: reference, school: school.snapshot, provider: provider.snapshot, academicYear: window.academicYear.startYear,
+                        reference: reference,
+                        school: school.snapshot,
+                        provider: provider.snapshot,
+                        academicYear: window.academicYear.startYear,
                         claimWindowId: window.id,
                         mentors: lines.map { ClaimMentor(trn: $0.trn, firstName: $0.firstName, lastName: $0.lastName, hours: $0.hours) },
-                        createdBy: actor, bySupport: true),
-                    in: db)
+                        createdBy: actor,
+                        bySupport: true
+                    ),
+                    in: db
+                )
             }
             let view = try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
             if let key {
-                try IdempotencyStore.save(db, user: user.id, key: key, body: body, status: 201, response: try JSONResponse.encoder().encode(view), now: now)
+                try IdempotencyStore.save(
+                    db,
+                    user: user.id,
+                    key: key,
+                    body: body,
+                    status: 201,
+                    response: try JSONResponse.encoder().encode(view),
+                    now: now
+                )
             }
             return view
         }
@@ -325,13 +372,16 @@ struct ClaimRoutes {
             let claim = try visibleClaim(db, reference, user)
             guard user.role != .provider else { throw Problem.forbidden("Provider users cannot change claims.") }
             try checkIfMatch(request, claim)
-            guard claim.status == .draft else { throw Problem(.conflict, detail: "Only a draft claim can be changed; this one is \(claim.status.rawValue).") }
+            guard claim.status == .draft else {
+                throw Problem(.conflict, detail: "Only a draft claim can be changed; this one is \(claim.status.rawValue).")
+            }
             let window = try windowForDraft(db, claim, now: now)
             let (_, provider, lines) = try validate(db, urn: claim.schoolURN, input: input, window: window, excluding: reference)
             try moveDraft(db, claim, to: window, actor: actor, now: now)
             try db.execute(
                 sql: "UPDATE claims SET provider_code = ?, total_hours = ?, version = version + 1 WHERE reference = ?",
-                arguments: [provider.code, lines.reduce(0) { $0 + $1.hours }, reference])
+                arguments: [provider.code, lines.reduce(0) { $0 + $1.hours }, reference]
+            )
             try ClaimStore.replaceMentors(db, reference: reference, provider: provider.code, year: claim.academicYear, lines: lines)
             try ClaimStore.record(db, reference: reference, ActivityEntry(action: "edited", actor: actor), at: now)
             return try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
@@ -366,8 +416,12 @@ struct ClaimRoutes {
             // same hours between this check and the commit.
             let lines = claim.mentors.map { ClaimInput.Line(trn: $0.trn, hours: $0.hours) }
             let (school, provider, checked) = try validate(
-                db, urn: claim.schoolURN, input: ClaimInput(providerCode: claim.providerCode, mentors: lines), window: window,
-                excluding: reference)
+                db,
+                urn: claim.schoolURN,
+                input: ClaimInput(providerCode: claim.providerCode, mentors: lines),
+                window: window,
+                excluding: reference
+            )
             guard let rate = try ReferenceStore.rates(db, year: claim.academicYear)[school.region] else {
                 throw Problem(.conflict, detail: "No funding rate is set for \(school.region.rawValue) in this academic year.")
             }
@@ -380,18 +434,31 @@ struct ClaimRoutes {
                         submitted_by_email = ?, submitted_by_name = ?, version = version + 1
                     WHERE reference = ?
                     """,
-                arguments: [to.rawValue, rate.value, amount.value, total, ClaimStore.millis(now), user.id, user.email, user.name, reference])
+                arguments: [to.rawValue, rate.value, amount.value, total, ClaimStore.millis(now), user.id, user.email, user.name, reference]
+            )
             try ClaimStore.record(db, reference: reference, ActivityEntry(action: "submitted", from: claim.status, to: to, actor: actor), at: now)
             let submitted = try outbox.append(
                 ClaimSubmitted(
-                    reference: reference, school: school.snapshot, provider: provider.snapshot, academicYear: claim.academicYear,
+                    reference: reference,
+                    school: school.snapshot,
+                    provider: provider.snapshot,
+                    academicYear: claim.academicYear,
                     claimWindowId: window.id,
                     mentors: checked.map { ClaimMentor(trn: $0.trn, firstName: $0.firstName, lastName: $0.lastName, hours: $0.hours) },
-                    totalHours: total, ratePence: rate.value, amountPence: amount.value, submittedAt: now, submittedBy: actor),
-                in: db)
+                    totalHours: total,
+                    ratePence: rate.value,
+                    amountPence: amount.value,
+                    submittedAt: now,
+                    submittedBy: actor
+                ),
+                in: db
+            )
             try outbox.append(
                 ClaimStatusChanged(reference: reference, from: claim.status.rawValue, to: to.rawValue, reason: nil, actor: actor, causedBy: nil),
-                in: db, correlationId: submitted.correlationId, causationId: submitted.id)
+                in: db,
+                correlationId: submitted.correlationId,
+                causationId: submitted.id
+            )
             return try ClaimView.load(db, reference: reference, now: now, london: london, support: support)
         }
         return try JSONResponse.make(view, headers: Precondition.eTag(Int64(view.version)))
@@ -425,7 +492,12 @@ struct ClaimRoutes {
                 throw Problem(.conflict, detail: "A claim that is \(claim.status.rawValue) can no longer be deleted.")
             }
             try db.execute(sql: "DELETE FROM claims WHERE reference = ?", arguments: [reference])
-            try ClaimStore.record(db, reference: reference, ActivityEntry(action: "deleted", from: claim.status, actor: actor, reason: reason), at: now)
+            try ClaimStore.record(
+                db,
+                reference: reference,
+                ActivityEntry(action: "deleted", from: claim.status, actor: actor, reason: reason),
+                at: now
+            )
             if claim.status != .draft {
                 try outbox.append(ClaimDeleted(reference: reference, reason: reason, by: actor), in: db)
             }
@@ -467,10 +539,14 @@ struct ClaimRoutes {
             return try Row.fetchAll(db, sql: "SELECT * FROM claim_activity WHERE reference = ? ORDER BY id", arguments: [reference]).map { row in
                 let service: String? = row["actor_service"]
                 return Entry(
-                    at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000), action: row["action"], from: row["from_status"],
+                    at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
+                    action: row["action"],
+                    from: row["from_status"],
                     to: row["to_status"],
                     actor: service.map { Actor.service($0) } ?? Actor.user(id: row["actor_id"] ?? "", email: row["actor_email"] ?? ""),
-                    reason: row["reason"], messageId: row["message_id"])
+                    reason: row["reason"],
+                    messageId: row["message_id"]
+                )
             }
         }
         struct Reply: Encodable { var items: [Entry] }
@@ -528,18 +604,38 @@ struct ClaimView: Encodable {
             amount = (current * claim.totalHours).value
         }
         let context = try nextStepContext(
-            db, reference: reference, status: claim.status, academicYear: claim.academicYear, windows: try ReferenceStore.windows(db),
-            now: now, london: london, support: support)
+            db,
+            reference: reference,
+            status: claim.status,
+            academicYear: claim.academicYear,
+            windows: try ReferenceStore.windows(db),
+            now: now,
+            london: london,
+            support: support
+        )
         return ClaimView(
-            reference: claim.reference, status: claim.status.rawValue,
+            reference: claim.reference,
+            status: claim.status.rawValue,
             school: School(urn: claim.schoolURN, name: claim.schoolName, region: school?.region.rawValue ?? ""),
-            provider: Provider(code: claim.providerCode, name: provider?.name ?? ""), academicYear: claim.academicYear,
+            provider: Provider(code: claim.providerCode, name: provider?.name ?? ""),
+            academicYear: claim.academicYear,
             claimWindowId: claim.claimWindowID,
-            mentors: claim.mentors.map { Mentor(trn: $0.trn, firstName: $0.firstName, lastName: $0.lastName, hours: $0.hours, hoursClawedBack: $0.hoursClawedBack) },
-            totalHours: claim.totalHours, ratePence: rate, amountPence: amount, clawbackAmountPence: claim.clawbackAmountPence,
-            createdAt: claim.createdAt, createdBy: claim.createdByEmail, submittedAt: claim.submittedAt, submittedBy: claim.submittedByEmail,
-            flags: claim.flags, statusReason: claim.statusReason,
-            nextStep: ClaimLifecycle.nextStep(for: claim.status, context), version: claim.version)
+            mentors: claim.mentors.map {
+                Mentor(trn: $0.trn, firstName: $0.firstName, lastName: $0.lastName, hours: $0.hours, hoursClawedBack: $0.hoursClawedBack)
+            },
+            totalHours: claim.totalHours,
+            ratePence: rate,
+            amountPence: amount,
+            clawbackAmountPence: claim.clawbackAmountPence,
+            createdAt: claim.createdAt,
+            createdBy: claim.createdByEmail,
+            submittedAt: claim.submittedAt,
+            submittedBy: claim.submittedByEmail,
+            flags: claim.flags,
+            statusReason: claim.statusReason,
+            nextStep: ClaimLifecycle.nextStep(for: claim.status, context),
+            version: claim.version
+        )
     }
 }
 
@@ -547,17 +643,25 @@ extension ClaimView {
     /// What a claim's next step depends on: the windows of its year (a draft can be submitted in
     /// the open one, or waits for the next; never a past date) and the day it entered its status.
     static func nextStepContext(
-        _ db: Database, reference: String, status: ClaimStatus, academicYear: Int, windows: [ClaimWindow], now: Date, london: LondonTime,
+        _ db: Database,
+        reference: String,
+        status: ClaimStatus,
+        academicYear: Int,
+        windows: [ClaimWindow],
+        now: Date,
+        london: LondonTime,
         support: String
     ) throws -> ClaimLifecycle.NextStepContext {
         let yearWindows = windows.filter { $0.academicYear.startYear == academicYear }
         let since = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT MAX(at) FROM claim_activity WHERE reference = ? AND to_status = ?"),
-            arguments: [reference, status.rawValue])
+            arguments: [reference, status.rawValue]
+        )
         return ClaimLifecycle.NextStepContext(
             openWindowClosesOn: yearWindows.first { $0.state(at: now, london) == .current }?.closesOn.description,
             nextWindowOpensOn: yearWindows.first { $0.state(at: now, london) == .upcoming }?.opensOn.description,
             statusSince: since.map { london.date(of: Date(timeIntervalSince1970: Double($0) / 1000)).description },
-            support: support)
+            support: support
+        )
     }
 }

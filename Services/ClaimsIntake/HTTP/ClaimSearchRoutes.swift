@@ -44,11 +44,17 @@ struct ClaimSearchRoutes {
             // draft, and every filter's index carries it (so counting needs no table lookups).
             filter.clauses.append("submitted_at IS NOT NULL")
         case .school:
-            guard !user.urns.isEmpty else { filter.clauses.append("0"); break }
+            guard !user.urns.isEmpty else {
+                filter.clauses.append("0")
+                break
+            }
             filter.clauses.append("school_urn IN (\(user.urns.map { _ in "?" }.joined(separator: ",")))")
             filter.arguments += user.urns.sorted().map { $0 as any DatabaseValueConvertible & Sendable }
         case .provider:
-            guard !user.providerCodes.isEmpty else { filter.clauses.append("0"); break }
+            guard !user.providerCodes.isEmpty else {
+                filter.clauses.append("0")
+                break
+            }
             filter.clauses.append("provider_code IN (\(user.providerCodes.map { _ in "?" }.joined(separator: ",")))")
             filter.arguments += user.providerCodes.sorted().map { $0 as any DatabaseValueConvertible & Sendable }
             filter.clauses.append("status IN ('paid', 'sampling_in_progress', 'sampling_provider_not_approved')")
@@ -72,7 +78,9 @@ struct ClaimSearchRoutes {
             if let code = try? ProviderCode(parsing: text) {
                 filter.clauses.append("provider_code = ?")
                 filter.arguments.append(code.value)
-            } else { query.add("provider_code", "Enter a provider code of up to 10 letters and digits") }
+            } else {
+                query.add("provider_code", "Enter a provider code of up to 10 letters and digits")
+            }
         }
         if let year = query.academicYear() {
             filter.clauses.append("academic_year = ?")
@@ -102,7 +110,9 @@ struct ClaimSearchRoutes {
             if text.count <= 20, let trn = try? TRN(parsing: text) {
                 filter.clauses.append("reference IN (SELECT reference FROM claim_mentors WHERE trn = ?)")
                 filter.arguments.append(trn.value)
-            } else { query.add("mentor_trn", "Enter a TRN of 7 digits") }
+            } else {
+                query.add("mentor_trn", "Enter a TRN of 7 digits")
+            }
         }
         let searched = query.text("q", maxLength: 100)
         if let text = searched, text.count == 8, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
@@ -111,13 +121,18 @@ struct ClaimSearchRoutes {
             filter.arguments.append(text)
         } else if let text = searched {
             filter.clauses.append("(reference = ? OR school_name LIKE ? ESCAPE '\\')")
-            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(
+                of: "_",
+                with: "\\_"
+            )
             filter.arguments += [text, "%\(escaped)%"]
         }
         if let flagged = query.bool("flagged") {
             filter.clauses.append(flagged ? "flags != '[]'" : "flags = '[]'")
         }
-        let sortKey = query.oneOf("sort", Self.sorts.keys.sorted(), message: "Sort by one of \(Self.sorts.keys.sorted().joined(separator: ", "))") ?? "-submitted_at"
+        let sortKey =
+            query.oneOf("sort", Self.sorts.keys.sorted(), message: "Sort by one of \(Self.sorts.keys.sorted().joined(separator: ", "))")
+            ?? "-submitted_at"
         let pagination = Pagination(&query)
         try query.throwIfAny()
         return (filter, Self.sorts[sortKey] ?? "reference", pagination)
@@ -162,22 +177,37 @@ struct ClaimSearchRoutes {
                            amount_pence, submitted_at, flags, (SELECT name FROM providers WHERE code = claims.provider_code) AS provider_name
                     FROM claims \(filter.sql) ORDER BY \(order) LIMIT ? OFFSET ?
                     """,
-                arguments: StatementArguments(filter.arguments + [pagination.perPage, pagination.offset]))
+                arguments: StatementArguments(filter.arguments + [pagination.perPage, pagination.offset])
+            )
             let windows = try ReferenceStore.windows(db)
             let items = try rows.map { row in
                 let reference: String = row["reference"]
                 let status = ClaimStatus(rawValue: row["status"]) ?? .submitted
                 let year: Int = row["academic_year"]
                 let next = try ClaimView.nextStepContext(
-                    db, reference: reference, status: status, academicYear: year, windows: windows, now: now, london: london, support: support)
+                    db,
+                    reference: reference,
+                    status: status,
+                    academicYear: year,
+                    windows: windows,
+                    now: now,
+                    london: london,
+                    support: support
+                )
                 return Item(
-                    reference: reference, status: row["status"], school: .init(urn: row["school_urn"], name: row["school_name"]),
-                    providerCode: row["provider_code"], provider: .init(code: row["provider_code"], name: row["provider_name"] ?? ""),
-                    academicYear: year, claimWindowId: row["claim_window_id"],
-                    totalHours: row["total_hours"], amountPence: row["amount_pence"],
+                    reference: reference,
+                    status: row["status"],
+                    school: .init(urn: row["school_urn"], name: row["school_name"]),
+                    providerCode: row["provider_code"],
+                    provider: .init(code: row["provider_code"], name: row["provider_name"] ?? ""),
+                    academicYear: year,
+                    claimWindowId: row["claim_window_id"],
+                    totalHours: row["total_hours"],
+                    amountPence: row["amount_pence"],
                     submittedAt: (row["submitted_at"] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) },
                     flags: (try? JSONDecoder().decode([String].self, from: Data((row["flags"] as String).utf8))) ?? [],
-                    nextStep: ClaimLifecycle.nextStep(for: status, next))
+                    nextStep: ClaimLifecycle.nextStep(for: status, next)
+                )
             }
             return Page(items: items, page: pagination.page, perPage: pagination.perPage, total: total)
         }
@@ -201,7 +231,8 @@ struct ClaimSearchRoutes {
                     JOIN schools s ON s.urn = c.school_urn JOIN providers p ON p.code = c.provider_code
                     ORDER BY \(order.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
                     """,
-                arguments: StatementArguments(filter.arguments))
+                arguments: StatementArguments(filter.arguments)
+            )
             while let row = try rows.next() {
                 let flags = (try? JSONDecoder().decode([String].self, from: Data((row["flags"] as String).utf8))) ?? []
                 csv.append([
@@ -240,7 +271,8 @@ struct ClaimSearchRoutes {
                        SUM(CASE WHEN status = 'clawback_complete' THEN clawback_amount_pence ELSE 0 END) AS clawed
                 FROM claims WHERE school_urn IN (\(placeholders)) GROUP BY academic_year, status ORDER BY academic_year
                 """,
-            arguments: StatementArguments(urns))
+            arguments: StatementArguments(urns)
+        )
         var byYear: [Int: YearSummary] = [:]
         for row in rows {
             let year: Int = row["academic_year"]

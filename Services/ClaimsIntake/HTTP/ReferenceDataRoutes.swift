@@ -131,8 +131,16 @@ struct ReferenceDataRoutes {
         }
         try errors.throwIfAny()
         let school = SchoolRecord(
-            urn: urn.value, name: name!, postcode: postcode!.uppercased(), localAuthority: la!, typeOfEstablishment: type!,
-            group: group!, region: region!, trust: trust, contactEmails: emails!)
+            urn: urn.value,
+            name: name!,
+            postcode: postcode!.uppercased(),
+            localAuthority: la!,
+            typeOfEstablishment: type!,
+            group: group!,
+            region: region!,
+            trust: trust,
+            contactEmails: emails!
+        )
         let outbox = env.outbox
         let now = env.now()
         let created = try await env.database.write { db -> Bool in
@@ -151,10 +159,13 @@ struct ReferenceDataRoutes {
         let body = Data(buffer: try await RequestDecoding.collect(request, limit: RequestDecoding.csvLimit))
         let table: CSVTable
         do {
-            table = try CSVTable(body, required: [
-                "urn", "name", "postcode", "local_authority", "type_of_establishment", "group", "region", "trust_uid", "trust_name",
-                "contact_emails",
-            ])
+            table = try CSVTable(
+                body,
+                required: [
+                    "urn", "name", "postcode", "local_authority", "type_of_establishment", "group", "region", "trust_uid", "trust_name",
+                    "contact_emails",
+                ]
+            )
         } catch let error as CSVFileError {
             throw error.problem
         }
@@ -189,9 +200,19 @@ struct ReferenceDataRoutes {
             if emails == nil { problems.append("Enter contact email addresses separated by ;") }
             if let urn, seen[urn.value] == nil { seen[urn.value] = row.number }
             if problems.isEmpty, let urn, let region, let emails {
-                schools.append(SchoolRecord(
-                    urn: urn.value, name: name, postcode: postcode.uppercased(), localAuthority: la, typeOfEstablishment: type,
-                    group: group, region: region, trust: uid.isEmpty ? nil : TrustSnapshot(uid: uid, name: trustName), contactEmails: emails))
+                schools.append(
+                    SchoolRecord(
+                        urn: urn.value,
+                        name: name,
+                        postcode: postcode.uppercased(),
+                        localAuthority: la,
+                        typeOfEstablishment: type,
+                        group: group,
+                        region: region,
+                        trust: uid.isEmpty ? nil : TrustSnapshot(uid: uid, name: trustName),
+                        contactEmails: emails
+                    )
+                )
             } else {
                 rejected.append(Rejected(row: row.number, message: problems.joined(separator: "; ")))
             }
@@ -209,7 +230,9 @@ struct ReferenceDataRoutes {
         let now = env.now()
         let toImport = schools
         let counts = try await env.database.write { db -> (Int, Int, Int) in
-            var created = 0, updated = 0, unchanged = 0
+            var created = 0
+            var updated = 0
+            var unchanged = 0
             for school in toImport {
                 if let existing = try ReferenceStore.school(db, urn: school.urn) {
                     if existing == school {
@@ -238,11 +261,21 @@ struct ReferenceDataRoutes {
             let rate = try ReferenceStore.rates(db, year: year.startYear)[school.region]
             let conditions = try ReferenceStore.grantConditions(db, urn: urn)
             return SchoolView(
-                urn: school.urn, name: school.name, postcode: school.postcode, localAuthority: school.localAuthority,
-                typeOfEstablishment: school.typeOfEstablishment, group: school.group, region: school.region.rawValue,
-                trust: school.trust, contactEmails: school.contactEmails, academicYear: year.startYear,
-                hourlyRatePence: rate?.value, eligible: try ReferenceStore.isEligible(db, urn: urn, year: year.startYear),
-                grantConditionsAccepted: conditions != nil, grantConditionsAcceptedAt: conditions?.acceptedAt)
+                urn: school.urn,
+                name: school.name,
+                postcode: school.postcode,
+                localAuthority: school.localAuthority,
+                typeOfEstablishment: school.typeOfEstablishment,
+                group: school.group,
+                region: school.region.rawValue,
+                trust: school.trust,
+                contactEmails: school.contactEmails,
+                academicYear: year.startYear,
+                hourlyRatePence: rate?.value,
+                eligible: try ReferenceStore.isEligible(db, urn: urn, year: year.startYear),
+                grantConditionsAccepted: conditions != nil,
+                grantConditionsAcceptedAt: conditions?.acceptedAt
+            )
         }
     }
 
@@ -272,7 +305,8 @@ struct ReferenceDataRoutes {
             guard try ReferenceStore.school(db, urn: urn.value) != nil else { throw Problem.notFound("There is no such school.") }
             try db.execute(
                 sql: "INSERT OR IGNORE INTO school_eligibility (urn, academic_year, granted_at, granted_by) VALUES (?, ?, ?, ?)",
-                arguments: [urn.value, year!.startYear, Int64(now.timeIntervalSince1970 * 1000), user.email])
+                arguments: [urn.value, year!.startYear, Int64(now.timeIntervalSince1970 * 1000), user.email]
+            )
             if db.changesCount > 0 {
                 try outbox.append(SchoolEligibilityGranted(urn: urn.value, academicYear: year!.startYear), in: db)
             }
@@ -295,7 +329,8 @@ struct ReferenceDataRoutes {
             guard try ReferenceStore.school(db, urn: urn.value) != nil else { throw Problem.notFound("There is no such school.") }
             try db.execute(
                 sql: "INSERT OR IGNORE INTO grant_conditions (urn, accepted_at, accepted_by_id, accepted_by_email) VALUES (?, ?, ?, ?)",
-                arguments: [urn.value, Int64(now.timeIntervalSince1970 * 1000), user.id, user.email])
+                arguments: [urn.value, Int64(now.timeIntervalSince1970 * 1000), user.id, user.email]
+            )
             return try ReferenceStore.grantConditions(db, urn: urn.value) ?? (now, user.email)
         }
         struct Reply: Encodable {
@@ -376,10 +411,18 @@ struct ReferenceDataRoutes {
             let arguments: StatementArguments = [query, pattern, query, pattern, pattern]
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schools WHERE \(filter)", arguments: arguments) ?? 0
             let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM schools WHERE \(filter) ORDER BY name, urn LIMIT ? OFFSET ?",
+                db,
+                sql: "SELECT * FROM schools WHERE \(filter) ORDER BY name, urn LIMIT ? OFFSET ?",
                 arguments: arguments + [pagination.perPage, pagination.offset]
             ).map(SchoolRecord.init(row:)).map {
-                Item(urn: $0.urn, name: $0.name, postcode: $0.postcode, localAuthority: $0.localAuthority, region: $0.region.rawValue, trust: $0.trust)
+                Item(
+                    urn: $0.urn,
+                    name: $0.name,
+                    postcode: $0.postcode,
+                    localAuthority: $0.localAuthority,
+                    region: $0.region.rawValue,
+                    trust: $0.trust
+                )
             }
             return Page(items: items, page: pagination.page, perPage: pagination.perPage, total: total)
         }
@@ -433,9 +476,15 @@ struct ReferenceDataRoutes {
             most[region.rawValue] = .init(initialPence: (rate * year.initialHours).value, refresherPence: (rate * year.refresherHours).value)
         }
         return RatesView(
-            academicYear: year.startYear, innerLondonPence: rates[.innerLondon]?.value, outerLondonPence: rates[.outerLondon]?.value,
-            fringePence: rates[.fringe]?.value, restOfEnglandPence: rates[.restOfEngland]?.value, initialHours: year.initialHours,
-            refresherHours: year.refresherHours, mostAMentorCanEarn: most)
+            academicYear: year.startYear,
+            innerLondonPence: rates[.innerLondon]?.value,
+            outerLondonPence: rates[.outerLondon]?.value,
+            fringePence: rates[.fringe]?.value,
+            restOfEnglandPence: rates[.restOfEngland]?.value,
+            initialHours: year.initialHours,
+            refresherHours: year.refresherHours,
+            mostAMentorCanEarn: most
+        )
     }
 
     func putRates(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
@@ -451,7 +500,11 @@ struct ReferenceDataRoutes {
             ("inner_london_pence", Region.innerLondon, input.innerLondonPence), ("outer_london_pence", .outerLondon, input.outerLondonPence),
             ("fringe_pence", .fringe, input.fringePence), ("rest_of_england_pence", .restOfEngland, input.restOfEnglandPence),
         ] {
-            if value < 1 || value > 1_000_000 { errors.add(field, "Enter an hourly rate in pence from 1 to 1000000") } else { rates[region] = Pence(value) }
+            if value < 1 || value > 1_000_000 {
+                errors.add(field, "Enter an hourly rate in pence from 1 to 1000000")
+            } else {
+                rates[region] = Pence(value)
+            }
         }
         try errors.throwIfAny()
         let now = env.now()
@@ -496,9 +549,15 @@ struct ReferenceDataRoutes {
     func view(_ window: ClaimWindow, now: Date) -> WindowView {
         let state = window.state(at: now, london)
         return WindowView(
-            id: window.id, academicYear: window.academicYear.startYear, opensOn: window.opensOn.description,
-            closesOn: window.closesOn.description, opensAt: window.opensAt(london), closesAt: window.closesAt(london),
-            state: state.rawValue, daysLeft: state == .current ? window.daysLeft(at: now, london) : nil)
+            id: window.id,
+            academicYear: window.academicYear.startYear,
+            opensOn: window.opensOn.description,
+            closesOn: window.closesOn.description,
+            opensAt: window.opensAt(london),
+            closesAt: window.closesAt(london),
+            state: state.rawValue,
+            daysLeft: state == .current ? window.daysLeft(at: now, london) : nil
+        )
     }
 
     func createWindow(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
@@ -514,19 +573,32 @@ struct ReferenceDataRoutes {
         let outbox = env.outbox
         let window = try await env.database.write { db -> ClaimWindow in
             let problems = ClaimWindowRules.problems(
-                academicYear: year!, opensOn: opens!, closesOn: closes!, existing: try ReferenceStore.windows(db),
-                hasRates: try ReferenceStore.rates(db, year: year!.startYear).count == Region.allCases.count, today: today)
+                academicYear: year!,
+                opensOn: opens!,
+                closesOn: closes!,
+                existing: try ReferenceStore.windows(db),
+                hasRates: try ReferenceStore.rates(db, year: year!.startYear).count == Region.allCases.count,
+                today: today
+            )
             guard problems.isEmpty else {
                 throw Problem.validation(problems.map { FieldError(field: $0.field, message: $0.message) })
             }
             try db.execute(
                 sql: "INSERT INTO claim_windows (academic_year, opens_on, closes_on, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [year!.startYear, opens!.description, closes!.description, user.email, Int64(now.timeIntervalSince1970 * 1000)])
+                arguments: [year!.startYear, opens!.description, closes!.description, user.email, Int64(now.timeIntervalSince1970 * 1000)]
+            )
             let window = ClaimWindow(id: db.lastInsertedRowID, academicYear: year!, opensOn: opens!, closesOn: closes!)
             try outbox.append(
-                ClaimWindowUpserted(window: ClaimWindowFields(
-                    id: window.id, academicYear: year!.startYear, opensOn: opens!.description, closesOn: closes!.description)),
-                in: db)
+                ClaimWindowUpserted(
+                    window: ClaimWindowFields(
+                        id: window.id,
+                        academicYear: year!.startYear,
+                        opensOn: opens!.description,
+                        closesOn: closes!.description
+                    )
+                ),
+                in: db
+            )
             return window
         }
         return try JSONResponse.make(view(window, now: now), status: .created)
@@ -547,7 +619,8 @@ struct ReferenceDataRoutes {
         guard let current = windows.first(where: { $0.state(at: now, london) == .current }) else {
             let next = windows.first { $0.state(at: now, london) == .upcoming }
             throw Problem.notFound(
-                next.map { "No claim window is open. The next opens on \($0.opensOn)." } ?? "No claim window is open, and none is planned yet.")
+                next.map { "No claim window is open. The next opens on \($0.opensOn)." } ?? "No claim window is open, and none is planned yet."
+            )
         }
         return try JSONResponse.make(view(current, now: now))
     }
@@ -569,10 +642,16 @@ struct ReferenceDataRoutes {
             }
             try db.execute(sql: "DELETE FROM claim_windows WHERE id = ?", arguments: [id])
             try outbox.append(
-                ClaimWindowRemoved(window: ClaimWindowFields(
-                    id: id, academicYear: window.academicYear.startYear, opensOn: window.opensOn.description,
-                    closesOn: window.closesOn.description)),
-                in: db)
+                ClaimWindowRemoved(
+                    window: ClaimWindowFields(
+                        id: id,
+                        academicYear: window.academicYear.startYear,
+                        opensOn: window.opensOn.description,
+                        closesOn: window.closesOn.description
+                    )
+                ),
+                in: db
+            )
         }
         return JSONResponse.noContent()
     }

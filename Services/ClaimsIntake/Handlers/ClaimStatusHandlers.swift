@@ -53,11 +53,16 @@ struct ClaimStatusHandlers {
                 guard db.changesCount == 1 else { throw PoisonMessage("claim \(envelope.payload.reference) does not exist") }
                 let given = envelope.payload.reasons
                 try ClaimStore.record(
-                    db, reference: envelope.payload.reference,
+                    db,
+                    reference: envelope.payload.reference,
                     ActivityEntry(
-                        action: given.isEmpty ? "unflagged" : "flagged", actor: .service(envelope.producer),
-                        reason: given.isEmpty ? "The reasons for the flag no longer hold" : given.joined(separator: "; "), messageID: envelope.id),
-                    at: envelope.occurredAt)
+                        action: given.isEmpty ? "unflagged" : "flagged",
+                        actor: .service(envelope.producer),
+                        reason: given.isEmpty ? "The reasons for the flag no longer hold" : given.joined(separator: "; "),
+                        messageID: envelope.id
+                    ),
+                    at: envelope.occurredAt
+                )
                 return .applied
             },
             notification(NotificationSent.self, action: "email_sent") { $0.fields },
@@ -65,29 +70,42 @@ struct ClaimStatusHandlers {
         ]
     }
 
-    private func notification<M: BusMessage>(_ type: M.Type, action: String, fields: @escaping @Sendable (M) -> NotificationFields) -> MessageHandler {
+    private func notification<M: BusMessage>(_ type: M.Type, action: String, fields: @escaping @Sendable (M) -> NotificationFields) -> MessageHandler
+    {
         .on(M.self) { envelope, db in
             let f = fields(envelope.payload)
             guard let reference = f.reference else { return .applied }
             try ClaimStore.record(
-                db, reference: reference,
+                db,
+                reference: reference,
                 ActivityEntry(
-                    action: action, actor: .service(envelope.producer),
-                    reason: [f.template, "to \(f.to)", f.error].compactMap { $0 }.joined(separator: ", "), messageID: envelope.id),
-                at: envelope.occurredAt)
+                    action: action,
+                    actor: .service(envelope.producer),
+                    reason: [f.template, "to \(f.to)", f.error].compactMap { $0 }.joined(separator: ", "),
+                    messageID: envelope.id
+                ),
+                at: envelope.occurredAt
+            )
             return .applied
         }
     }
 
     private func on<M: BusMessage>(
-        _ type: M.Type, _ interpret: @escaping @Sendable (M) -> (String, ClaimEvent, Actor?, Effect)
+        _ type: M.Type,
+        _ interpret: @escaping @Sendable (M) -> (String, ClaimEvent, Actor?, Effect)
     ) -> MessageHandler {
         let outbox = self.outbox
         return .on(M.self) { envelope, db in
             let (reference, event, by, effect) = interpret(envelope.payload)
             return try Self.apply(
-                event, to: reference, by: by ?? .service(envelope.producer), effect: effect, envelope: envelope.header, db: db,
-                outbox: outbox)
+                event,
+                to: reference,
+                by: by ?? .service(envelope.producer),
+                effect: effect,
+                envelope: envelope.header,
+                db: db,
+                outbox: outbox
+            )
         }
     }
 
@@ -129,7 +147,13 @@ struct ClaimStatusHandlers {
     }
 
     static func apply(
-        _ event: ClaimEvent, to reference: String, by actor: Actor, effect: Effect, envelope: EnvelopeFacts, db: Database, outbox: Outbox
+        _ event: ClaimEvent,
+        to reference: String,
+        by actor: Actor,
+        effect: Effect,
+        envelope: EnvelopeFacts,
+        db: Database,
+        outbox: Outbox
     ) throws -> HandlingOutcome {
         guard let claim = try ClaimStore.claim(db, reference: reference) else {
             throw PoisonMessage("claim \(reference) does not exist (deleted, or never created here)")
@@ -164,7 +188,8 @@ struct ClaimStatusHandlers {
             for mentor in mentors {
                 try db.execute(
                     sql: "UPDATE claim_mentors SET hours_clawed_back = ? WHERE reference = ? AND trn = ?",
-                    arguments: [mentor.hoursClawedBack, reference, mentor.trn])
+                    arguments: [mentor.hoursClawedBack, reference, mentor.trn]
+                )
             }
             try db.execute(sql: "UPDATE claims SET clawback_amount_pence = ? WHERE reference = ?", arguments: [amount, reference])
         case .clawbackCleared(let text):
@@ -174,16 +199,30 @@ struct ClaimStatusHandlers {
         }
         try db.execute(
             sql: "UPDATE claims SET status = ?, status_reason = ?, version = version + 1 WHERE reference = ?",
-            arguments: [to.rawValue, reason, reference])
+            arguments: [to.rawValue, reason, reference]
+        )
         try ClaimStore.record(
-            db, reference: reference,
+            db,
+            reference: reference,
             ActivityEntry(action: "status_changed", from: claim.status, to: to, actor: actor, reason: reason, messageID: envelope.id),
-            at: envelope.occurredAt)
+            at: envelope.occurredAt
+        )
         try outbox.append(
-            ClaimStatusChanged(reference: reference, from: claim.status.rawValue, to: to.rawValue, reason: reason, actor: actor, causedBy: envelope.id),
+            ClaimStatusChanged(
+                reference: reference,
+                from: claim.status.rawValue,
+                to: to.rawValue,
+                reason: reason,
+                actor: actor,
+                causedBy: envelope.id
+            ),
             // At the moment the claim's own history records, so an email's date (the school's
             // deadline to act) is the one the claim's next step shows.
-            in: db, correlationId: envelope.correlationId, causationId: envelope.id, occurredAt: envelope.occurredAt)
+            in: db,
+            correlationId: envelope.correlationId,
+            causationId: envelope.id,
+            occurredAt: envelope.occurredAt
+        )
         return .applied
     }
 }

@@ -78,9 +78,18 @@ enum ClaimStore {
     static func claim(_ db: Database, reference: String) throws -> ClaimRecord? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM claims WHERE reference = ?", arguments: [reference]) else { return nil }
         let mentors = try Row.fetchAll(
-            db, sql: "SELECT trn, first_name, last_name, hours, hours_clawed_back FROM claim_mentors WHERE reference = ? ORDER BY position",
+            db,
+            sql: "SELECT trn, first_name, last_name, hours, hours_clawed_back FROM claim_mentors WHERE reference = ? ORDER BY position",
             arguments: [reference]
-        ).map { ClaimMentorLine(trn: $0["trn"], firstName: $0["first_name"], lastName: $0["last_name"], hours: $0["hours"], hoursClawedBack: $0["hours_clawed_back"]) }
+        ).map {
+            ClaimMentorLine(
+                trn: $0["trn"],
+                firstName: $0["first_name"],
+                lastName: $0["last_name"],
+                hours: $0["hours"],
+                hoursClawedBack: $0["hours_clawed_back"]
+            )
+        }
         return ClaimRecord(row: row, mentors: mentors)
     }
 
@@ -96,25 +105,37 @@ enum ClaimStore {
     /// Hours of `trn` with `provider` in `year` on every claim that counts, except `excluding`.
     static func usedHours(_ db: Database, trn: String, provider: String, year: Int, excluding reference: String?) throws -> Int {
         try Int.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT COALESCE(SUM(hours), 0) FROM claim_mentors
-                WHERE trn = ? AND provider_code = ? AND academic_year = ? AND counts = 1 AND reference != ?
-                """),
-            arguments: [trn, provider, year, reference ?? ""]) ?? 0
+            db.cachedStatement(
+                sql: """
+                    SELECT COALESCE(SUM(hours), 0) FROM claim_mentors
+                    WHERE trn = ? AND provider_code = ? AND academic_year = ? AND counts = 1 AND reference != ?
+                    """
+            ),
+            arguments: [trn, provider, year, reference ?? ""]
+        ) ?? 0
     }
 
     /// Whether the mentor trained with `provider` in an earlier year (so this year is a refresher).
     static func hadEarlierTraining(_ db: Database, trn: String, provider: String, year: Int) throws -> Bool {
         try Bool.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT EXISTS (SELECT 1 FROM claim_mentors m JOIN claims c ON c.reference = m.reference
-                WHERE m.trn = ? AND m.provider_code = ? AND m.academic_year < ? AND c.status NOT IN ('draft', 'payment_not_approved'))
-                """),
-            arguments: [trn, provider, year]) ?? false
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM claim_mentors m JOIN claims c ON c.reference = m.reference
+                    WHERE m.trn = ? AND m.provider_code = ? AND m.academic_year < ? AND c.status NOT IN ('draft', 'payment_not_approved'))
+                    """
+            ),
+            arguments: [trn, provider, year]
+        ) ?? false
     }
 
     /// The allowance of `trn` with `provider` in `year`.
-    static func allowance(_ db: Database, trn: String, provider: String, year: AcademicYear, excluding reference: String?) throws
+    static func allowance(
+        _ db: Database,
+        trn: String,
+        provider: String,
+        year: AcademicYear,
+        excluding reference: String?
+    ) throws
         -> (type: HourAllowance.TrainingType, total: Int, used: Int)
     {
         let type: HourAllowance.TrainingType =
@@ -132,7 +153,8 @@ enum ClaimStore {
             arguments: [
                 reference, millis(at), entry.action, entry.from?.rawValue, entry.to?.rawValue, entry.actor.id, entry.actor.email,
                 entry.actor.service, entry.reason, entry.messageID.map { $0.uuidString.lowercased() },
-            ])
+            ]
+        )
     }
 
     static func replaceMentors(_ db: Database, reference: String, provider: String, year: Int, lines: [ClaimMentorLine]) throws {
@@ -143,7 +165,8 @@ enum ClaimStore {
                     INSERT INTO claim_mentors (reference, position, trn, first_name, last_name, hours, provider_code, academic_year)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [reference, position, line.trn, line.firstName, line.lastName, line.hours, provider, year])
+                arguments: [reference, position, line.trn, line.firstName, line.lastName, line.hours, provider, year]
+            )
         }
     }
 }

@@ -17,13 +17,28 @@ struct SchoolRecord: Sendable, Equatable {
 
     var snapshot: SchoolSnapshot {
         SchoolSnapshot(
-            urn: urn, name: name, postcode: postcode, localAuthority: localAuthority, typeOfEstablishment: typeOfEstablishment,
-            group: group, region: region.rawValue, trust: trust, contactEmails: contactEmails)
+            urn: urn,
+            name: name,
+            postcode: postcode,
+            localAuthority: localAuthority,
+            typeOfEstablishment: typeOfEstablishment,
+            group: group,
+            region: region.rawValue,
+            trust: trust,
+            contactEmails: contactEmails
+        )
     }
 
     init(
-        urn: Int, name: String, postcode: String, localAuthority: String, typeOfEstablishment: String, group: String,
-        region: Region, trust: TrustSnapshot?, contactEmails: [String]
+        urn: Int,
+        name: String,
+        postcode: String,
+        localAuthority: String,
+        typeOfEstablishment: String,
+        group: String,
+        region: Region,
+        trust: TrustSnapshot?,
+        contactEmails: [String]
     ) {
         self.urn = urn
         self.name = name
@@ -105,7 +120,8 @@ enum ReferenceStore {
                 school.urn, school.name, school.postcode, school.localAuthority, school.typeOfEstablishment, school.group,
                 school.region.rawValue, school.trust?.uid, school.trust?.name, school.contactEmails.joined(separator: ";"),
                 Int64(now.timeIntervalSince1970 * 1000),
-            ])
+            ]
+        )
         // A renamed school is found by its new name in searches of its claims.
         try db.execute(sql: "UPDATE claims SET school_name = ? WHERE school_urn = ?", arguments: [school.name, school.urn])
         return !existed
@@ -127,7 +143,8 @@ enum ReferenceStore {
             arguments: [
                 provider.code, provider.name, provider.ukprn, provider.accredited, provider.emailAddresses.joined(separator: ";"),
                 Int64(now.timeIntervalSince1970 * 1000),
-            ])
+            ]
+        )
         return !existed
     }
 
@@ -160,10 +177,12 @@ enum ReferenceStore {
                     ON CONFLICT (academic_year, region) DO UPDATE SET pence = excluded.pence, set_by = excluded.set_by,
                         set_at = excluded.set_at
                     """,
-                arguments: [year, region.rawValue, pence.value, by, at])
+                arguments: [year, region.rawValue, pence.value, by, at]
+            )
             try db.execute(
                 sql: "INSERT INTO funding_rate_changes (academic_year, region, pence, set_by, set_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [year, region.rawValue, pence.value, by, at])
+                arguments: [year, region.rawValue, pence.value, by, at]
+            )
         }
         // Drafts are priced at the current rate; submitted claims keep their frozen rate.
     }
@@ -183,7 +202,10 @@ enum ReferenceStore {
 
     static func isEligible(_ db: Database, urn: Int, year: Int) throws -> Bool {
         try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM school_eligibility WHERE urn = ? AND academic_year = ?)", arguments: [urn, year])
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM school_eligibility WHERE urn = ? AND academic_year = ?)",
+            arguments: [urn, year]
+        )
             ?? false
     }
 

@@ -87,7 +87,12 @@ enum Templates {
 
             \(signature)
             """
-        return Rendered(template: "claim_draft_created", subject: "Claim \(m.reference) is waiting for you to review and submit", body: body, asksForReply: true)
+        return Rendered(
+            template: "claim_draft_created",
+            subject: "Claim \(m.reference) is waiting for you to review and submit",
+            body: body,
+            asksForReply: true
+        )
     }
 
     static func claimDeleted(_ claim: ClaimFacts, reason: String?, support: String) -> Rendered {
@@ -142,7 +147,10 @@ enum Templates {
             """
         return Rendered(
             template: "payment_information_requested",
-            subject: "Claim \(claim.reference): the payer needs more information by \(EmailDates.long(respondBy))", body: body, asksForReply: true)
+            subject: "Claim \(claim.reference): the payer needs more information by \(EmailDates.long(respondBy))",
+            body: body,
+            asksForReply: true
+        )
     }
 
     static func paymentNotApproved(_ claim: ClaimFacts, reason: String?) -> Rendered {
@@ -184,7 +192,10 @@ enum Templates {
             """
         return Rendered(
             template: "sampling_provider_not_approved",
-            subject: "Claim \(claim.reference): action needed by \(EmailDates.long(respondBy))", body: body, asksForReply: true)
+            subject: "Claim \(claim.reference): action needed by \(EmailDates.long(respondBy))",
+            body: body,
+            asksForReply: true
+        )
     }
 
     static func schoolResponseRecorded(_ claim: ClaimFacts, approved: Bool, reason: String?) -> Rendered {
@@ -234,7 +245,11 @@ enum Templates {
 
             \(signature)
             """
-        return Rendered(template: "clawback_requested", subject: "Claim \(claim.reference): \(MoneyText.pounds(amountPence)) will be recovered", body: body)
+        return Rendered(
+            template: "clawback_requested",
+            subject: "Claim \(claim.reference): \(MoneyText.pounds(amountPence)) will be recovered",
+            body: body
+        )
     }
 
     /// Support looked at the school's response and found nothing to recover.
@@ -270,10 +285,17 @@ enum Templates {
 
     /// To each of the provider's addresses, each with its own link.
     static func samplingRequest(
-        providerName: String, link: String, dueOn: String, claimCount: Int, reminder: Int, uploadURL: String, support: String
+        providerName: String,
+        link: String,
+        dueOn: String,
+        claimCount: Int,
+        reminder: Int,
+        uploadURL: String,
+        support: String
     ) -> Rendered {
         let claims = claimCount == 1 ? "1 claim" : "\(claimCount) claims"
-        let opening = reminder > 0
+        let opening =
+            reminder > 0
             ? "This is a reminder: we are still waiting for your response about \(claims) for mentor training with \(providerName)."
             : "We are checking a sample of paid claims for mentor training: \(claims) with \(providerName) as the training provider \(claimCount == 1 ? "is" : "are") in the sample."
         let body = """
@@ -294,22 +316,25 @@ enum Templates {
             subject: reminder > 0
                 ? "Reminder: your response about mentor training claims is due by \(EmailDates.long(dueOn))"
                 : "Please check \(claims) for mentor training by \(EmailDates.long(dueOn))",
-            body: body, asksForReply: true)
+            body: body,
+            asksForReply: true
+        )
     }
 
     // MARK: Payer
 
     static func paymentRunCreated(_ run: RunCreatedFields, link: String, clawback: Bool, support: String) -> Rendered {
         let kind = clawback ? "clawback" : "payment"
-        let fill = clawback
+        let fill =
+            clawback
             ? """
-                2. For each claim, set claim_status to clawback_complete once the amount in clawback_amount is recovered, \
-                or leave it clawback_in_progress (with a clawback_unsuccessful_reason if recovery failed).
-                """
+            2. For each claim, set claim_status to clawback_complete once the amount in clawback_amount is recovered, \
+            or leave it clawback_in_progress (with a clawback_unsuccessful_reason if recovery failed).
+            """
             : """
-                2. For each claim, set claim_status to paid once it is paid, or to unpaid with the reason in \
-                claim_unpaid_reason; leave payment_in_progress for a claim not yet decided.
-                """
+            2. For each claim, set claim_status to paid once it is paid, or to unpaid with the reason in \
+            claim_unpaid_reason; leave payment_in_progress for a claim not yet decided.
+            """
         let body = """
             A new \(kind) file is ready for you to download.
 
@@ -327,7 +352,10 @@ enum Templates {
             """
         return Rendered(
             template: clawback ? "clawback_run_ready" : "payment_run_ready",
-            subject: "\(clawback ? "Clawback" : "Payment") file \(run.runId) is ready to download", body: body, asksForReply: true)
+            subject: "\(clawback ? "Clawback" : "Payment") file \(run.runId) is ready to download",
+            body: body,
+            asksForReply: true
+        )
     }
 
     // MARK: People
@@ -402,7 +430,8 @@ enum Templates {
         return Rendered(
             template: "claim_window_closing",
             subject: "The claim window closes \(daysLeft <= 1 ? when : "on \(EmailDates.long(closesOn))"): claim for mentor training",
-            body: body)
+            body: body
+        )
     }
 
     // MARK: Support

@@ -71,7 +71,10 @@ struct NotificationRoutes {
                 try EmailHandlers.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: now, replyTo: support)
             }
             let ids = try Int64.fetchAll(
-                db, sql: "SELECT id FROM emails WHERE fact_id = ? ORDER BY id", arguments: [fact.uuidString.lowercased()])
+                db,
+                sql: "SELECT id FROM emails WHERE fact_id = ? ORDER BY id",
+                arguments: [fact.uuidString.lowercased()]
+            )
             return Accepted(ids: ids, recipients: recipients)
         }
         return try JSONResponse.make(accepted, status: .accepted)
@@ -93,7 +96,8 @@ struct NotificationRoutes {
             }
             try db.execute(
                 sql: "UPDATE emails SET status = 'queued', next_attempt_at = ?, attempt_limit = attempts + ? WHERE id = ?",
-                arguments: [now, env.configuration.mail.maxAttempts, id])
+                arguments: [now, env.configuration.mail.maxAttempts, id]
+            )
         }
         env.logger.info("email queued again by support", metadata: ["notification_id": "\(id)"])
         return try JSONResponse.make(["id": id], status: .accepted)
@@ -126,19 +130,30 @@ struct NotificationRoutes {
         let status = query.oneOf("status", ["queued", "sent", "failed"], message: "Use queued, sent or failed.")
         try query.throwIfAny()
         let page = try await env.database.read { db -> Page<Item> in
-            let filter = "(? IS NULL OR claim_reference = ?) AND (? IS NULL OR recipient = ?) AND (? IS NULL OR template = ?) AND (? IS NULL OR status = ?)"
+            let filter =
+                "(? IS NULL OR claim_reference = ?) AND (? IS NULL OR recipient = ?) AND (? IS NULL OR template = ?) AND (? IS NULL OR status = ?)"
             let arguments: StatementArguments = [reference, reference, to, to, template, template, status, status]
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM emails WHERE \(filter)", arguments: arguments) ?? 0
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM emails WHERE \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
-                arguments: arguments + [pagination.perPage, pagination.offset])
+                db,
+                sql: "SELECT * FROM emails WHERE \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
+                arguments: arguments + [pagination.perPage, pagination.offset]
+            )
             let items = rows.map { row in
                 Item(
-                    id: row["id"], template: row["template"], to: row["recipient"], subject: row["subject"], claimReference: row["claim_reference"],
-                    status: row["status"], attempts: row["attempts"], lastError: row["last_error"],
+                    id: row["id"],
+                    template: row["template"],
+                    to: row["recipient"],
+                    subject: row["subject"],
+                    claimReference: row["claim_reference"],
+                    status: row["status"],
+                    attempts: row["attempts"],
+                    lastError: row["last_error"],
                     createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000),
-                    nextAttemptAt: row["status"] as String == "queued" ? Date(timeIntervalSince1970: Double(row["next_attempt_at"] as Int64) / 1000) : nil,
-                    sentAt: (row["sent_at"] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) })
+                    nextAttemptAt: row["status"] as String == "queued"
+                        ? Date(timeIntervalSince1970: Double(row["next_attempt_at"] as Int64) / 1000) : nil,
+                    sentAt: (row["sent_at"] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+                )
             }
             return Page(items: items, page: pagination.page, perPage: pagination.perPage, total: total)
         }

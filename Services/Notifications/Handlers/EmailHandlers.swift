@@ -17,7 +17,13 @@ struct EmailHandlers {
     /// it was new.
     @discardableResult
     static func queue(
-        _ db: Database, fact: UUID, rendered: Templates.Rendered, to recipient: String, reference: String?, at: Date, replyTo: String? = nil
+        _ db: Database,
+        fact: UUID,
+        rendered: Templates.Rendered,
+        to recipient: String,
+        reference: String?,
+        at: Date,
+        replyTo: String? = nil
     ) throws -> Bool {
         let address = recipient.lowercased()
         // Stable for this fact, template and recipient; short enough for a 78-character line.
@@ -32,7 +38,8 @@ struct EmailHandlers {
             arguments: [
                 fact.uuidString.lowercased(), rendered.template, address, rendered.subject, rendered.body, messageID, reference, millis, millis,
                 rendered.asksForReply ? replyTo : nil,
-            ])
+            ]
+        )
         return db.changesCount > 0
     }
 
@@ -59,8 +66,10 @@ struct EmailHandlers {
             .on(ProviderUpserted.self) { envelope, db in
                 let p = envelope.payload.provider
                 try db.execute(
-                    sql: "INSERT INTO providers (code, name, email_addresses) VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, email_addresses = excluded.email_addresses",
-                    arguments: [p.code, p.name, try Directory.json(p.emailAddresses)])
+                    sql:
+                        "INSERT INTO providers (code, name, email_addresses) VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, email_addresses = excluded.email_addresses",
+                    arguments: [p.code, p.name, try Directory.json(p.emailAddresses)]
+                )
                 return .applied
             },
             .on(ClaimWindowUpserted.self) { envelope, db in
@@ -70,7 +79,8 @@ struct EmailHandlers {
                         INSERT INTO claim_windows (id, academic_year, opens_on, closes_on, removed) VALUES (?, ?, ?, ?, 0)
                         ON CONFLICT (id) DO UPDATE SET academic_year = excluded.academic_year, opens_on = excluded.opens_on, closes_on = excluded.closes_on, removed = 0
                         """,
-                    arguments: [w.id, w.academicYear, w.opensOn, w.closesOn])
+                    arguments: [w.id, w.academicYear, w.opensOn, w.closesOn]
+                )
                 return .applied
             },
             .on(ClaimWindowRemoved.self) { envelope, db in
@@ -80,7 +90,8 @@ struct EmailHandlers {
             .on(SchoolEligibilityGranted.self) { envelope, db in
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO eligibility (urn, academic_year) VALUES (?, ?)",
-                    arguments: [envelope.payload.urn, envelope.payload.academicYear])
+                    arguments: [envelope.payload.urn, envelope.payload.academicYear]
+                )
                 return .applied
             },
 
@@ -103,7 +114,15 @@ struct EmailHandlers {
                 }
                 let rendered = Templates.membershipRemoved(m, support: base.supportAddress)
                 for recipient in Self.recipients([m.user.email]) {
-                    try Self.queue(db, fact: envelope.id, rendered: rendered, to: recipient, reference: nil, at: envelope.occurredAt, replyTo: base.supportAddress)
+                    try Self.queue(
+                        db,
+                        fact: envelope.id,
+                        rendered: rendered,
+                        to: recipient,
+                        reference: nil,
+                        at: envelope.occurredAt,
+                        replyTo: base.supportAddress
+                    )
                 }
                 return .applied
             },
@@ -121,7 +140,8 @@ struct EmailHandlers {
                     arguments: [
                         m.reference, m.school.urn, m.school.name, m.provider.name, m.academicYear, m.claimWindowId, m.amountPence, m.ratePence,
                         try Directory.json(m.mentors), m.submittedBy.email,
-                    ])
+                    ]
+                )
                 let closesOn = try String.fetchOne(db, sql: "SELECT closes_on FROM claim_windows WHERE id = ?", arguments: [m.claimWindowId])
                 let rendered = Templates.claimSubmitted(m, claimURL: base.claimURL(m.reference), windowClosesOn: closesOn)
                 for recipient in Self.recipients([m.submittedBy.email] + (try Directory.contacts(db, urn: m.school.urn))) {
@@ -135,7 +155,15 @@ struct EmailHandlers {
                 let contacts = try Directory.contacts(db, urn: m.school.urn)
                 let rendered = Templates.draftCreated(m, claimURL: base.claimURL(m.reference), support: base.supportAddress)
                 for recipient in Self.recipients(contacts.isEmpty ? m.school.contactEmails : contacts) {
-                    try Self.queue(db, fact: envelope.id, rendered: rendered, to: recipient, reference: m.reference, at: envelope.occurredAt, replyTo: base.supportAddress)
+                    try Self.queue(
+                        db,
+                        fact: envelope.id,
+                        rendered: rendered,
+                        to: recipient,
+                        reference: m.reference,
+                        at: envelope.occurredAt,
+                        replyTo: base.supportAddress
+                    )
                 }
                 return .applied
             },
@@ -145,7 +173,12 @@ struct EmailHandlers {
                 // can be deleted only by support.
                 guard let claim = try Directory.claim(db, m.reference, url: base.claimURL(m.reference)) else { return .applied }
                 try db.execute(sql: "UPDATE claims SET deleted = 1, status = 'deleted' WHERE reference = ?", arguments: [m.reference])
-                try base.queueForSchool(db, envelope: envelope, claim: claim, rendered: Templates.claimDeleted(claim.facts, reason: m.reason, support: base.supportAddress))
+                try base.queueForSchool(
+                    db,
+                    envelope: envelope,
+                    claim: claim,
+                    rendered: Templates.claimDeleted(claim.facts, reason: m.reason, support: base.supportAddress)
+                )
                 return .applied
             },
             .on(ClaimStatusChanged.self) { envelope, db in
@@ -189,8 +222,11 @@ struct EmailHandlers {
                 // step names, from the same message's time.
                 let respondBy = SchoolActionText.respondBy(askedOn: LondonDates.text(of: envelope.occurredAt))
                 try base.queueForSchool(
-                    db, envelope: envelope, claim: claim,
-                    rendered: Templates.providerNotApproved(claim.facts, mentors: m.mentors, respondBy: respondBy, support: base.supportAddress))
+                    db,
+                    envelope: envelope,
+                    claim: claim,
+                    rendered: Templates.providerNotApproved(claim.facts, mentors: m.mentors, respondBy: respondBy, support: base.supportAddress)
+                )
                 return .applied
             },
             .on(ClawbackApproved.self) { envelope, db in
@@ -203,18 +239,34 @@ struct EmailHandlers {
                 }
                 try db.execute(sql: "UPDATE claims SET clawback_pence = ? WHERE reference = ?", arguments: [m.clawbackAmountPence, m.reference])
                 try base.queueForSchool(
-                    db, envelope: envelope, claim: claim,
-                    rendered: Templates.clawbackRequested(claim.facts, amountPence: m.clawbackAmountPence, mentors: m.mentors))
+                    db,
+                    envelope: envelope,
+                    claim: claim,
+                    rendered: Templates.clawbackRequested(claim.facts, amountPence: m.clawbackAmountPence, mentors: m.mentors)
+                )
                 return .applied
             },
             .on(SampleProviderRequested.self) { envelope, db in
                 let m = envelope.payload
                 for link in m.recipients where EmailAddressShape.isPlausible(link.email) {
                     let rendered = Templates.samplingRequest(
-                        providerName: m.provider.name, link: link.url, dueOn: m.dueOn, claimCount: m.claimCount, reminder: m.reminder ?? 0,
-                        uploadURL: "\(base.claimsBaseURL)/providers/\(m.provider.code)", support: base.supportAddress)
+                        providerName: m.provider.name,
+                        link: link.url,
+                        dueOn: m.dueOn,
+                        claimCount: m.claimCount,
+                        reminder: m.reminder ?? 0,
+                        uploadURL: "\(base.claimsBaseURL)/providers/\(m.provider.code)",
+                        support: base.supportAddress
+                    )
                     try Self.queue(
-                        db, fact: envelope.id, rendered: rendered, to: link.email, reference: nil, at: envelope.occurredAt, replyTo: base.supportAddress)
+                        db,
+                        fact: envelope.id,
+                        rendered: rendered,
+                        to: link.email,
+                        reference: nil,
+                        at: envelope.occurredAt,
+                        replyTo: base.supportAddress
+                    )
                 }
                 return .applied
             },
@@ -224,7 +276,14 @@ struct EmailHandlers {
                 for link in envelope.payload.run.links where EmailAddressShape.isPlausible(link.email) {
                     let rendered = Templates.paymentRunCreated(envelope.payload.run, link: link.url, clawback: false, support: base.supportAddress)
                     try Self.queue(
-                        db, fact: envelope.id, rendered: rendered, to: link.email, reference: nil, at: envelope.occurredAt, replyTo: base.supportAddress)
+                        db,
+                        fact: envelope.id,
+                        rendered: rendered,
+                        to: link.email,
+                        reference: nil,
+                        at: envelope.occurredAt,
+                        replyTo: base.supportAddress
+                    )
                 }
                 return .applied
             },
@@ -232,7 +291,14 @@ struct EmailHandlers {
                 for link in envelope.payload.run.links where EmailAddressShape.isPlausible(link.email) {
                     let rendered = Templates.paymentRunCreated(envelope.payload.run, link: link.url, clawback: true, support: base.supportAddress)
                     try Self.queue(
-                        db, fact: envelope.id, rendered: rendered, to: link.email, reference: nil, at: envelope.occurredAt, replyTo: base.supportAddress)
+                        db,
+                        fact: envelope.id,
+                        rendered: rendered,
+                        to: link.email,
+                        reference: nil,
+                        at: envelope.occurredAt,
+                        replyTo: base.supportAddress
+                    )
                 }
                 return .applied
             },
@@ -244,7 +310,14 @@ struct EmailHandlers {
         let contacts = try Directory.contacts(db, urn: claim.urn)
         for recipient in Self.recipients(contacts + [claim.submittedByEmail]) {
             try Self.queue(
-                db, fact: envelope.id, rendered: rendered, to: recipient, reference: claim.facts.reference, at: envelope.occurredAt, replyTo: supportAddress)
+                db,
+                fact: envelope.id,
+                rendered: rendered,
+                to: recipient,
+                reference: claim.facts.reference,
+                at: envelope.occurredAt,
+                replyTo: supportAddress
+            )
         }
     }
 }
@@ -264,8 +337,10 @@ enum Directory {
 
     static func saveSchool(_ db: Database, _ school: SchoolSnapshot) throws {
         try db.execute(
-            sql: "INSERT INTO schools (urn, name, contact_emails) VALUES (?, ?, ?) ON CONFLICT (urn) DO UPDATE SET name = excluded.name, contact_emails = excluded.contact_emails",
-            arguments: [school.urn, school.name, try json(school.contactEmails)])
+            sql:
+                "INSERT INTO schools (urn, name, contact_emails) VALUES (?, ?, ?) ON CONFLICT (urn) DO UPDATE SET name = excluded.name, contact_emails = excluded.contact_emails",
+            arguments: [school.urn, school.name, try json(school.contactEmails)]
+        )
     }
 
     static func school(_ db: Database, urn: Int) throws -> (name: String, contacts: [String])? {
@@ -294,8 +369,18 @@ enum Directory {
         let mentors = (try? JSONDecoder().decode([ClaimMentor].self, from: Data((row["mentors"] as String).utf8))) ?? []
         return Claim(
             facts: ClaimFacts(
-                reference: reference, schoolName: row["school_name"], providerName: row["provider_name"], academicYear: row["academic_year"],
-                amountPence: row["amount_pence"], ratePence: row["rate_pence"], mentors: mentors, url: url),
-            urn: row["urn"], submittedByEmail: row["submitted_by_email"], clawbackPence: row["clawback_pence"])
+                reference: reference,
+                schoolName: row["school_name"],
+                providerName: row["provider_name"],
+                academicYear: row["academic_year"],
+                amountPence: row["amount_pence"],
+                ratePence: row["rate_pence"],
+                mentors: mentors,
+                url: url
+            ),
+            urn: row["urn"],
+            submittedByEmail: row["submitted_by_email"],
+            clawbackPence: row["clawback_pence"]
+        )
     }
 }

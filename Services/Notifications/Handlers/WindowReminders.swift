@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import Logging
-import ServiceSupport
 import ServiceLifecycle
+import ServiceSupport
 
 /// The claim-window emails, scheduled inside the service from its own copy of windows,
 /// eligibility and claims, and its own clock: "the window is open" on the opening day, then
@@ -58,7 +58,10 @@ struct WindowReminders: Service {
         return try await database.write { db in
             var queued = 0
             let windows = try Row.fetchAll(
-                db, sql: "SELECT * FROM claim_windows WHERE removed = 0 AND opens_on <= ? AND closes_on >= ?", arguments: [today, today])
+                db,
+                sql: "SELECT * FROM claim_windows WHERE removed = 0 AND opens_on <= ? AND closes_on >= ?",
+                arguments: [today, today]
+            )
             for window in windows {
                 let id: Int64 = window["id"]
                 let year: Int = window["academic_year"]
@@ -77,18 +80,30 @@ struct WindowReminders: Service {
                           AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.claim_window_id = ? AND r.milestone = ? AND r.urn = e.urn)
                         ORDER BY s.urn
                         """,
-                    arguments: [year, id, id, milestone.rawValue])
+                    arguments: [year, id, id, milestone.rawValue]
+                )
                 for school in schools {
                     let urn: Int = school["urn"]
                     let name: String = school["name"]
                     let contacts = Directory.addresses(school["contact_emails"]) + (try Directory.users(db, urn: urn))
                     let rendered: Templates.Rendered
                     if milestone == .opening {
-                        rendered = Templates.windowOpen(schoolName: name, academicYear: year, opensOn: opensOn, closesOn: closesOn, url: "\(base)/schools/\(urn)")
+                        rendered = Templates.windowOpen(
+                            schoolName: name,
+                            academicYear: year,
+                            opensOn: opensOn,
+                            closesOn: closesOn,
+                            url: "\(base)/schools/\(urn)"
+                        )
                     } else {
                         let daysLeft = LondonDates.days(from: today, to: closesOn) ?? milestone.daysBeforeClose ?? 0
                         rendered = Templates.windowClosing(
-                            schoolName: name, academicYear: year, closesOn: closesOn, daysLeft: daysLeft, url: "\(base)/schools/\(urn)")
+                            schoolName: name,
+                            academicYear: year,
+                            closesOn: closesOn,
+                            daysLeft: daysLeft,
+                            url: "\(base)/schools/\(urn)"
+                        )
                     }
                     let fact = StableUUID.make("claim-window:\(id):\(milestone.rawValue):\(urn)")
                     for recipient in EmailHandlers.recipients(contacts) {
@@ -96,7 +111,8 @@ struct WindowReminders: Service {
                     }
                     try db.execute(
                         sql: "INSERT INTO reminders (claim_window_id, milestone, urn, queued_at) VALUES (?, ?, ?, ?)",
-                        arguments: [id, milestone.rawValue, urn, Int64(instant.timeIntervalSince1970 * 1000)])
+                        arguments: [id, milestone.rawValue, urn, Int64(instant.timeIntervalSince1970 * 1000)]
+                    )
                 }
             }
             return queued

@@ -57,7 +57,10 @@ enum EmailFormat {
     /// (a date formatter built per email showed up when sending thousands).
     static func httpDate(_ date: Date) -> String {
         let p = utc.dateComponents([.weekday, .day, .month, .year, .hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        func two(_ value: Int?) -> String {
+            let v = value ?? 0
+            return v < 10 ? "0\(v)" : "\(v)"
+        }
         return "\(weekdays[(p.weekday ?? 1) - 1]), \(two(p.day)) \(months[(p.month ?? 1) - 1]) \(p.year ?? 1970) "
             + "\(two(p.hour)):\(two(p.minute)):\(two(p.second)) +0000"
     }
@@ -167,10 +170,16 @@ enum EmailHTML {
             for line in paragraph.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
                 if line.hasPrefix("- ") {
                     flushPlain()
-                    if !inList { html += "<ul>\n"; inList = true }
+                    if !inList {
+                        html += "<ul>\n"
+                        inList = true
+                    }
                     html += "<li>" + linkify(String(line.dropFirst(2))) + "</li>\n"
                 } else {
-                    if inList { html += "</ul>\n"; inList = false }
+                    if inList {
+                        html += "</ul>\n"
+                        inList = false
+                    }
                     plain.append(linkify(line))
                 }
             }

@@ -1,14 +1,15 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRDB
 import Logging
 import Messages
-import Metrics
 import Messaging
+import Metrics
 import ServiceLifecycle
 import ServiceSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where emails go: files in `MAIL_DIR` (the default) or an SMTP server.
 protocol MailTransport: Sendable {
@@ -77,7 +78,11 @@ struct EmailSender: Service {
     func sendDue(limit: Int = 100) async throws -> Int {
         let at = Int64(now().timeIntervalSince1970 * 1000)
         let due = try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM emails WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", arguments: [at, limit])
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM emails WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                arguments: [at, limit]
+            )
         }
         let interval = Duration.nanoseconds(1_000_000_000 / Int64(max(1, policy.ratePerSecond)))
         let clock = ContinuousClock()
@@ -97,8 +102,13 @@ struct EmailSender: Service {
         let recipient: String = row["recipient"]
         let reference: String? = row["claim_reference"]
         var email = Email(
-            messageID: row["message_id"], from: from, to: recipient, subject: row["subject"], body: row["body"],
-            date: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000))
+            messageID: row["message_id"],
+            from: from,
+            to: recipient,
+            subject: row["subject"],
+            body: row["body"],
+            date: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000)
+        )
         email.template = template
         email.replyTo = row["reply_to"]
         let outbox = self.outbox
@@ -106,11 +116,16 @@ struct EmailSender: Service {
             try await transport.send(email)
             let sentAt = Int64(now().timeIntervalSince1970 * 1000)
             try await database.write { db in
-                try db.execute(sql: "UPDATE emails SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
-                               arguments: [sentAt, id])
+                try db.execute(
+                    sql: "UPDATE emails SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
+                    arguments: [sentAt, id]
+                )
                 try outbox.append(
-                    NotificationSent(fields: NotificationFields(notificationId: id, template: template, to: recipient, reference: reference, error: nil)),
-                    in: db)
+                    NotificationSent(
+                        fields: NotificationFields(notificationId: id, template: template, to: recipient, reference: reference, error: nil)
+                    ),
+                    in: db
+                )
             }
             Counter(label: "notifications_emails_total", dimensions: [("template", template), ("outcome", "sent")]).increment()
         } catch {
@@ -123,17 +138,22 @@ struct EmailSender: Service {
             try await database.write { db in
                 try db.execute(
                     sql: "UPDATE emails SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?",
-                    arguments: [attempts, message, nextAttempt, failed ? "failed" : "queued", id])
+                    arguments: [attempts, message, nextAttempt, failed ? "failed" : "queued", id]
+                )
                 if failed {
                     try outbox.append(
-                        NotificationFailed(fields: NotificationFields(notificationId: id, template: template, to: recipient, reference: reference, error: message)),
-                        in: db)
+                        NotificationFailed(
+                            fields: NotificationFields(notificationId: id, template: template, to: recipient, reference: reference, error: message)
+                        ),
+                        in: db
+                    )
                 }
             }
             Counter(label: "notifications_emails_total", dimensions: [("template", template), ("outcome", failed ? "failed" : "retry")]).increment()
             logger.warning(
                 failed ? "email failed" : "email not sent; will retry",
-                metadata: ["notification_id": "\(id)", "template": "\(template)", "attempt": "\(attempts)", "error": "\(message)"])
+                metadata: ["notification_id": "\(id)", "template": "\(template)", "attempt": "\(attempts)", "error": "\(message)"]
+            )
         }
     }
 

@@ -138,7 +138,10 @@ actor SMTPSession {
     private let epoch: SMTPReplySink.Epoch
 
     private init(
-        channel: any Channel, replies: AsyncThrowingStream<SMTPReplySink.Tagged, any Error>, timeout: TimeAmount, epoch: SMTPReplySink.Epoch
+        channel: any Channel,
+        replies: AsyncThrowingStream<SMTPReplySink.Tagged, any Error>,
+        timeout: TimeAmount,
+        epoch: SMTPReplySink.Epoch
     ) {
         self.channel = channel
         self.replies = replies.makeAsyncIterator()
@@ -182,7 +185,8 @@ actor SMTPSession {
         if let tls {
             guard extensions.keys.contains("STARTTLS") else {
                 throw SMTPError.configuration(
-                    "\(settings.host) does not offer STARTTLS; set SMTP_STARTTLS=false only if the connection is private")
+                    "\(settings.host) does not offer STARTTLS; set SMTP_STARTTLS=false only if the connection is private"
+                )
             }
             try await command("STARTTLS", expecting: 220)
             let host = settings.host

@@ -32,8 +32,18 @@ extension PaymentRoutes {
         }
         let reply = try await env.database.write { db -> Reply in
             _ = try runView(db, id: id, kind: kind, withClaims: false)
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM response_files WHERE run_id = ? AND fingerprint = ?)", arguments: [id, fingerprint]) == true {
-                return Reply(paid: kind == .payment ? 0 : nil, informationRequested: kind == .payment ? 0 : nil, clawbackComplete: kind == .clawback ? 0 : nil, unchanged: table.rows.count, alreadyApplied: true)
+            if try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM response_files WHERE run_id = ? AND fingerprint = ?)",
+                arguments: [id, fingerprint]
+            ) == true {
+                return Reply(
+                    paid: kind == .payment ? 0 : nil,
+                    informationRequested: kind == .payment ? 0 : nil,
+                    clawbackComplete: kind == .clawback ? 0 : nil,
+                    unchanged: table.rows.count,
+                    alreadyApplied: true
+                )
             }
             var errors: [FieldError] = []
             var seen = Set<String>()
@@ -51,7 +61,13 @@ extension PaymentRoutes {
                 let reason = kind == .payment ? row["claim_unpaid_reason"] : row["clawback_unsuccessful_reason"]
                 var problems: [String] = []
                 if !seen.insert(reference).inserted { problems.append("claim \(reference) is on more than one row") }
-                let claim = try Row.fetchOne(db.cachedStatement(sql: "SELECT c.status, r.amount_pence FROM run_claims r JOIN claims c ON c.reference = r.reference WHERE r.run_id = ? AND r.reference = ?"), arguments: [id, reference])
+                let claim = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql:
+                            "SELECT c.status, r.amount_pence FROM run_claims r JOIN claims c ON c.reference = r.reference WHERE r.run_id = ? AND r.reference = ?"
+                    ),
+                    arguments: [id, reference]
+                )
                 if claim == nil {
                     problems.append("claim ‘\(reference)’ is not in this run")
                 } else if (claim?["status"] as String?) != inProgress {
@@ -69,34 +85,60 @@ extension PaymentRoutes {
                 }
             }
             guard errors.isEmpty else {
-                throw Problem(.unprocessableContent, title: "The file has errors", detail: "Nothing was applied. Correct every row listed and upload the whole file again.", errors: errors)
+                throw Problem(
+                    .unprocessableContent,
+                    title: "The file has errors",
+                    detail: "Nothing was applied. Correct every row listed and upload the whole file again.",
+                    errors: errors
+                )
             }
-            var paid = 0, informationRequested = 0, complete = 0, unchanged = 0
+            var paid = 0
+            var informationRequested = 0
+            var complete = 0
+            var unchanged = 0
             for line in lines {
                 switch line.status {
                 case "paid":
-                    try db.cachedStatement(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?").execute(arguments: [line.amount, line.reference])
-                    try db.cachedStatement(sql: "UPDATE run_claims SET outcome = 'paid' WHERE run_id = ? AND reference = ?").execute(arguments: [id, line.reference])
+                    try db.cachedStatement(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?").execute(arguments: [
+                        line.amount, line.reference,
+                    ])
+                    try db.cachedStatement(sql: "UPDATE run_claims SET outcome = 'paid' WHERE run_id = ? AND reference = ?").execute(arguments: [
+                        id, line.reference,
+                    ])
                     try outbox.append(PaymentPaid(reference: line.reference, runId: id, amountPence: line.amount, by: nil), in: db)
                     paid += 1
                 case "unpaid":
-                    try db.cachedStatement(sql: "UPDATE claims SET status = 'payment_information_requested', status_reason = ? WHERE reference = ?").execute(arguments: [line.reason, line.reference])
-                    try db.cachedStatement(sql: "UPDATE run_claims SET outcome = 'unpaid' WHERE run_id = ? AND reference = ?").execute(arguments: [id, line.reference])
+                    try db.cachedStatement(sql: "UPDATE claims SET status = 'payment_information_requested', status_reason = ? WHERE reference = ?")
+                        .execute(arguments: [line.reason, line.reference])
+                    try db.cachedStatement(sql: "UPDATE run_claims SET outcome = 'unpaid' WHERE run_id = ? AND reference = ?").execute(arguments: [
+                        id, line.reference,
+                    ])
                     try outbox.append(PaymentInformationRequested(reference: line.reference, reason: line.reason), in: db)
                     informationRequested += 1
                 case "clawback_complete":
-                    try db.cachedStatement(sql: "UPDATE claims SET status = 'clawback_complete', clawed_back_pence = clawback_amount_pence WHERE reference = ?").execute(arguments: [line.reference])
-                    try db.cachedStatement(sql: "UPDATE run_claims SET outcome = 'clawback_complete' WHERE run_id = ? AND reference = ?").execute(arguments: [id, line.reference])
-                    try outbox.append(ClawbackCompleted(fields: ClawbackRunFields(reference: line.reference, runId: id, clawbackAmountPence: line.amount)), in: db)
+                    try db.cachedStatement(
+                        sql: "UPDATE claims SET status = 'clawback_complete', clawed_back_pence = clawback_amount_pence WHERE reference = ?"
+                    ).execute(arguments: [line.reference])
+                    try db.cachedStatement(sql: "UPDATE run_claims SET outcome = 'clawback_complete' WHERE run_id = ? AND reference = ?").execute(
+                        arguments: [id, line.reference])
+                    try outbox.append(
+                        ClawbackCompleted(fields: ClawbackRunFields(reference: line.reference, runId: id, clawbackAmountPence: line.amount)),
+                        in: db
+                    )
                     complete += 1
                 default:
                     unchanged += 1
                 }
             }
-            try db.cachedStatement(sql: "INSERT INTO response_files (run_id, fingerprint, applied_at, applied_by) VALUES (?, ?, ?, ?)").execute(arguments: [id, fingerprint, Self.millis(now), actor.email])
+            try db.cachedStatement(sql: "INSERT INTO response_files (run_id, fingerprint, applied_at, applied_by) VALUES (?, ?, ?, ?)").execute(
+                arguments: [id, fingerprint, Self.millis(now), actor.email])
             return Reply(
-                paid: kind == .payment ? paid : nil, informationRequested: kind == .payment ? informationRequested : nil,
-                clawbackComplete: kind == .clawback ? complete : nil, unchanged: unchanged, alreadyApplied: false)
+                paid: kind == .payment ? paid : nil,
+                informationRequested: kind == .payment ? informationRequested : nil,
+                clawbackComplete: kind == .clawback ? complete : nil,
+                unchanged: unchanged,
+                alreadyApplied: false
+            )
         }
         return try JSONResponse.make(reply)
     }
@@ -117,7 +159,12 @@ extension PaymentRoutes {
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let outbox = env.outbox
         let status = try await env.database.write { db -> String in
-            guard let claim = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, amount_pence, version FROM claims WHERE reference = ? AND deleted = 0"), arguments: [reference]) else {
+            guard
+                let claim = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT status, amount_pence, version FROM claims WHERE reference = ? AND deleted = 0"),
+                    arguments: [reference]
+                )
+            else {
                 throw Problem.notFound("There is no such claim.")
             }
             try Precondition.check(request, version: claim["version"], what: "Payments' view of claim \(reference)")
@@ -125,9 +172,14 @@ extension PaymentRoutes {
             switch action {
             case .informationSent:
                 guard current == "payment_information_requested" else {
-                    throw Problem(.conflict, detail: "Information can only be marked as sent while the payer is asking for it; the claim is \(current).")
+                    throw Problem(
+                        .conflict,
+                        detail: "Information can only be marked as sent while the payer is asking for it; the claim is \(current)."
+                    )
                 }
-                try db.cachedStatement(sql: "UPDATE claims SET status = 'payment_information_sent' WHERE reference = ?").execute(arguments: [reference])
+                try db.cachedStatement(sql: "UPDATE claims SET status = 'payment_information_sent' WHERE reference = ?").execute(arguments: [
+                    reference
+                ])
                 try outbox.append(PaymentInformationSent(reference: reference, by: actor), in: db)
                 return "payment_information_sent"
             case .paid:
@@ -135,7 +187,9 @@ extension PaymentRoutes {
                     throw Problem(.conflict, detail: "Only a claim in the information loop can be confirmed as paid here; the claim is \(current).")
                 }
                 let amount: Int64 = claim["amount_pence"]
-                try db.cachedStatement(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?").execute(arguments: [amount, reference])
+                try db.cachedStatement(sql: "UPDATE claims SET status = 'paid', paid_pence = ? WHERE reference = ?").execute(arguments: [
+                    amount, reference,
+                ])
                 try outbox.append(PaymentPaid(reference: reference, runId: nil, amountPence: amount, by: actor), in: db)
                 return "paid"
             }
@@ -154,11 +208,19 @@ extension PaymentRoutes {
         let input = try await RequestDecoding.decode(Input.self, from: request)
         let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw Problem.validation([FieldError(field: "reason", message: "Enter why the claim is not approved")]) }
-        guard reason.count <= 2_000 else { throw Problem.validation([FieldError(field: "reason", message: "Enter the reason in 2,000 characters or fewer")]) }
+        guard reason.count <= 2_000 else {
+            throw Problem.validation([FieldError(field: "reason", message: "Enter the reason in 2,000 characters or fewer")])
+        }
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let outbox = env.outbox
         try await env.database.write { db in
-            guard let claim = try Row.fetchOne(db, sql: "SELECT status, version FROM claims WHERE reference = ? AND deleted = 0", arguments: [reference]) else {
+            guard
+                let claim = try Row.fetchOne(
+                    db,
+                    sql: "SELECT status, version FROM claims WHERE reference = ? AND deleted = 0",
+                    arguments: [reference]
+                )
+            else {
                 throw Problem.notFound("There is no such claim.")
             }
             try Precondition.check(request, version: claim["version"], what: "Payments' view of claim \(reference)")
@@ -166,7 +228,8 @@ extension PaymentRoutes {
             guard ["payment_information_requested", "payment_information_sent"].contains(current) else {
                 throw Problem(.conflict, detail: "Only a claim in the information loop can be rejected; the claim is \(current).")
             }
-            try db.cachedStatement(sql: "UPDATE claims SET status = 'payment_not_approved', status_reason = ? WHERE reference = ?").execute(arguments: [reason, reference])
+            try db.cachedStatement(sql: "UPDATE claims SET status = 'payment_not_approved', status_reason = ? WHERE reference = ?").execute(
+                arguments: [reason, reference])
             try outbox.append(PaymentRejected(reference: reference, reason: reason, by: actor), in: db)
         }
         struct Reply: Encodable {
@@ -207,19 +270,41 @@ extension PaymentRoutes {
         }
         let view = try await env.database.read { db -> View in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM claims WHERE reference = ?", arguments: [reference]) else {
-                throw Problem.notFound("Payments has no claim \(reference): it has not been submitted, or its submission has not reached payments yet.")
+                throw Problem.notFound(
+                    "Payments has no claim \(reference): it has not been submitted, or its submission has not reached payments yet."
+                )
             }
             let runs = try Row.fetchAll(
-                db, sql: "SELECT r.id, r.kind, r.created_at, c.amount_pence, c.outcome FROM run_claims c JOIN runs r ON r.id = c.run_id WHERE c.reference = ?",
+                db,
+                sql:
+                    "SELECT r.id, r.kind, r.created_at, c.amount_pence, c.outcome FROM run_claims c JOIN runs r ON r.id = c.run_id WHERE c.reference = ?",
                 arguments: [reference]
             ).map { r in
-                Run(id: r["id"], kind: r["kind"], createdAt: Date(timeIntervalSince1970: Double(r["created_at"] as Int64) / 1000), amountPence: r["amount_pence"], outcome: r["outcome"])
+                Run(
+                    id: r["id"],
+                    kind: r["kind"],
+                    createdAt: Date(timeIntervalSince1970: Double(r["created_at"] as Int64) / 1000),
+                    amountPence: r["amount_pence"],
+                    outcome: r["outcome"]
+                )
             }
             return View(
-                reference: reference, status: row["status"], statusReason: row["status_reason"], schoolUrn: row["school_urn"], schoolName: row["school_name"],
-                academicYear: row["academic_year"], claimWindowId: row["claim_window_id"], amountPence: row["amount_pence"], paidPence: row["paid_pence"],
-                clawbackAmountPence: row["clawback_amount_pence"], clawedBackPence: row["clawed_back_pence"], deleted: (row["deleted"] as Int) != 0,
-                paymentRun: runs.first { $0.kind == "payment" }, clawbackRun: runs.first { $0.kind == "clawback" }, version: row["version"])
+                reference: reference,
+                status: row["status"],
+                statusReason: row["status_reason"],
+                schoolUrn: row["school_urn"],
+                schoolName: row["school_name"],
+                academicYear: row["academic_year"],
+                claimWindowId: row["claim_window_id"],
+                amountPence: row["amount_pence"],
+                paidPence: row["paid_pence"],
+                clawbackAmountPence: row["clawback_amount_pence"],
+                clawedBackPence: row["clawed_back_pence"],
+                deleted: (row["deleted"] as Int) != 0,
+                paymentRun: runs.first { $0.kind == "payment" },
+                clawbackRun: runs.first { $0.kind == "clawback" },
+                version: row["version"]
+            )
         }
         return try JSONResponse.make(view, headers: Precondition.eTag(view.version))
     }
@@ -273,13 +358,22 @@ extension PaymentRoutes {
                 let paid: Int64 = row["paid"]
                 let clawed: Int64 = row["clawed"]
                 return Line(
-                    schoolUrn: row["school_urn"], schoolName: row["school_name"], academicYear: row["academic_year"], claimedPence: row["claimed"],
-                    paidPence: paid, clawedBackPence: clawed, netPence: paid - clawed)
+                    schoolUrn: row["school_urn"],
+                    schoolName: row["school_name"],
+                    academicYear: row["academic_year"],
+                    claimedPence: row["claimed"],
+                    paidPence: paid,
+                    clawedBackPence: clawed,
+                    netPence: paid - clawed
+                )
             }
         }
         let totals = Reply.Totals(
-            claimedPence: lines.reduce(0) { $0 + $1.claimedPence }, paidPence: lines.reduce(0) { $0 + $1.paidPence },
-            clawedBackPence: lines.reduce(0) { $0 + $1.clawedBackPence }, netPence: lines.reduce(0) { $0 + $1.netPence })
+            claimedPence: lines.reduce(0) { $0 + $1.claimedPence },
+            paidPence: lines.reduce(0) { $0 + $1.paidPence },
+            clawedBackPence: lines.reduce(0) { $0 + $1.clawedBackPence },
+            netPence: lines.reduce(0) { $0 + $1.netPence }
+        )
         return try JSONResponse.make(Reply(items: lines, totals: totals))
     }
 }

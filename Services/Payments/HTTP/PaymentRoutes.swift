@@ -59,11 +59,14 @@ struct PaymentRoutes {
 
     /// New single-use links, one per payer address; earlier links of the run stop working.
     func issueLinks(_ db: Database, run: Int64, kind: Kind, now: Date) throws -> [RecipientLink] {
-        try db.cachedStatement(sql: "UPDATE link_hashes SET revoked_at = ? WHERE run_id = ? AND revoked_at IS NULL").execute(arguments: [Self.millis(now), run])
+        try db.cachedStatement(sql: "UPDATE link_hashes SET revoked_at = ? WHERE run_id = ? AND revoked_at IS NULL").execute(arguments: [
+            Self.millis(now), run,
+        ])
         var links: [RecipientLink] = []
         for address in env.configuration.payerEmailAddresses {
             let token = LinkToken.make()
-            try db.cachedStatement(sql: "INSERT INTO link_hashes (token_hash, run_id, recipient, expires_at) VALUES (?, ?, ?, ?)").execute(arguments: [SingleUseLink.hash(token), run, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
+            try db.cachedStatement(sql: "INSERT INTO link_hashes (token_hash, run_id, recipient, expires_at) VALUES (?, ?, ?, ?)").execute(
+                arguments: [SingleUseLink.hash(token), run, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))])
             let path = kind == .payment ? "runs" : "clawback-runs"
             links.append(RecipientLink(email: address, url: "\(env.configuration.publicBaseURL)/api/v1/payments/\(path)/\(run)/file?token=\(token)"))
         }
@@ -114,7 +117,8 @@ struct PaymentRoutes {
         let actor = Actor.user(id: user.id, email: user.email, name: user.name)
         let outcome = try await env.database.write { db in
             try IdempotentOutcome<RunView>.run(db, user: user.id, key: key, body: body, now: now) {
-                var sql = kind == .payment
+                var sql =
+                    kind == .payment
                     ? "SELECT * FROM claims WHERE status = 'submitted' AND deleted = 0"
                     : "SELECT * FROM claims WHERE status = 'clawback_requested' AND clawback_amount_pence > 0"
                 var arguments: [any DatabaseValueConvertible] = []
@@ -124,7 +128,10 @@ struct PaymentRoutes {
                 }
                 let claims = try Row.fetchAll(db, sql: sql + " ORDER BY reference", arguments: StatementArguments(arguments))
                 guard !claims.isEmpty else {
-                    throw Problem(.conflict, detail: kind == .payment ? "There are no submitted claims to pay." : "There are no approved clawbacks to send.")
+                    throw Problem(
+                        .conflict,
+                        detail: kind == .payment ? "There are no submitted claims to pay." : "There are no approved clawbacks to send."
+                    )
                 }
                 var csv = CSVWriter(header: kind == .payment ? Self.paymentColumns : Self.clawbackColumns)
                 var total: Int64 = 0
@@ -132,23 +139,37 @@ struct PaymentRoutes {
                     let amount: Int64 = row["amount_pence"]
                     let clawback: Int64 = row["clawback_amount_pence"]
                     total += kind == .payment ? amount : clawback
-                    let common: [String] = [row["reference"], String(row["school_urn"] as Int), row["school_name"], row["school_local_authority"], row["provider_name"], CSVWriter.pounds(amount)]
+                    let common: [String] = [
+                        row["reference"], String(row["school_urn"] as Int), row["school_name"], row["school_local_authority"], row["provider_name"],
+                        CSVWriter.pounds(amount),
+                    ]
                     let tail: [String] = [row["school_type_of_establishment"], row["school_group"], londonDate(row["submitted_at"])]
-                    csv.append(kind == .payment
-                        ? common + tail + ["payment_in_progress", ""]
-                        : common + [CSVWriter.pounds(clawback)] + tail + ["clawback_in_progress"])
+                    csv.append(
+                        kind == .payment
+                            ? common + tail + ["payment_in_progress", ""]
+                            : common + [CSVWriter.pounds(clawback)] + tail + ["clawback_in_progress"]
+                    )
                 }
-                try db.cachedStatement(sql: "INSERT INTO runs (kind, claim_window_id, created_at, created_by, claim_count, total_pence, file) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [kind.rawValue, input.claimWindowId, Self.millis(now), user.email, claims.count, total, csv.data])
+                try db.cachedStatement(
+                    sql:
+                        "INSERT INTO runs (kind, claim_window_id, created_at, created_by, claim_count, total_pence, file) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ).execute(arguments: [kind.rawValue, input.claimWindowId, Self.millis(now), user.email, claims.count, total, csv.data])
                 let run = db.lastInsertedRowID
                 for row in claims {
                     let reference: String = row["reference"]
                     let amount: Int64 = kind == .payment ? row["amount_pence"] : row["clawback_amount_pence"]
-                    try db.cachedStatement(sql: "INSERT INTO run_claims (run_id, kind, reference, amount_pence) VALUES (?, ?, ?, ?)").execute(arguments: [run, kind.rawValue, reference, amount])
-                    try db.cachedStatement(sql: "UPDATE claims SET status = ? WHERE reference = ?").execute(arguments: [kind == .payment ? "payment_in_progress" : "clawback_in_progress", reference])
+                    try db.cachedStatement(sql: "INSERT INTO run_claims (run_id, kind, reference, amount_pence) VALUES (?, ?, ?, ?)").execute(
+                        arguments: [run, kind.rawValue, reference, amount])
+                    try db.cachedStatement(sql: "UPDATE claims SET status = ? WHERE reference = ?").execute(arguments: [
+                        kind == .payment ? "payment_in_progress" : "clawback_in_progress", reference,
+                    ])
                     if kind == .payment {
                         try outbox.append(PaymentRequested(reference: reference, runId: run), in: db)
                     } else {
-                        try outbox.append(ClawbackSent(fields: ClawbackRunFields(reference: reference, runId: run, clawbackAmountPence: amount)), in: db)
+                        try outbox.append(
+                            ClawbackSent(fields: ClawbackRunFields(reference: reference, runId: run, clawbackAmountPence: amount)),
+                            in: db
+                        )
                     }
                 }
                 let links = try issueLinks(db, run: run, kind: kind, now: now)
@@ -160,39 +181,62 @@ struct PaymentRoutes {
                 }
                 _ = actor
                 return RunView(
-                    id: run, kind: kind.rawValue, claimWindowId: input.claimWindowId, claimCount: claims.count, totalPence: total,
-                    createdBy: user.email, createdAt: now, claims: nil, links: nil)
+                    id: run,
+                    kind: kind.rawValue,
+                    claimWindowId: input.claimWindowId,
+                    claimCount: claims.count,
+                    totalPence: total,
+                    createdBy: user.email,
+                    createdAt: now,
+                    claims: nil,
+                    links: nil
+                )
             }
         }
         return try outcome.response()
     }
 
     func runView(_ db: Database, id: Int64, kind: Kind, withClaims: Bool) throws -> RunView {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ? AND kind = ?"), arguments: [id, kind.rawValue]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ? AND kind = ?"), arguments: [id, kind.rawValue])
+        else {
             throw Problem.notFound("There is no such run.")
         }
         var claims: [RunClaim]?
         var links: [LinkView]?
         if withClaims {
             let now = Self.millis(env.now())
-            links = try Row.fetchAll(db, sql: "SELECT * FROM link_hashes WHERE run_id = ? ORDER BY expires_at DESC, recipient", arguments: [id]).map { link in
-                let used: Int64? = link["used_at"], revoked: Int64? = link["revoked_at"], expires: Int64 = link["expires_at"]
+            links = try Row.fetchAll(db, sql: "SELECT * FROM link_hashes WHERE run_id = ? ORDER BY expires_at DESC, recipient", arguments: [id]).map {
+                link in
+                let used: Int64? = link["used_at"]
+                let revoked: Int64? = link["revoked_at"]
+                let expires: Int64 = link["expires_at"]
                 let state = used != nil ? "used" : revoked != nil ? "replaced" : expires < now ? "expired" : "unused"
                 return LinkView(
-                    recipient: link["recipient"], issuedAt: Date(timeIntervalSince1970: Double(expires - Int64(Self.linkLifetime * 1000)) / 1000),
-                    expiresAt: Date(timeIntervalSince1970: Double(expires) / 1000), usedAt: used.map { Date(timeIntervalSince1970: Double($0) / 1000) },
-                    state: state)
+                    recipient: link["recipient"],
+                    issuedAt: Date(timeIntervalSince1970: Double(expires - Int64(Self.linkLifetime * 1000)) / 1000),
+                    expiresAt: Date(timeIntervalSince1970: Double(expires) / 1000),
+                    usedAt: used.map { Date(timeIntervalSince1970: Double($0) / 1000) },
+                    state: state
+                )
             }
             claims = try Row.fetchAll(
                 db,
-                sql: "SELECT r.reference, r.amount_pence, c.status FROM run_claims r JOIN claims c ON c.reference = r.reference WHERE r.run_id = ? ORDER BY r.reference",
+                sql:
+                    "SELECT r.reference, r.amount_pence, c.status FROM run_claims r JOIN claims c ON c.reference = r.reference WHERE r.run_id = ? ORDER BY r.reference",
                 arguments: [id]
             ).map { RunClaim(reference: $0["reference"], amountPence: $0["amount_pence"], status: $0["status"]) }
         }
         return RunView(
-            id: row["id"], kind: row["kind"], claimWindowId: row["claim_window_id"], claimCount: row["claim_count"],
-            totalPence: row["total_pence"], createdBy: row["created_by"],
-            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000), claims: claims, links: links)
+            id: row["id"],
+            kind: row["kind"],
+            claimWindowId: row["claim_window_id"],
+            claimCount: row["claim_count"],
+            totalPence: row["total_pence"],
+            createdBy: row["created_by"],
+            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000),
+            claims: claims,
+            links: links
+        )
     }
 
     func listRuns(_ context: ServiceRequestContext, kind: Kind) async throws -> Response {
@@ -225,14 +269,19 @@ struct PaymentRoutes {
             var totalPence: Int64
         }
         let reply = try await env.database.read { db -> Reply in
-            let row = clawbacks
+            let row =
+                clawbacks
                 ? try Row.fetchOne(
                     db,
-                    sql: "SELECT COUNT(*) AS n, COALESCE(SUM(clawback_amount_pence), 0) AS total FROM claims WHERE status = 'clawback_requested' AND clawback_amount_pence > 0")
+                    sql:
+                        "SELECT COUNT(*) AS n, COALESCE(SUM(clawback_amount_pence), 0) AS total FROM claims WHERE status = 'clawback_requested' AND clawback_amount_pence > 0"
+                )
                 : try Row.fetchOne(
                     db,
-                    sql: "SELECT COUNT(*) AS n, COALESCE(SUM(amount_pence), 0) AS total FROM claims WHERE status = 'submitted' AND deleted = 0 AND (? IS NULL OR claim_window_id = ?)",
-                    arguments: [window, window])
+                    sql:
+                        "SELECT COUNT(*) AS n, COALESCE(SUM(amount_pence), 0) AS total FROM claims WHERE status = 'submitted' AND deleted = 0 AND (? IS NULL OR claim_window_id = ?)",
+                    arguments: [window, window]
+                )
             return Reply(claimWindowId: window, claimCount: row?["n"] ?? 0, totalPence: row?["total"] ?? 0)
         }
         return try JSONResponse.make(reply)
@@ -253,9 +302,13 @@ struct PaymentRoutes {
 
     /// What a link's token leads to, without using it up.
     func linkState(_ db: Database, token: String, run id: Int64, kind: Kind, now: Date) throws -> LinkOutcome {
-        guard let link = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT l.* FROM link_hashes l JOIN runs r ON r.id = l.run_id WHERE l.token_hash = ? AND l.run_id = ? AND r.kind = ?"),
-            arguments: [SingleUseLink.hash(token), id, kind.rawValue])
+        guard
+            let link = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT l.* FROM link_hashes l JOIN runs r ON r.id = l.run_id WHERE l.token_hash = ? AND l.run_id = ? AND r.kind = ?"
+                ),
+                arguments: [SingleUseLink.hash(token), id, kind.rawValue]
+            )
         else { return .unknown }
         if (link["used_at"] as Int64?) != nil || (link["revoked_at"] as Int64?) != nil { return .used }
         if (link["expires_at"] as Int64) < Self.millis(now) { return .expired }
@@ -265,9 +318,15 @@ struct PaymentRoutes {
     func refused(_ outcome: LinkOutcome, _ context: ServiceRequestContext, run id: Int64) -> SingleUseLink.State {
         switch outcome {
         case .valid: return .unknown
-        case .unknown: context.logger.warning("refused an unknown or altered download link", metadata: ["run": "\(id)"]); return .unknown
-        case .used: context.logger.warning("refused a used or replaced download link", metadata: ["run": "\(id)"]); return .gone
-        case .expired: context.logger.warning("refused an expired download link", metadata: ["run": "\(id)"]); return .gone
+        case .unknown:
+            context.logger.warning("refused an unknown or altered download link", metadata: ["run": "\(id)"])
+            return .unknown
+        case .used:
+            context.logger.warning("refused a used or replaced download link", metadata: ["run": "\(id)"])
+            return .gone
+        case .expired:
+            context.logger.warning("refused an expired download link", metadata: ["run": "\(id)"])
+            return .gone
         }
     }
 
@@ -282,7 +341,8 @@ struct PaymentRoutes {
         let now = env.now()
         let outcome = try await env.database.read { db in try linkState(db, token: token, run: id, kind: kind, now: now) }
         guard outcome == .valid else { return SingleUseLink.page(refused(outcome, context, run: id), path: path, token: token) }
-        let description = kind == .payment
+        let description =
+            kind == .payment
             ? "The claims of payment run \(id), for the payer to pay and fill in the claim_status column (paid, unpaid with a claim_unpaid_reason, or payment_in_progress)."
             : "The clawbacks of clawback run \(id), for the payer to recover and fill in the claim_status column (clawback_complete or clawback_in_progress)."
         return SingleUseLink.page(.valid(fileName: fileName(kind, id), description: description), path: path, token: token)
@@ -299,7 +359,9 @@ struct PaymentRoutes {
         let outcome = try await env.database.write { db -> (LinkOutcome, Data?) in
             let state = try linkState(db, token: token, run: id, kind: kind, now: now)
             guard state == .valid else { return (state, nil) }
-            try db.cachedStatement(sql: "UPDATE link_hashes SET used_at = ? WHERE token_hash = ?").execute(arguments: [Self.millis(now), SingleUseLink.hash(token)])
+            try db.cachedStatement(sql: "UPDATE link_hashes SET used_at = ? WHERE token_hash = ?").execute(arguments: [
+                Self.millis(now), SingleUseLink.hash(token),
+            ])
             return (state, try Data.fetchOne(db, sql: "SELECT file FROM runs WHERE id = ?", arguments: [id]) ?? Data())
         }
         guard let data = outcome.1 else { return SingleUseLink.page(refused(outcome.0, context, run: id), path: path, token: token) }

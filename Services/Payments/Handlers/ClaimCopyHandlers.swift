@@ -21,7 +21,8 @@ enum ClaimCopyHandlers {
                         m.reference, m.school.urn, m.school.name, m.school.localAuthority, m.school.typeOfEstablishment, m.school.group,
                         m.provider.code, m.provider.name, m.academicYear, m.claimWindowId, m.amountPence, m.ratePence,
                         Int64(m.submittedAt.timeIntervalSince1970 * 1000),
-                    ])
+                    ]
+                )
                 return .applied
             },
             .on(ClaimDeleted.self) { envelope, db in
@@ -29,7 +30,8 @@ enum ClaimCopyHandlers {
                 // can no longer be paid.
                 try db.execute(
                     sql: "UPDATE claims SET deleted = 1, status = 'deleted' WHERE reference = ? AND status = 'submitted'",
-                    arguments: [envelope.payload.reference])
+                    arguments: [envelope.payload.reference]
+                )
                 return .applied
             },
             .on(ClaimStatusChanged.self) { envelope, db in
@@ -38,7 +40,8 @@ enum ClaimCopyHandlers {
                 let m = envelope.payload
                 try db.execute(
                     sql: "UPDATE claims SET status = ?, status_reason = ? WHERE reference = ? AND status = ?",
-                    arguments: [m.to, m.reason, m.reference, m.from])
+                    arguments: [m.to, m.reason, m.reference, m.from]
+                )
                 return .applied
             },
             .on(ClaimWindowUpserted.self) { _, _ in .applied },
@@ -49,7 +52,8 @@ enum ClaimCopyHandlers {
                         UPDATE claims SET school_name = ?, school_local_authority = ?, school_type_of_establishment = ?, school_group = ?
                         WHERE school_urn = ? AND status = 'submitted'
                         """,
-                    arguments: [s.name, s.localAuthority, s.typeOfEstablishment, s.group, s.urn])
+                    arguments: [s.name, s.localAuthority, s.typeOfEstablishment, s.group, s.urn]
+                )
                 return .applied
             },
             .on(ClawbackApproved.self) { envelope, db in
@@ -63,7 +67,8 @@ enum ClaimCopyHandlers {
                             status = CASE WHEN status IN ('clawback_requires_approval', 'clawback_requested') THEN 'clawback_requested' ELSE status END
                         WHERE reference = ?
                         """,
-                    arguments: [m.clawbackAmountPence, m.reference])
+                    arguments: [m.clawbackAmountPence, m.reference]
+                )
                 return .applied
             },
         ]

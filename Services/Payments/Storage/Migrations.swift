@@ -8,67 +8,69 @@ enum Migrations {
             try db.execute(sql: "CREATE TABLE service_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
         migrator.registerMigration("payments-v2-runs") { db in
-            try db.execute(sql: """
-                CREATE TABLE claims (
-                    reference TEXT PRIMARY KEY,
-                    school_urn INTEGER NOT NULL,
-                    school_name TEXT NOT NULL,
-                    school_local_authority TEXT NOT NULL,
-                    school_type_of_establishment TEXT NOT NULL,
-                    school_group TEXT NOT NULL,
-                    provider_code TEXT NOT NULL,
-                    provider_name TEXT NOT NULL,
-                    academic_year INTEGER NOT NULL,
-                    claim_window_id INTEGER NOT NULL,
-                    amount_pence INTEGER NOT NULL,
-                    rate_pence INTEGER NOT NULL,
-                    submitted_at INTEGER NOT NULL,
-                    status TEXT NOT NULL,
-                    status_reason TEXT,
-                    paid_pence INTEGER NOT NULL DEFAULT 0,
-                    clawback_amount_pence INTEGER NOT NULL DEFAULT 0,
-                    clawed_back_pence INTEGER NOT NULL DEFAULT 0,
-                    deleted INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX claims_status ON claims (status, claim_window_id);
-                CREATE INDEX claims_school ON claims (school_urn, academic_year);
-                CREATE TABLE runs (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    kind TEXT NOT NULL CHECK (kind IN ('payment', 'clawback')),
-                    claim_window_id INTEGER,
-                    created_at INTEGER NOT NULL,
-                    created_by TEXT NOT NULL,
-                    claim_count INTEGER NOT NULL,
-                    total_pence INTEGER NOT NULL,
-                    file BLOB NOT NULL
-                );
-                -- A claim is in at most one payment run and one clawback run: a unique key, not a
-                -- check in code.
-                CREATE TABLE run_claims (
-                    run_id INTEGER NOT NULL REFERENCES runs (id),
-                    kind TEXT NOT NULL,
-                    reference TEXT NOT NULL REFERENCES claims (reference),
-                    amount_pence INTEGER NOT NULL,
-                    outcome TEXT,
-                    PRIMARY KEY (run_id, reference),
-                    UNIQUE (kind, reference)
-                );
-                CREATE TABLE links (
-                    token TEXT PRIMARY KEY,
-                    run_id INTEGER NOT NULL REFERENCES runs (id),
-                    recipient TEXT NOT NULL,
-                    expires_at INTEGER NOT NULL,
-                    used_at INTEGER,
-                    revoked_at INTEGER
-                );
-                CREATE TABLE response_files (
-                    run_id INTEGER NOT NULL REFERENCES runs (id),
-                    fingerprint TEXT NOT NULL,
-                    applied_at INTEGER NOT NULL,
-                    applied_by TEXT NOT NULL,
-                    PRIMARY KEY (run_id, fingerprint)
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE claims (
+                        reference TEXT PRIMARY KEY,
+                        school_urn INTEGER NOT NULL,
+                        school_name TEXT NOT NULL,
+                        school_local_authority TEXT NOT NULL,
+                        school_type_of_establishment TEXT NOT NULL,
+                        school_group TEXT NOT NULL,
+                        provider_code TEXT NOT NULL,
+                        provider_name TEXT NOT NULL,
+                        academic_year INTEGER NOT NULL,
+                        claim_window_id INTEGER NOT NULL,
+                        amount_pence INTEGER NOT NULL,
+                        rate_pence INTEGER NOT NULL,
+                        submitted_at INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        status_reason TEXT,
+                        paid_pence INTEGER NOT NULL DEFAULT 0,
+                        clawback_amount_pence INTEGER NOT NULL DEFAULT 0,
+                        clawed_back_pence INTEGER NOT NULL DEFAULT 0,
+                        deleted INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX claims_status ON claims (status, claim_window_id);
+                    CREATE INDEX claims_school ON claims (school_urn, academic_year);
+                    CREATE TABLE runs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL CHECK (kind IN ('payment', 'clawback')),
+                        claim_window_id INTEGER,
+                        created_at INTEGER NOT NULL,
+                        created_by TEXT NOT NULL,
+                        claim_count INTEGER NOT NULL,
+                        total_pence INTEGER NOT NULL,
+                        file BLOB NOT NULL
+                    );
+                    -- A claim is in at most one payment run and one clawback run: a unique key, not a
+                    -- check in code.
+                    CREATE TABLE run_claims (
+                        run_id INTEGER NOT NULL REFERENCES runs (id),
+                        kind TEXT NOT NULL,
+                        reference TEXT NOT NULL REFERENCES claims (reference),
+                        amount_pence INTEGER NOT NULL,
+                        outcome TEXT,
+                        PRIMARY KEY (run_id, reference),
+                        UNIQUE (kind, reference)
+                    );
+                    CREATE TABLE links (
+                        token TEXT PRIMARY KEY,
+                        run_id INTEGER NOT NULL REFERENCES runs (id),
+                        recipient TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        used_at INTEGER,
+                        revoked_at INTEGER
+                    );
+                    CREATE TABLE response_files (
+                        run_id INTEGER NOT NULL REFERENCES runs (id),
+                        fingerprint TEXT NOT NULL,
+                        applied_at INTEGER NOT NULL,
+                        applied_by TEXT NOT NULL,
+                        PRIMARY KEY (run_id, fingerprint)
+                    );
+                    """
+            )
         }
         migrator.registerMigration("payments-v3-idempotency") { db in
             // POST that creates something accepts an Idempotency-Key (a retried request after a
@@ -78,33 +80,38 @@ enum Migrations {
         migrator.registerMigration("payments-v4-hashed-links-and-versions") { db in
             // Links are kept as a hash of their token: a copy of the database gives no one the
             // payer's files.
-            try db.execute(sql: """
-                CREATE TABLE link_hashes (
-                    token_hash TEXT PRIMARY KEY,
-                    run_id INTEGER NOT NULL REFERENCES runs (id),
-                    recipient TEXT NOT NULL,
-                    expires_at INTEGER NOT NULL,
-                    used_at INTEGER,
-                    revoked_at INTEGER
-                )
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE link_hashes (
+                        token_hash TEXT PRIMARY KEY,
+                        run_id INTEGER NOT NULL REFERENCES runs (id),
+                        recipient TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        used_at INTEGER,
+                        revoked_at INTEGER
+                    )
+                    """
+            )
             for row in try Row.fetchAll(db, sql: "SELECT * FROM links") {
                 try db.execute(
                     sql: "INSERT INTO link_hashes (token_hash, run_id, recipient, expires_at, used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [
                         SingleUseLink.hash(row["token"]), row["run_id"] as Int64, row["recipient"] as String, row["expires_at"] as Int64,
                         row["used_at"] as Int64?, row["revoked_at"] as Int64?,
-                    ])
+                    ]
+                )
             }
             // Payments' own view of a claim has a version, for If-Match on support's actions:
             // every change to the row moves it on.
-            try db.execute(sql: """
-                DROP TABLE links;
-                CREATE INDEX link_hashes_run ON link_hashes (run_id);
-                ALTER TABLE claims ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
-                CREATE TRIGGER claims_version AFTER UPDATE ON claims WHEN NEW.version = OLD.version
-                BEGIN UPDATE claims SET version = OLD.version + 1 WHERE reference = NEW.reference; END;
-                """)
+            try db.execute(
+                sql: """
+                    DROP TABLE links;
+                    CREATE INDEX link_hashes_run ON link_hashes (run_id);
+                    ALTER TABLE claims ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+                    CREATE TRIGGER claims_version AFTER UPDATE ON claims WHEN NEW.version = OLD.version
+                    BEGIN UPDATE claims SET version = OLD.version + 1 WHERE reference = NEW.reference; END;
+                    """
+            )
         }
     }
 }

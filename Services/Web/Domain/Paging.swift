@@ -36,7 +36,7 @@ struct Paging: Equatable {
             "items": items.map { item -> [String: Any] in
                 guard let number = item.number else { return ["gap": true] }
                 return ["number": number, "href": href(number), "current": item.current]
-            },
+            }
         ]
         if page > 1 { values["previous"] = href(page - 1) }
         if page < pages { values["next"] = href(page + 1) }

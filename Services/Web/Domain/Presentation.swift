@@ -46,7 +46,8 @@ enum Presentation {
         guard let date = instant(iso) else { return iso }
         let parts = LondonDates.calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         let hour = parts.hour! % 12 == 0 ? 12 : parts.hour! % 12
-        return "\(parts.day!) \(months[parts.month! - 1]) \(parts.year!) at \(hour):\(String(format: "%02d", parts.minute!))\(parts.hour! < 12 ? "am" : "pm")"
+        return
+            "\(parts.day!) \(months[parts.month! - 1]) \(parts.year!) at \(hour):\(String(format: "%02d", parts.minute!))\(parts.hour! < 12 ? "am" : "pm")"
     }
 
     /// `1 May 2026` from `2026-05-01`.

@@ -77,7 +77,11 @@ struct ClaimJourneyRoutes {
         }
         let search = request.query("q").map { String($0.prefix(100)) }
         let providers = try await site.client.get(
-            ItemsAPI<ProviderAPI>.self, .claimsIntake, "/api/v1/providers\(search.map { "?q=\(queryValue($0))" } ?? "")", as: Actors.school(user))
+            ItemsAPI<ProviderAPI>.self,
+            .claimsIntake,
+            "/api/v1/providers\(search.map { "?q=\(queryValue($0))" } ?? "")",
+            as: Actors.school(user)
+        )
         var values = SchoolRoutes.frame(site, user, urn, school, current: "claims")
         values["title"] = (errors.isEmpty ? "" : "Error: ") + "Accredited provider - Add claim - \(school.name)"
         values["search"] = search ?? ""
@@ -101,7 +105,12 @@ struct ClaimJourneyRoutes {
             errors.add("provider", "Select the accredited provider the mentors trained with")
             return try await providerPage(request, errors: errors)
         }
-        let providers = try await site.client.get(ItemsAPI<ProviderAPI>.self, .claimsIntake, "/api/v1/providers?q=\(queryValue(code))", as: Actors.school(user))
+        let providers = try await site.client.get(
+            ItemsAPI<ProviderAPI>.self,
+            .claimsIntake,
+            "/api/v1/providers?q=\(queryValue(code))",
+            as: Actors.school(user)
+        )
         guard let provider = providers.items.first(where: { $0.code == code }) else {
             var errors = PageErrors()
             errors.add("provider", "Select an accredited provider from the list")
@@ -123,15 +132,21 @@ struct ClaimJourneyRoutes {
 
     /// The school's mentors (at most 200 are offered).
     func mentors(_ user: User, _ urn: Int) async throws -> [MentorAPI] {
-        Array(try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: Actors.school(user)).items.prefix(200))
+        Array(
+            try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: Actors.school(user)).items
+                .prefix(200)
+        )
     }
 
     /// What is left of `mentor`'s allowance with `provider`.
     func allowance(_ user: User, _ urn: Int, _ mentor: MentorAPI, provider: String) async throws -> MentorChoice {
         let allowance = try await found {
             try await site.client.get(
-                AllowanceAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider))",
-                as: Actors.school(user))
+                AllowanceAPI.self,
+                .claimsIntake,
+                "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider))",
+                as: Actors.school(user)
+            )
         }
         return MentorChoice(mentor: mentor, allowance: allowance)
     }
@@ -159,13 +174,19 @@ struct ClaimJourneyRoutes {
         values["providerName"] = journey.providerName ?? provider
         // A mentor with nothing left to claim with this provider cannot be chosen; the page says why.
         values["available"] = choices.filter { maximum($0, journey) > 0 }.map {
-            ["trn": $0.mentor.trn, "name": $0.mentor.name, "checked": journey.mentorTRNs.contains($0.mentor.trn),
-             "hint": "\(Presentation.hours(maximum($0, journey))) left to claim with \(journey.providerName ?? provider)"]
+            [
+                "trn": $0.mentor.trn, "name": $0.mentor.name, "checked": journey.mentorTRNs.contains($0.mentor.trn),
+                "hint": "\(Presentation.hours(maximum($0, journey))) left to claim with \(journey.providerName ?? provider)",
+            ]
         }
         let exhausted = choices.filter { maximum($0, journey) == 0 }
         values["exhausted"] = exhausted.map { choice -> [String: Any] in
             let total = choice.allowance?.totalHours ?? 0
-            return ["name": choice.mentor.name, "reason": "All \(total) hours of \(choice.mentor.name)'s training with \(journey.providerName ?? provider) have been claimed this year"]
+            return [
+                "name": choice.mentor.name,
+                "reason":
+                    "All \(total) hours of \(choice.mentor.name)'s training with \(journey.providerName ?? provider) have been claimed this year",
+            ]
         }
         values["hasExhausted"] = !exhausted.isEmpty
         values["hasAvailable"] = !(values["available"] as! [[String: Any]]).isEmpty
@@ -253,8 +274,12 @@ struct ClaimJourneyRoutes {
         } else if Int(text) == nil {
             errors.add("hours", "Enter the hours as a whole number, like 6")
         } else {
-            errors.add("hours", remaining == 0 ? "\(choice.mentor.name) has no hours left to claim with \(journey.providerName ?? provider)"
-                : "Enter a number of hours between 1 and \(remaining): \(choice.mentor.name) has \(Presentation.hours(remaining)) left to claim")
+            errors.add(
+                "hours",
+                remaining == 0
+                    ? "\(choice.mentor.name) has no hours left to claim with \(journey.providerName ?? provider)"
+                    : "Enter a number of hours between 1 and \(remaining): \(choice.mentor.name) has \(Presentation.hours(remaining)) left to claim"
+            )
         }
         return try await hoursPage(request, errors: errors, entered: text)
     }
@@ -276,7 +301,10 @@ struct ClaimJourneyRoutes {
         values["changeProvider"] = base(urn)
         values["changeMentors"] = "\(base(urn))/mentors"
         values["mentors"] = journey.mentorTRNs.map { trn -> [String: Any] in
-            ["id": "mentor-\(trn)", "name": names[trn] ?? trn, "hours": Presentation.hours(journey.hours[trn] ?? 0), "change": "\(base(urn))/hours/\(trn)"]
+            [
+                "id": "mentor-\(trn)", "name": names[trn] ?? trn, "hours": Presentation.hours(journey.hours[trn] ?? 0),
+                "change": "\(base(urn))/hours/\(trn)",
+            ]
         }
         values["totalHours"] = Presentation.hours(totalHours)
         if let rate = school.hourlyRatePence {
@@ -294,7 +322,9 @@ struct ClaimJourneyRoutes {
     func submit(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _, redirect) = try await ready(request)
         if let redirect { return redirect }
-        guard let journey = journey(request, urn: urn), let provider = journey.providerCode, !journey.mentorTRNs.isEmpty else { return .redirect(base(urn)) }
+        guard let journey = journey(request, urn: urn), let provider = journey.providerCode, !journey.mentorTRNs.isEmpty else {
+            return .redirect(base(urn))
+        }
         let actor = Actors.school(user)
         struct Line: Encodable {
             var trn: String
@@ -316,7 +346,12 @@ struct ClaimJourneyRoutes {
                 // The same answers sent twice (a double click) make one claim.
                 let key = Secrets.hash("\(request.session.idHash)|\(String(decoding: try JSONEncoder().encode(journey), as: UTF8.self))")
                 reference = try await site.client.call(
-                    .claimsIntake, "POST", "/api/v1/schools/\(urn)/claims", as: actor, json: body, headers: ["Idempotency-Key": key]
+                    .claimsIntake,
+                    "POST",
+                    "/api/v1/schools/\(urn)/claims",
+                    as: actor,
+                    json: body,
+                    headers: ["Idempotency-Key": key]
                 ).decode(ClaimAPI.self).reference
             }
             if saveOnly {
@@ -326,7 +361,12 @@ struct ClaimJourneyRoutes {
             }
             struct Declaration: Encodable { var declarationAccepted: Bool }
             try await site.client.call(
-                .claimsIntake, "POST", "/api/v1/claims/\(reference)/submit", as: actor, json: Declaration(declarationAccepted: true))
+                .claimsIntake,
+                "POST",
+                "/api/v1/claims/\(reference)/submit",
+                as: actor,
+                json: Declaration(declarationAccepted: true)
+            )
             try await save(nil, request)
             return .redirect("\(base(urn))/confirmation/\(reference)")
         } catch ServiceCallError.invalid(let fields, let detail) {

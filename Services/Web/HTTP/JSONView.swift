@@ -5,17 +5,31 @@ import ServiceSupport
 /// say, so their answers are read as plain JSON and dressed for people in one place (pounds from
 /// pence, tags from statuses, dates in words), rather than copied into a model per page.
 enum JSONValue: Decodable, Sendable {
-    case null, bool(Bool), integer(Int64), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Int64.self) { self = .integer(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
     }
 
     static func parse(_ data: Data) throws -> JSONValue {
@@ -29,10 +43,22 @@ enum JSONValue: Decodable, Sendable {
         return nil
     }
 
-    var string: String? { if case .string(let value) = self { return value }; return nil }
-    var integer: Int64? { if case .integer(let value) = self { return value }; return nil }
-    var bool: Bool? { if case .bool(let value) = self { return value }; return nil }
-    var array: [JSONValue] { if case .array(let values) = self { return values }; return [] }
+    var string: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+    var integer: Int64? {
+        if case .integer(let value) = self { return value }
+        return nil
+    }
+    var bool: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+    var array: [JSONValue] {
+        if case .array(let values) = self { return values }
+        return []
+    }
 
     /// The value for a template: objects become dictionaries with, beside each field,
     ///   `<name>_text` for `…_pence` (pounds), `…_at` (a London time) and `…_on` (a date),

@@ -1,8 +1,9 @@
 import Foundation
+import JWTKit
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import JWTKit
 
 /// Why signing in with the identity provider failed; the person is asked to try again.
 struct SignInFailure: Error, CustomStringConvertible {
@@ -84,7 +85,10 @@ actor OIDCClient {
         } catch {
             throw SignInFailure(reason: "the discovery document is not readable: \(error)")
         }
-        guard found.issuer.trimmingCharacters(in: CharacterSet(charactersIn: "/")) == settings.issuer.trimmingCharacters(in: CharacterSet(charactersIn: "/")) else {
+        guard
+            found.issuer.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                == settings.issuer.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        else {
             throw SignInFailure(reason: "the discovery document names issuer \(found.issuer), not \(settings.issuer)")
         }
         discovery = found
@@ -131,7 +135,10 @@ actor OIDCClient {
             throw SignInFailure(reason: "the token endpoint gave no ID token")
         }
         let claims = try await verify(idToken)
-        guard claims.iss.value.trimmingCharacters(in: CharacterSet(charactersIn: "/")) == endpoints.issuer.trimmingCharacters(in: CharacterSet(charactersIn: "/")) else {
+        guard
+            claims.iss.value.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                == endpoints.issuer.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        else {
             throw SignInFailure(reason: "the ID token's issuer is \(claims.iss.value)")
         }
         guard claims.aud.value.contains(settings.clientID) else { throw SignInFailure(reason: "the ID token is not for this service") }

@@ -7,8 +7,10 @@ enum OpenAPIDocument {
         title: "web",
         description: "The front door for people: GOV.UK-style pages, sign-in, users and memberships. Every page answers text/html.",
         paths: pages.map { path, methods in
-            "  \(path):\n" + methods.map { "    \($0):\n      summary: HTML page\n      responses:\n        \"200\": {description: The page}\n" }.joined()
-        }.joined())
+            "  \(path):\n"
+                + methods.map { "    \($0):\n      summary: HTML page\n      responses:\n        \"200\": {description: The page}\n" }.joined()
+        }.joined()
+    )
 
     static let pages: [(String, [String])] = [
         ("/", ["get"]), ("/accessibility", ["get"]), ("/cookies", ["get"]), ("/privacy", ["get"]), ("/assets/{file}", ["get"]),

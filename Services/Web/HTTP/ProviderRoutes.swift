@@ -17,7 +17,9 @@ struct ProviderRoutes {
     /// The provider of the path, for one of its users; any other provider is no page at all.
     static func provider(_ request: PageRequest) throws -> (User, String) {
         let user = try request.signedIn
-        guard let code = request.parameter("code")?.uppercased(), code.count <= 10, user.providerCodes.contains(code) else { throw PageError.notFound }
+        guard let code = request.parameter("code")?.uppercased(), code.count <= 10, user.providerCodes.contains(code) else {
+            throw PageError.notFound
+        }
         return (user, code)
     }
 
@@ -32,7 +34,9 @@ struct ProviderRoutes {
         let client = site.client
         async let requestsCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/provider-requests?provider_code=\(code)", as: actor) }
         async let claimsCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/claims?provider_code=\(code)", as: actor) }
-        async let nameCall = outcome { try await client.get(ItemsAPI<ProviderAPI>.self, .claimsIntake, "/api/v1/providers?q=\(queryValue(code))", as: actor) }
+        async let nameCall = outcome {
+            try await client.get(ItemsAPI<ProviderAPI>.self, .claimsIntake, "/api/v1/providers?q=\(queryValue(code))", as: actor)
+        }
         let (requests, claims, names) = await (requestsCall, claimsCall, nameCall)
         let name = (try? names.get())?.items.first { $0.code == code }?.name ?? code
         var errors = PageErrors()
@@ -41,7 +45,9 @@ struct ProviderRoutes {
             let id = item["id"] as? Int64 ?? 0
             row["unanswered"] = (item["unanswered_claims"] as? Int64).map { $0 == 1 ? "1 claim" : "\($0) claims" } ?? ""
             if let problem = requestErrors[id] {
-                let message = problem.file ?? "The file has \(problem.rows.count == 1 ? "an error" : "\(problem.rows.count) errors"): nothing was applied. Correct every row listed and upload the whole file again."
+                let message =
+                    problem.file
+                    ?? "The file has \(problem.rows.count == 1 ? "an error" : "\(problem.rows.count) errors"): nothing was applied. Correct every row listed and upload the whole file again."
                 errors.add("file-\(id)", message)
                 row["fileError"] = message
                 row["rowErrors"] = problem.rows
@@ -51,8 +57,12 @@ struct ProviderRoutes {
         }
         let audited = try claims.get().items.map { item -> [String: Any] in
             var row = item
-            let accepted = item["mentors_accepted"] as? Int64 ?? 0, rejected = item["mentors_not_accepted"] as? Int64 ?? 0
-            row["answer"] = accepted + rejected == 0 ? "Not answered yet" : rejected == 0 ? "You accepted every mentor" : "You did not accept \(rejected == 1 ? "1 mentor" : "\(rejected) mentors")"
+            let accepted = item["mentors_accepted"] as? Int64 ?? 0
+            let rejected = item["mentors_not_accepted"] as? Int64 ?? 0
+            row["answer"] =
+                accepted + rejected == 0
+                ? "Not answered yet"
+                : rejected == 0 ? "You accepted every mentor" : "You did not accept \(rejected == 1 ? "1 mentor" : "\(rejected) mentors")"
             return row
         }
         var values: [String: Any] = [
@@ -78,7 +88,13 @@ struct ProviderRoutes {
         }
         do {
             let answer = try await site.client.call(
-                .auditSampling, "POST", "/api/v1/audit/provider-requests/\(id)/response", as: Actors.provider(user), body: upload.data, contentType: "text/csv")
+                .auditSampling,
+                "POST",
+                "/api/v1/audit/provider-requests/\(id)/response",
+                as: Actors.provider(user),
+                body: upload.data,
+                contentType: "text/csv"
+            )
             try await site.sessions.setFlash(request.session, Self.responseMessage(try JSONValue.parse(answer.body)))
             return .redirect("/providers/\(code)")
         } catch ServiceCallError.invalid(let fields, let detail) {
@@ -90,9 +106,11 @@ struct ProviderRoutes {
     /// What an applied provider response did, in words.
     static func responseMessage(_ reply: JSONValue) -> String {
         if reply["already_applied"]?.bool == true { return "This response had already been applied: nothing changed." }
-        let accepted = reply["accepted_claims"]?.integer ?? 0, rejected = reply["not_approved_claims"]?.integer ?? 0
+        let accepted = reply["accepted_claims"]?.integer ?? 0
+        let rejected = reply["not_approved_claims"]?.integer ?? 0
         let open = reply["unanswered_claims"]?.integer ?? 0
-        var text = "Response received: \(accepted == 1 ? "1 claim" : "\(accepted) claims") accepted, \(rejected == 1 ? "1 claim" : "\(rejected) claims") not accepted."
+        var text =
+            "Response received: \(accepted == 1 ? "1 claim" : "\(accepted) claims") accepted, \(rejected == 1 ? "1 claim" : "\(rejected) claims") not accepted."
         if open > 0 { text += " \(open == 1 ? "1 claim is" : "\(open) claims are") still to be answered." }
         return text
     }

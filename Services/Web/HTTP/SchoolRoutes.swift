@@ -90,7 +90,11 @@ struct SchoolRoutes {
         async let windowCall = outcome { try await client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: actor) }
         async let claimsCall = outcome {
             try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(guessedYear)&\(listQuery)", as: actor)
+                ItemsAPI<ClaimListItemAPI>.self,
+                .claimsIntake,
+                "/api/v1/claims?school_urn=\(urn)&academic_year=\(guessedYear)&\(listQuery)",
+                as: actor
+            )
         }
         let (schoolResult, windowResult, claimsResult) = await (schoolCall, windowCall, claimsCall)
         let school = try schoolResult.get()
@@ -100,7 +104,11 @@ struct SchoolRoutes {
         var claims = try claimsResult.get()
         if year != guessedYear {
             claims = try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&\(listQuery)", as: actor)
+                ItemsAPI<ClaimListItemAPI>.self,
+                .claimsIntake,
+                "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&\(listQuery)",
+                as: actor
+            )
         }
         var values = Self.frame(site, user, urn, school, current: "claims")
         values["title"] = "Claims - \(school.name)"
@@ -109,7 +117,9 @@ struct SchoolRoutes {
         values["canClaim"] = window != nil && school.eligible
         if !school.eligible { values["notEligible"] = true }
         values["claims"] = claims.items.map { Self.claimRow($0, urn: urn) }
-        values.merge(Paging(page: page, perPage: Self.perPage, total: claims.total ?? claims.items.count).values { "/schools/\(urn)?page=\($0)" }) { $1 }
+        values.merge(Paging(page: page, perPage: Self.perPage, total: claims.total ?? claims.items.count).values { "/schools/\(urn)?page=\($0)" }) {
+            $1
+        }
         values["hasClaims"] = !claims.items.isEmpty
         let drafts = claims.items.filter { $0.status == "draft" }.count
         if drafts > 0 { values["draftsText"] = drafts == 1 ? "You have 1 draft claim to submit." : "You have \(drafts) draft claims to submit." }
@@ -146,7 +156,13 @@ struct SchoolRoutes {
             errors.add("accept", "Confirm that you have read and accept the grant conditions")
             return try await grantConditions(request, errors: errors)
         }
-        try await site.client.call(.claimsIntake, "POST", "/api/v1/schools/\(urn)/grant-conditions", as: Actors.school(user), json: [String: String]())
+        try await site.client.call(
+            .claimsIntake,
+            "POST",
+            "/api/v1/schools/\(urn)/grant-conditions",
+            as: Actors.school(user),
+            json: [String: String]()
+        )
         try await site.sessions.setFlash(request.session, "You have accepted the grant conditions")
         return .redirect("/schools/\(urn)")
     }
@@ -162,7 +178,11 @@ struct SchoolRoutes {
         // Remaining hours per provider the school claims with this year.
         let year = school.academicYear ?? academicYear(of: site.now())
         let claims = try await site.client.get(
-            ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&per_page=100", as: actor)
+            ItemsAPI<ClaimListItemAPI>.self,
+            .claimsIntake,
+            "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&per_page=100",
+            as: actor
+        )
         var providers: [(code: String, name: String)] = []
         for claim in claims.items where !providers.contains(where: { $0.code == claim.provider.code }) {
             providers.append((claim.provider.code, claim.provider.name))
@@ -173,9 +193,15 @@ struct SchoolRoutes {
             for provider in providers.prefix(5) {
                 if let allowance = try await found({
                     try await site.client.get(
-                        AllowanceAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider.code))", as: actor)
+                        AllowanceAPI.self,
+                        .claimsIntake,
+                        "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider.code))",
+                        as: actor
+                    )
                 }) {
-                    hours.append(["provider": provider.name, "remaining": Presentation.hours(allowance.remainingHours), "total": allowance.totalHours])
+                    hours.append([
+                        "provider": provider.name, "remaining": Presentation.hours(allowance.remainingHours), "total": allowance.totalHours,
+                    ])
                 }
             }
             rows.append([
@@ -211,7 +237,12 @@ struct SchoolRoutes {
         }
         do {
             try await site.client.call(
-                .claimsIntake, "POST", "/api/v1/schools/\(urn)/mentors", as: Actors.school(user), json: Body(trn: trn, firstName: first, lastName: last))
+                .claimsIntake,
+                "POST",
+                "/api/v1/schools/\(urn)/mentors",
+                as: Actors.school(user),
+                json: Body(trn: trn, firstName: first, lastName: last)
+            )
         } catch ServiceCallError.invalid(let fields, let detail) {
             for field in fields { errors.add(["trn", "first_name", "last_name"].contains(field.field) ? field.field : "trn", field.message) }
             if errors.isEmpty { errors.add("trn", detail) }
@@ -300,7 +331,9 @@ struct SchoolRoutes {
         case "email_sent", "email_failed":
             // The reason reads "claim_submitted, to office@school.example".
             let to = entry.reason?.components(separatedBy: ", to ").last.flatMap { $0 == entry.reason ? nil : $0 }
-            text = entry.action == "email_sent" ? "Email sent\(to.map { " to \($0)" } ?? "")" : "An email to \(to ?? "the school") could not be delivered"
+            text =
+                entry.action == "email_sent"
+                ? "Email sent\(to.map { " to \($0)" } ?? "")" : "An email to \(to ?? "the school") could not be delivered"
             return ["text": text, "at": Presentation.timestamp(entry.at)]
         case "flagged": text = "Claim flagged for checks before payment"
         default: text = entry.action.replacingOccurrences(of: "_", with: " ").capitalized
@@ -411,13 +444,16 @@ struct SchoolRoutes {
             ])
         }
         guard let trustName else { throw PageError.notFound }
-        return .page("trust", [
-            "title": trustName, "trustName": trustName, "schools": rows, "academicYear": Presentation.academicYear(academicYear(of: site.now())),
-            "totals": [
-                "claims": totals.claims, "claimed": MoneyText.pounds(totals.claimed), "paid": MoneyText.pounds(totals.paid),
-                "clawedBack": MoneyText.pounds(totals.clawed),
-            ],
-        ])
+        return .page(
+            "trust",
+            [
+                "title": trustName, "trustName": trustName, "schools": rows, "academicYear": Presentation.academicYear(academicYear(of: site.now())),
+                "totals": [
+                    "claims": totals.claims, "claimed": MoneyText.pounds(totals.claimed), "paid": MoneyText.pounds(totals.paid),
+                    "clawedBack": MoneyText.pounds(totals.clawed),
+                ],
+            ]
+        )
     }
 }
 

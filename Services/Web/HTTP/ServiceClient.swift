@@ -1,8 +1,9 @@
 import Foundation
+import ServiceSupport
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import ServiceSupport
 
 /// One of the four services web calls.
 enum Backend: Sendable {
@@ -75,8 +76,14 @@ struct ServiceClient: Sendable {
     /// Calls `method path` on `backend` as `user`; throws ``ServiceCallError`` unless 2xx.
     @discardableResult
     func call(
-        _ backend: Backend, _ method: String, _ path: String, as user: AuthenticatedUser, json: (any Encodable)? = nil,
-        body: Data? = nil, contentType: String? = nil, headers: [String: String] = [:]
+        _ backend: Backend,
+        _ method: String,
+        _ path: String,
+        as user: AuthenticatedUser,
+        json: (any Encodable)? = nil,
+        body: Data? = nil,
+        contentType: String? = nil,
+        headers: [String: String] = [:]
     ) async throws -> Answer {
         guard let url = URL(string: base(backend).absoluteString + path) else { throw ServiceCallError.failed(status: 0, detail: "bad path \(path)") }
         var request = URLRequest(url: url)

@@ -32,7 +32,9 @@ struct SignInRoutes {
         let visitor = Actors.visitor
         // The start page is shown even when claims-intake does not answer, without what it could not
         // read (and without claiming that no window is open).
-        var window: WindowAPI?, rates: RatesAPI?, unavailable = false
+        var window: WindowAPI?
+        var rates: RatesAPI?
+        var unavailable = false
         do {
             window = try await found { try await site.client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: visitor) }
             let year = window?.academicYear ?? academicYear(of: site.now())
@@ -56,8 +58,11 @@ struct SignInRoutes {
             values["initialHours"] = rates.initialHours
             values["refresherHours"] = rates.refresherHours
         }
-        if let user = request.user { values["startHref"] = user.memberships.count == 1 ? Self.home(of: user.memberships[0]) : "/organisations" }
-        else { values["startHref"] = "/sign-in" }
+        if let user = request.user {
+            values["startHref"] = user.memberships.count == 1 ? Self.home(of: user.memberships[0]) : "/organisations"
+        } else {
+            values["startHref"] = "/sign-in"
+        }
         return .page("start", values)
     }
 
@@ -92,7 +97,9 @@ struct SignInRoutes {
     /// Production: off to the identity provider, with state, nonce and a PKCE challenge.
     func startSignIn(_ request: PageRequest) async throws -> PageResult {
         if let oidc {
-            let state = Secrets.random(), nonce = Secrets.random(), verifier = Secrets.random()
+            let state = Secrets.random()
+            let nonce = Secrets.random()
+            let verifier = Secrets.random()
             try await site.sessions.setPending(request.session, state: state, nonce: nonce, verifier: verifier)
             let location: String
             do { location = try await oidc.authorizationURL(state: state, nonce: nonce, challenge: Secrets.challenge(for: verifier)) } catch {
@@ -121,7 +128,8 @@ struct SignInRoutes {
     func complete(_ request: PageRequest, user: User, subject: String?, idToken: String?) async throws -> PageResult {
         try await site.users.signedIn(userID: user.id, subject: subject)
         let (id, _) = try await site.sessions.create(carrying: request.session, userID: user.id, idToken: idToken)
-        let destination = Site.safeReturn(request.session.returnTo) ?? (user.memberships.count == 1 ? Self.home(of: user.memberships[0]) : "/organisations")
+        let destination =
+            Site.safeReturn(request.session.returnTo) ?? (user.memberships.count == 1 ? Self.home(of: user.memberships[0]) : "/organisations")
         var response = site.redirect(destination)
         response.headers.append(HTTPField(name: .setCookie, value: site.sessionCookie(id)))
         site.logger.info("signed in", metadata: ["user": "\(user.id)"])
@@ -166,11 +174,16 @@ struct SignInRoutes {
         let wasSignedIn = request.user != nil
         try await site.sessions.delete(request.session)
         var response: Response
-        if wasSignedIn, let oidc, let end = await oidc.endSessionURL(idToken: idToken, returnTo: "\(site.configuration.common.publicBaseURL)/sign-out") {
+        if wasSignedIn, let oidc,
+            let end = await oidc.endSessionURL(idToken: idToken, returnTo: "\(site.configuration.common.publicBaseURL)/sign-out")
+        {
             response = site.redirect(end)
         } else {
             let (id, record) = try await site.sessions.create()
-            response = try site.html(site.render("signed-out", ["title": "You have signed out", "byChoice": true], record: record, user: nil), status: .ok)
+            response = try site.html(
+                site.render("signed-out", ["title": "You have signed out", "byChoice": true], record: record, user: nil),
+                status: .ok
+            )
             response.headers.append(HTTPField(name: .setCookie, value: site.sessionCookie(id)))
             return .response(response)
         }
@@ -195,22 +208,33 @@ struct SignInRoutes {
         if user.schoolURNs.count > 1 {
             let actor = Actors.school(user)
             for urn in user.schoolURNs {
-                if let school = try? await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: actor), let trust = school.trust {
+                if let school = try? await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: actor),
+                    let trust = school.trust
+                {
                     trusts[trust.uid] = trust.name
                 }
             }
         }
-        let entries = user.memberships.map { ["name": $0.organisationName, "href": Self.home(of: $0), "kind": $0.kind == .school ? "School" : $0.kind == .provider ? "Accredited provider" : "DfE support"] }
-        return .page("organisations", [
-            "title": "Choose an organisation", "organisations": entries,
-            "trusts": trusts.sorted { $0.value < $1.value }.map { ["name": $0.value, "href": "/trusts/\($0.key)"] },
-        ])
+        let entries = user.memberships.map {
+            [
+                "name": $0.organisationName, "href": Self.home(of: $0),
+                "kind": $0.kind == .school ? "School" : $0.kind == .provider ? "Accredited provider" : "DfE support",
+            ]
+        }
+        return .page(
+            "organisations",
+            [
+                "title": "Choose an organisation", "organisations": entries,
+                "trusts": trusts.sorted { $0.value < $1.value }.map { ["name": $0.value, "href": "/trusts/\($0.key)"] },
+            ]
+        )
     }
 
     /// The link in emails: to that claim's page for this person.
     func claimLink(_ request: PageRequest) async throws -> PageResult {
         let user = try request.signedIn
-        guard let reference = request.parameter("reference").map({ ClaimReferenceText.normalise($0) }), !reference.isEmpty, reference.count <= 20 else {
+        guard let reference = request.parameter("reference").map({ ClaimReferenceText.normalise($0) }), !reference.isEmpty, reference.count <= 20
+        else {
             throw PageError.notFound
         }
         if !user.schoolURNs.isEmpty {

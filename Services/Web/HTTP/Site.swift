@@ -167,7 +167,10 @@ struct Site: Sendable {
 
     /// Adds `handler` at `path` for `method`.
     func on(
-        _ router: Router<ServiceRequestContext>, _ method: HTTPRequest.Method, _ path: RouterPath, access: Access = .signedIn,
+        _ router: Router<ServiceRequestContext>,
+        _ method: HTTPRequest.Method,
+        _ path: RouterPath,
+        access: Access = .signedIn,
         _ handler: @escaping @Sendable (PageRequest) async throws -> PageResult
     ) {
         router.on(path, method: method) { request, context in
@@ -176,7 +179,10 @@ struct Site: Sendable {
     }
 
     func respond(
-        _ request: Request, _ context: ServiceRequestContext, access: Access, _ handler: @Sendable (PageRequest) async throws -> PageResult
+        _ request: Request,
+        _ context: ServiceRequestContext,
+        access: Access,
+        _ handler: @Sendable (PageRequest) async throws -> PageResult
     ) async throws -> Response {
         var setCookie: String?
         var record: SessionRecord
@@ -220,7 +226,9 @@ struct Site: Sendable {
             if access == .signedIn && user == nil {
                 if signedOutNow {
                     response = try html(
-                        render("signed-out", ["title": "You have been signed out"], record: record, user: nil), status: .ok)
+                        render("signed-out", ["title": "You have been signed out"], record: record, user: nil),
+                        status: .ok
+                    )
                 } else {
                     if request.method == .get { try await sessions.setReturnTo(record, pathWithQuery(request)) }
                     response = redirect("/sign-in")
@@ -324,23 +332,38 @@ struct Site: Sendable {
         let (status, title, body): (HTTPResponse.Status, String, String)
         switch error {
         case PageError.notFound, ServiceCallError.notFound:
-            (status, title, body) = (.notFound, "Page not found", "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.")
+            (status, title, body) = (
+                .notFound, "Page not found",
+                "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address."
+            )
         case PageError.forbidden, ServiceCallError.forbidden:
-            (status, title, body) = (.forbidden, "You do not have access", "You cannot see this page or do this. If you followed a form, go back, refresh the page and try again.")
+            (status, title, body) = (
+                .forbidden, "You do not have access",
+                "You cannot see this page or do this. If you followed a form, go back, refresh the page and try again."
+            )
         case PageError.badRequest(let detail):
             (status, title, body) = (.badRequest, "Sorry, there is a problem with your request", detail)
         case ServiceCallError.unavailable(let detail):
             logger.error("a service did not answer", metadata: ["detail": "\(detail)", "path": "\(request.uri.path)"])
-            (status, title, body) = (.serviceUnavailable, "Sorry, the service is unavailable", "You will be able to use the service later. Nothing you entered on this page has been saved.")
+            (status, title, body) = (
+                .serviceUnavailable, "Sorry, the service is unavailable",
+                "You will be able to use the service later. Nothing you entered on this page has been saved."
+            )
         case let httpError as any HTTPResponseError where httpError.status == .notFound:
-            (status, title, body) = (.notFound, "Page not found", "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.")
+            (status, title, body) = (
+                .notFound, "Page not found",
+                "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address."
+            )
         case let httpError as any HTTPResponseError where httpError.status == .contentTooLarge:
             (status, title, body) = (.contentTooLarge, "The file or form is too large", "Go back and send a smaller one.")
         case let httpError as any HTTPResponseError where httpError.status == .methodNotAllowed:
             (status, title, body) = (.methodNotAllowed, "Page not found", "This page cannot be opened that way.")
         default:
             logger.error("page failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            (status, title, body) = (.internalServerError, "Sorry, there is a problem with the service", "Try again later. Nothing you entered on this page has been saved.")
+            (status, title, body) = (
+                .internalServerError, "Sorry, there is a problem with the service",
+                "Try again later. Nothing you entered on this page has been saved."
+            )
         }
         let text = try render("error", ["title": title, "heading": title, "body": body, "status": status.code], record: record, user: user)
         return try html(text, status: status)
@@ -350,7 +373,8 @@ struct Site: Sendable {
 
     /// web.md's security headers; pages carry personal data, so none is stored by a browser.
     func secure(_ response: inout Response) {
-        response.headers[.contentSecurityPolicy] = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
@@ -419,7 +443,9 @@ struct Site: Sendable {
 
     /// A path to return to after sign-in: ours only, never another site.
     static func safeReturn(_ path: String?) -> String? {
-        guard let path, path.hasPrefix("/"), !path.hasPrefix("//"), !path.hasPrefix("/\\"), !path.contains("\n"), !path.contains("\r") else { return nil }
+        guard let path, path.hasPrefix("/"), !path.hasPrefix("//"), !path.hasPrefix("/\\"), !path.contains("\n"), !path.contains("\r") else {
+            return nil
+        }
         return path
     }
 }

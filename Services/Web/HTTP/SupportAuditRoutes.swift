@@ -21,7 +21,12 @@ struct SupportAuditRoutes {
         return id
     }
 
-    func home(_ request: PageRequest, errors: PageErrors = PageErrors(), entered: [String: String] = [:], rowErrors: [[String: Any]] = []) async throws -> PageResult {
+    func home(
+        _ request: PageRequest,
+        errors: PageErrors = PageErrors(),
+        entered: [String: String] = [:],
+        rowErrors: [[String: Any]] = []
+    ) async throws -> PageResult {
         let user = try SupportClaimRoutes.support(request)
         let actor = Actors.support(user)
         let client = site.client
@@ -30,10 +35,20 @@ struct SupportAuditRoutes {
         async let flagsCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/flags?academic_year=\(year)", as: actor) }
         async let samplesCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/samples", as: actor) }
         async let waitingCall = outcome {
-            try await client.get(ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?status=sampling_provider_not_approved&per_page=1", as: actor)
+            try await client.get(
+                ItemsAPI<ClaimListItemAPI>.self,
+                .claimsIntake,
+                "/api/v1/claims?status=sampling_provider_not_approved&per_page=1",
+                as: actor
+            )
         }
         async let approvalCall = outcome {
-            try await client.get(ItemsAPI<ClaimListItemAPI>.self, .claimsIntake, "/api/v1/claims?status=clawback_requires_approval&per_page=1", as: actor)
+            try await client.get(
+                ItemsAPI<ClaimListItemAPI>.self,
+                .claimsIntake,
+                "/api/v1/claims?status=clawback_requires_approval&per_page=1",
+                as: actor
+            )
         }
         let (flags, samples, waiting, approval) = await (flagsCall, samplesCall, waitingCall, approvalCall)
         var values: [String: Any] = ["title": errors.isEmpty ? "Audit" : "Error: Audit", "year": year, "yearText": Presentation.academicYear(year)]
@@ -76,13 +91,22 @@ struct SupportAuditRoutes {
                     errors.add("file", "Select a CSV file of claim_reference and sample_reason")
                     return try await home(request, errors: errors, entered: entered)
                 }
-                answer = try await site.client.call(.auditSampling, "POST", "/api/v1/audit/samples", as: Actors.support(user), body: upload.data, contentType: "text/csv")
+                answer = try await site.client.call(
+                    .auditSampling,
+                    "POST",
+                    "/api/v1/audit/samples",
+                    as: Actors.support(user),
+                    body: upload.data,
+                    contentType: "text/csv"
+                )
             } else {
                 guard let year = form["academic_year"].flatMap({ Int($0) }) else {
                     errors.add("academic_year", "Enter the academic year's first year, such as \(academicYear(of: site.now()))")
                     return try await home(request, errors: errors, entered: entered)
                 }
-                guard let percent = form["share"].flatMap({ Decimal(string: $0.replacingOccurrences(of: "%", with: "")) }), percent > 0, percent <= 100 else {
+                guard let percent = form["share"].flatMap({ Decimal(string: $0.replacingOccurrences(of: "%", with: "")) }), percent > 0,
+                    percent <= 100
+                else {
                     errors.add("share", "Enter the share of paid claims to sample, as a percentage more than 0 and at most 100, such as 10")
                     return try await home(request, errors: errors, entered: entered)
                 }
@@ -95,17 +119,35 @@ struct SupportAuditRoutes {
                     body["seed"] = seed
                 }
                 answer = try await site.client.call(
-                    .auditSampling, "POST", "/api/v1/audit/samples", as: Actors.support(user), body: try JSONSerialization.data(withJSONObject: body),
-                    contentType: "application/json")
+                    .auditSampling,
+                    "POST",
+                    "/api/v1/audit/samples",
+                    as: Actors.support(user),
+                    body: try JSONSerialization.data(withJSONObject: body),
+                    contentType: "application/json"
+                )
             }
         } catch ServiceCallError.invalid(let fields, let detail) {
             let rows = fields.filter { $0.field.hasPrefix("row ") }
             for field in fields where !field.field.hasPrefix("row ") {
-                errors.add(["academic_year", "share", "seed"].contains(field.field) ? field.field : (form["method"] == "list" ? "file" : "share"), field.message)
+                errors.add(
+                    ["academic_year", "share", "seed"].contains(field.field) ? field.field : (form["method"] == "list" ? "file" : "share"),
+                    field.message
+                )
             }
-            if !rows.isEmpty { errors.add("file", "The file has \(rows.count == 1 ? "an error" : "\(rows.count) errors"): nothing was sampled. Correct every row listed and upload it again.") }
+            if !rows.isEmpty {
+                errors.add(
+                    "file",
+                    "The file has \(rows.count == 1 ? "an error" : "\(rows.count) errors"): nothing was sampled. Correct every row listed and upload it again."
+                )
+            }
             if errors.isEmpty { errors.add(form["method"] == "list" ? "file" : "share", detail) }
-            return try await home(request, errors: errors, entered: entered, rowErrors: rows.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] })
+            return try await home(
+                request,
+                errors: errors,
+                entered: entered,
+                rowErrors: rows.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] }
+            )
         } catch ServiceCallError.conflict(_, let detail) {
             errors.add(form["method"] == "list" ? "file" : "share", detail)
             return try await home(request, errors: errors, entered: entered)
@@ -113,11 +155,17 @@ struct SupportAuditRoutes {
         let sample = try JSONValue.parse(answer.body)
         let count = sample["claim_count"]?.integer ?? 0
         try await site.sessions.setFlash(
-            request.session, "Sample \(sample["id"]?.integer ?? 0) created: \(count == 1 ? "1 claim" : "\(count) claims"). Each provider has been emailed a link to its file.")
+            request.session,
+            "Sample \(sample["id"]?.integer ?? 0) created: \(count == 1 ? "1 claim" : "\(count) claims"). Each provider has been emailed a link to its file."
+        )
         return .redirect("/support/audit/samples/\(sample["id"]?.integer ?? 0)")
     }
 
-    func sample(_ request: PageRequest, sampleID: Int64? = nil, requestErrors: [Int64: (file: String?, rows: [[String: Any]])] = [:]) async throws -> PageResult {
+    func sample(
+        _ request: PageRequest,
+        sampleID: Int64? = nil,
+        requestErrors: [Int64: (file: String?, rows: [[String: Any]])] = [:]
+    ) async throws -> PageResult {
         let user = try SupportClaimRoutes.support(request)
         let id = try sampleID ?? id(request)
         let sample = try await site.client.json(.auditSampling, "/api/v1/audit/samples/\(id)", as: Actors.support(user))
@@ -127,7 +175,9 @@ struct SupportAuditRoutes {
             var row = provider.values
             let requestID = provider["request_id"]?.integer ?? 0
             if let problem = requestErrors[requestID] {
-                let message = problem.file ?? "The file has \(problem.rows.count == 1 ? "an error" : "\(problem.rows.count) errors"): nothing was applied. Correct every row listed and upload the whole file again."
+                let message =
+                    problem.file
+                    ?? "The file has \(problem.rows.count == 1 ? "an error" : "\(problem.rows.count) errors"): nothing was applied. Correct every row listed and upload the whole file again."
                 errors.add("file-\(requestID)", message)
                 row["fileError"] = message
                 row["rowErrors"] = problem.rows
@@ -159,13 +209,21 @@ struct SupportAuditRoutes {
     func response(_ request: PageRequest) async throws -> PageResult {
         let user = try SupportClaimRoutes.support(request)
         let id = try id(request)
-        guard let sampleID = request.form["sample_id"].flatMap({ Int64($0) }) else { throw PageError.badRequest("The form is incomplete. Go back and try again.") }
+        guard let sampleID = request.form["sample_id"].flatMap({ Int64($0) }) else {
+            throw PageError.badRequest("The form is incomplete. Go back and try again.")
+        }
         guard let upload = request.form.files["file"], !upload.data.isEmpty else {
             return try await sample(request, sampleID: sampleID, requestErrors: [id: ("Select the provider's response file (a CSV)", [])])
         }
         do {
             let answer = try await site.client.call(
-                .auditSampling, "POST", "/api/v1/audit/provider-requests/\(id)/response", as: Actors.support(user), body: upload.data, contentType: "text/csv")
+                .auditSampling,
+                "POST",
+                "/api/v1/audit/provider-requests/\(id)/response",
+                as: Actors.support(user),
+                body: upload.data,
+                contentType: "text/csv"
+            )
             try await site.sessions.setFlash(request.session, ProviderRoutes.responseMessage(try JSONValue.parse(answer.body)))
             return .redirect("/support/audit/samples/\(sampleID)")
         } catch ServiceCallError.invalid(let fields, let detail) {

@@ -67,16 +67,25 @@ struct SupportClaimPage {
         async let activityCall = outcome {
             try await client.get(ItemsAPI<ActivityAPI>.self, .claimsIntake, "/api/v1/claims/\(reference)/activity", as: actor)
         }
-        async let paymentsCall = outcome { try await found { try await client.call(.payments, "GET", "/api/v1/payments/claims/\(reference)", as: actor) } }
-        async let auditCall = outcome { try await found { try await client.call(.auditSampling, "GET", "/api/v1/audit/claims/\(reference)", as: actor) } }
+        async let paymentsCall = outcome {
+            try await found { try await client.call(.payments, "GET", "/api/v1/payments/claims/\(reference)", as: actor) }
+        }
+        async let auditCall = outcome {
+            try await found { try await client.call(.auditSampling, "GET", "/api/v1/audit/claims/\(reference)", as: actor) }
+        }
         let (claimResult, activityResult, paymentsResult, auditResult) = await (claimCall, activityCall, paymentsCall, auditCall)
         let claimAnswer = try claimResult.get()
         let payments = try paymentsResult.get()
         let audit = try auditResult.get()
         return Views(
-            claim: try claimAnswer.decode(ClaimAPI.self), claimVersion: claimAnswer.etag ?? "", activity: try activityResult.get().items,
-            payments: try payments.map { try JSONValue.parse($0.body) }, paymentsVersion: payments?.etag,
-            audit: try audit.map { try JSONValue.parse($0.body) }, auditVersion: audit?.etag)
+            claim: try claimAnswer.decode(ClaimAPI.self),
+            claimVersion: claimAnswer.etag ?? "",
+            activity: try activityResult.get().items,
+            payments: try payments.map { try JSONValue.parse($0.body) },
+            paymentsVersion: payments?.etag,
+            audit: try audit.map { try JSONValue.parse($0.body) },
+            auditVersion: audit?.etag
+        )
     }
 
     func show(_ request: PageRequest) async throws -> PageResult {
@@ -86,7 +95,13 @@ struct SupportClaimPage {
     }
 
     /// The page's values; `errors` (from a refused action) are shown beside their fields.
-    func values(_ reference: String, _ user: User, _ views: Views, errors: PageErrors = PageErrors(), entered: [String: String] = [:]) async throws -> [String: Any] {
+    func values(
+        _ reference: String,
+        _ user: User,
+        _ views: Views,
+        errors: PageErrors = PageErrors(),
+        entered: [String: String] = [:]
+    ) async throws -> [String: Any] {
         let claim = views.claim
         let tag = Presentation.tag(claim.status)
         var values: [String: Any] = ["title": "\(errors.isEmpty ? "" : "Error: ")Claim \(reference)", "reference": reference]
@@ -95,7 +110,9 @@ struct SupportClaimPage {
             "region": Presentation.region(claim.school.region), "provider": "\(claim.provider.name) (\(claim.provider.code))",
             "academicYear": Presentation.academicYear(claim.academicYear), "nextStep": claim.nextStep,
             "mentors": claim.mentors.map { mentor -> [String: Any] in
-                var row: [String: Any] = ["name": "\(mentor.firstName) \(mentor.lastName)", "trn": mentor.trn, "hours": Presentation.hours(mentor.hours)]
+                var row: [String: Any] = [
+                    "name": "\(mentor.firstName) \(mentor.lastName)", "trn": mentor.trn, "hours": Presentation.hours(mentor.hours),
+                ]
                 if mentor.hoursClawedBack > 0 { row["clawedBack"] = Presentation.hours(mentor.hoursClawedBack) }
                 return row
             },
@@ -147,7 +164,9 @@ struct SupportClaimPage {
         values["canSchoolResponse"] = auditing == "sampling_provider_not_approved" && !rejectedMentors.isEmpty
         values["canClawback"] = ["sampling_not_approved", "clawback_rejected"].contains(auditing ?? "")
         values["canDecide"] = auditing == "clawback_requires_approval"
-        values["hasActions"] = ["canDelete", "canPaid", "canApprove", "canSchoolResponse", "canClawback", "canDecide"].contains { values[$0] as? Bool == true }
+        values["hasActions"] = ["canDelete", "canPaid", "canApprove", "canSchoolResponse", "canClawback", "canDecide"].contains {
+            values[$0] as? Bool == true
+        }
         values["entered"] = entered
         values.merge(errors.context) { $1 }
         return values
@@ -187,15 +206,27 @@ struct SupportClaimPage {
             default:
                 var errors = PageErrors()
                 errors.add("decision", "Select whether to approve or reject the clawback")
-                return .page("support-claim", try await values(reference, user, try await load(reference, user), errors: errors, entered: entered(form)), status: .unprocessableContent)
+                return .page(
+                    "support-claim",
+                    try await values(reference, user, try await load(reference, user), errors: errors, entered: entered(form)),
+                    status: .unprocessableContent
+                )
             }
         }
-        guard let version = form[versionField] else { throw PageError.badRequest("The form is missing the claim's version. Go back, refresh the page and try again.") }
+        guard let version = form[versionField] else {
+            throw PageError.badRequest("The form is missing the claim's version. Go back, refresh the page and try again.")
+        }
         let body = try JSONSerialization.data(withJSONObject: json)
         do {
             try await site.client.call(
-                action.backend, method, path, as: Actors.support(user), body: json.isEmpty && method == "DELETE" ? nil : body,
-                contentType: "application/json", headers: ["If-Match": version])
+                action.backend,
+                method,
+                path,
+                as: Actors.support(user),
+                body: json.isEmpty && method == "DELETE" ? nil : body,
+                contentType: "application/json",
+                headers: ["If-Match": version]
+            )
         } catch ServiceCallError.conflict(let status, let detail) {
             return try await changed(request, reference, user, action: action, detail: status == 412 ? nil : detail)
         } catch ServiceCallError.invalid(let fields, let detail) {
@@ -203,9 +234,17 @@ struct SupportClaimPage {
             for field in fields { errors.add(Self.fieldID(field.field, action: action, form: form), field.message) }
             if errors.isEmpty { errors.add(action == .reject || action == .decision ? "reason" : "actions", detail) }
             let views = try await load(reference, user)
-            return .page("support-claim", try await values(reference, user, views, errors: errors, entered: entered(form)), status: .unprocessableContent)
+            return .page(
+                "support-claim",
+                try await values(reference, user, views, errors: errors, entered: entered(form)),
+                status: .unprocessableContent
+            )
         } catch ServiceCallError.forbidden(let detail) where action == .decision {
-            return .page("support-clawback-own", ["title": "You cannot approve or reject your own clawback request", "reference": reference, "detail": detail], status: .forbidden)
+            return .page(
+                "support-clawback-own",
+                ["title": "You cannot approve or reject your own clawback request", "reference": reference, "detail": detail],
+                status: .forbidden
+            )
         }
         try await site.sessions.setFlash(request.session, action.done)
         return .redirect(action == .delete ? "/support/claims" : "/support/claims/\(reference)")
@@ -219,9 +258,14 @@ struct SupportClaimPage {
 
     /// The page's field for a service's field name: `mentors[1].reason` is the second mentor's box.
     static func fieldID(_ field: String, action: Action, form: Form) -> String {
-        if field.hasPrefix("mentors["), let close = field.firstIndex(of: "]"), let index = Int(field[field.index(field.startIndex, offsetBy: 8)..<close]) {
+        if field.hasPrefix("mentors["), let close = field.firstIndex(of: "]"),
+            let index = Int(field[field.index(field.startIndex, offsetBy: 8)..<close])
+        {
             let trns = form.all("trn")
-            if index < trns.count { return field.hasSuffix(".hours_trained") ? "hours-\(trns[index])" : field.hasSuffix(".notes") ? "notes-\(trns[index])" : "reason-\(trns[index])" }
+            if index < trns.count {
+                return field.hasSuffix(".hours_trained")
+                    ? "hours-\(trns[index])" : field.hasSuffix(".notes") ? "notes-\(trns[index])" : "reason-\(trns[index])"
+            }
         }
         switch field {
         case "reason": return "reason"
@@ -234,10 +278,14 @@ struct SupportClaimPage {
     /// page was loaded; nothing was done.
     func changed(_ request: PageRequest, _ reference: String, _ user: User, action: Action, detail: String?) async throws -> PageResult {
         guard let views = try await found({ try await load(reference, user) }) else {
-            return .page("support-claim-changed", [
-                "title": "This claim has been changed by someone else", "reference": reference, "deleted": true,
-                "detail": "Someone has deleted the claim since you opened it.",
-            ], status: .conflict)
+            return .page(
+                "support-claim-changed",
+                [
+                    "title": "This claim has been changed by someone else", "reference": reference, "deleted": true,
+                    "detail": "Someone has deleted the claim since you opened it.",
+                ],
+                status: .conflict
+            )
         }
         let seen = request.form["seen"].flatMap { Int($0) } ?? 0
         let since = views.activity.count > seen ? Array(views.activity[min(seen, views.activity.count)...]) : []
@@ -249,11 +297,15 @@ struct SupportClaimPage {
         default: now = nil
         }
         let tag = Presentation.tag(now ?? views.claim.status)
-        return .page("support-claim-changed", [
-            "title": "This claim has been changed by someone else", "reference": reference, "tag": tag.label, "tagColour": tag.colour,
-            "changes": since.reversed().map { SchoolRoutes.historyEntry($0, claim: views.claim) }, "hasChanges": !since.isEmpty,
-            "detail": detail ?? "",
-        ], status: .conflict)
+        return .page(
+            "support-claim-changed",
+            [
+                "title": "This claim has been changed by someone else", "reference": reference, "tag": tag.label, "tagColour": tag.colour,
+                "changes": since.reversed().map { SchoolRoutes.historyEntry($0, claim: views.claim) }, "hasChanges": !since.isEmpty,
+                "detail": detail ?? "",
+            ],
+            status: .conflict
+        )
     }
 
     // MARK: Requesting a clawback
@@ -290,7 +342,10 @@ struct SupportClaimPage {
         guard values["canClawback"] as? Bool == true else { return try await changed(request, reference, user, action: .clawback, detail: nil) }
         // The check page carries the versions the form was made with.
         values["seen"] = request.form["seen"] ?? "0"
-        values["versions"] = ["claims": request.form["claims_version"] ?? "", "payments": request.form["payments_version"] ?? "", "audit": request.form["audit_version"] ?? ""]
+        values["versions"] = [
+            "claims": request.form["claims_version"] ?? "", "payments": request.form["payments_version"] ?? "",
+            "audit": request.form["audit_version"] ?? "",
+        ]
         var errors = PageErrors()
         let lines = try clawbackLines(request.form)
         let rejected = values["rejectedMentors"] as? [[String: Any]] ?? []

@@ -60,8 +60,11 @@ struct SupportClaimRoutes {
         var errors = PageErrors()
         do {
             let claims = try await site.client.get(
-                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake,
-                "/api/v1/claims?\(Self.query(chosen + [("per_page", "25"), ("page", "\(page)")]))", as: Actors.support(user))
+                ItemsAPI<ClaimListItemAPI>.self,
+                .claimsIntake,
+                "/api/v1/claims?\(Self.query(chosen + [("per_page", "25"), ("page", "\(page)")]))",
+                as: Actors.support(user)
+            )
             values["claims"] = claims.items.map { claim -> [String: Any] in
                 let tag = Presentation.tag(claim.status)
                 return [
@@ -74,7 +77,9 @@ struct SupportClaimRoutes {
             let total = claims.total ?? claims.items.count
             values["total"] = total == 1 ? "1 claim" : "\(total) claims"
             let base = Self.query(chosen)
-            values.merge(Paging(page: page, perPage: 25, total: total).values { "/support/claims?\(base)\(base.isEmpty ? "" : "&")page=\($0)" }) { $1 }
+            values.merge(Paging(page: page, perPage: 25, total: total).values { "/support/claims?\(base)\(base.isEmpty ? "" : "&")page=\($0)" }) {
+                $1
+            }
             values["csvHref"] = "/support/claims.csv\(base.isEmpty ? "" : "?\(base)")"
         } catch ServiceCallError.invalid(let fields, let detail) {
             for field in fields { errors.add(Self.filters.contains(field.field) ? field.field : "q", field.message) }
@@ -97,7 +102,11 @@ struct SupportClaimRoutes {
     func download(_ request: PageRequest) async throws -> PageResult {
         let user = try Self.support(request)
         let answer = try await site.client.call(
-            .claimsIntake, "GET", "/api/v1/claims/export.csv?\(Self.query(Self.chosen(request)))", as: Actors.support(user))
+            .claimsIntake,
+            "GET",
+            "/api/v1/claims/export.csv?\(Self.query(Self.chosen(request)))",
+            as: Actors.support(user)
+        )
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
         headers[.contentDisposition] = "attachment; filename=\"claims.csv\""

@@ -27,18 +27,25 @@ struct SupportNotificationRoutes {
         for (name, value) in chosen { entered[name] = value }
         do {
             let list = try await site.client.json(
-                .notifications, "/api/v1/notifications?\(SupportClaimRoutes.query(chosen + [("page", "\(page)"), ("per_page", "25")]))", as: Actors.support(user))
+                .notifications,
+                "/api/v1/notifications?\(SupportClaimRoutes.query(chosen + [("page", "\(page)"), ("per_page", "25")]))",
+                as: Actors.support(user)
+            )
             values["emails"] = list.items.map { item -> [String: Any] in
                 var row = item
                 row["failed"] = item["status"] as? String == "failed"
-                row["status_text"] = (item["status"] as? String).map { ["queued": "Waiting to send", "sent": "Sent", "failed": "Failed"][$0] ?? $0 } ?? ""
-                row["status_tag"] = (item["status"] as? String).map { ["queued": "yellow", "sent": "green", "failed": "red"][$0] ?? "grey" } ?? "grey"
+                row["status_text"] =
+                    (item["status"] as? String).map { ["queued": "Waiting to send", "sent": "Sent", "failed": "Failed"][$0] ?? $0 } ?? ""
+                row["status_tag"] =
+                    (item["status"] as? String).map { ["queued": "yellow", "sent": "green", "failed": "red"][$0] ?? "grey" } ?? "grey"
                 return row
             }
             values["hasEmails"] = !list.items.isEmpty
             let total = Int(list["total"]?.integer ?? 0)
             values["total"] = total == 1 ? "1 email" : "\(total) emails"
-            values.merge(Paging(page: page, perPage: 25, total: total).values { "/support/notifications?\(base)\(base.isEmpty ? "" : "&")page=\($0)" }) { $1 }
+            values.merge(
+                Paging(page: page, perPage: 25, total: total).values { "/support/notifications?\(base)\(base.isEmpty ? "" : "&")page=\($0)" }
+            ) { $1 }
         } catch ServiceCallError.invalid(let fields, let detail) {
             for field in fields { errors.add(Self.filters.contains(field.field) ? field.field : "to", field.message) }
             if errors.isEmpty { errors.add("to", detail) }
@@ -88,9 +95,14 @@ struct SupportNotificationRoutes {
         }
         do {
             let answer = try await site.client.call(
-                .notifications, "POST", "/api/v1/notifications/messages", as: Actors.support(user),
+                .notifications,
+                "POST",
+                "/api/v1/notifications/messages",
+                as: Actors.support(user),
                 body: try JSONSerialization.data(withJSONObject: ["school_urn": urn, "subject": entered["subject"]!, "body": entered["body"]!]),
-                contentType: "application/json", headers: ["Idempotency-Key": String((form["idempotency_key"] ?? Secrets.random()).prefix(100))])
+                contentType: "application/json",
+                headers: ["Idempotency-Key": String((form["idempotency_key"] ?? Secrets.random()).prefix(100))]
+            )
             let recipients = (try JSONValue.parse(answer.body)["recipients"]?.array ?? []).compactMap(\.string)
             try await site.sessions.setFlash(request.session, "Your message is being sent to \(recipients.joined(separator: ", "))")
             return .redirect("/support/notifications?template=support_message")

@@ -46,14 +46,21 @@ struct SupportPaymentRoutes {
         async let clawbackRunsCall = outcome { try await client.json(.payments, "/api/v1/payments/clawback-runs", as: actor) }
         async let loopCall = outcome {
             try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self, .claimsIntake,
-                "/api/v1/claims?status=payment_information_requested&status=payment_information_sent&per_page=1", as: actor)
+                ItemsAPI<ClaimListItemAPI>.self,
+                .claimsIntake,
+                "/api/v1/claims?status=payment_information_requested&status=payment_information_sent&per_page=1",
+                as: actor
+            )
         }
         async let readyCall = outcome { try await client.json(.payments, "/api/v1/payments/payable?kind=clawback", as: actor) }
         let (windows, runs, clawbackRuns, loop, ready) = await (windowsCall, runsCall, clawbackRunsCall, loopCall, readyCall)
         var values: [String: Any] = ["title": "Payments"]
         values["windows"] = try windows.get().items.filter { $0.state != "upcoming" }.map {
-            ["id": $0.id, "label": "\(Presentation.academicYear($0.academicYear)): \(Presentation.date($0.opensOn)) to \(Presentation.date($0.closesOn))", "current": $0.state == "current"]
+            [
+                "id": $0.id,
+                "label": "\(Presentation.academicYear($0.academicYear)): \(Presentation.date($0.opensOn)) to \(Presentation.date($0.closesOn))",
+                "current": $0.state == "current",
+            ]
         }
         values["runs"] = try runs.get().items
         values["hasRuns"] = !(try runs.get().items.isEmpty)
@@ -87,17 +94,21 @@ struct SupportPaymentRoutes {
             // payments answers it with the run the first click made.
             "idempotencyKey": Secrets.random(),
         ]
-        if let window, let windows = try? await site.client.get(ItemsAPI<WindowAPI>.self, .claimsIntake, "/api/v1/claim-windows", as: Actors.support(user)),
+        if let window,
+            let windows = try? await site.client.get(ItemsAPI<WindowAPI>.self, .claimsIntake, "/api/v1/claim-windows", as: Actors.support(user)),
             let chosen = windows.items.first(where: { "\($0.id)" == window })
         {
-            values["window"] = "\(Presentation.academicYear(chosen.academicYear)) window, \(Presentation.date(chosen.opensOn)) to \(Presentation.date(chosen.closesOn))"
+            values["window"] =
+                "\(Presentation.academicYear(chosen.academicYear)) window, \(Presentation.date(chosen.opensOn)) to \(Presentation.date(chosen.closesOn))"
         }
         return .page("support-payments-check", values)
     }
 
     func create(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
         let user = try SupportClaimRoutes.support(request)
-        guard let key = request.form["idempotency_key"], key.count <= 100 else { throw PageError.badRequest("The form is incomplete. Go back and try again.") }
+        guard let key = request.form["idempotency_key"], key.count <= 100 else {
+            throw PageError.badRequest("The form is incomplete. Go back and try again.")
+        }
         var body: [String: Any] = [:]
         if kind == .payment, let window = request.form["claim_window_id"] {
             guard let id = Int64(window) else { throw PageError.badRequest("The claim window is not one of the service's. Go back and choose one.") }
@@ -105,14 +116,21 @@ struct SupportPaymentRoutes {
         }
         do {
             let answer = try await site.client.call(
-                .payments, "POST", "/api/v1/payments/\(kind.path)", as: Actors.support(user), body: try JSONSerialization.data(withJSONObject: body),
-                contentType: "application/json", headers: ["Idempotency-Key": key])
+                .payments,
+                "POST",
+                "/api/v1/payments/\(kind.path)",
+                as: Actors.support(user),
+                body: try JSONSerialization.data(withJSONObject: body),
+                contentType: "application/json",
+                headers: ["Idempotency-Key": key]
+            )
             let run = try JSONValue.parse(answer.body)
             let id = run["id"]?.integer ?? 0
             let count = run["claim_count"]?.integer ?? 0
             try await site.sessions.setFlash(
                 request.session,
-                "\(kind.name) \(id) sent: \(count == 1 ? "1 claim" : "\(count) claims"), \(MoneyText.pounds(run["total_pence"]?.integer ?? 0)). The payer has been emailed a link to the file.")
+                "\(kind.name) \(id) sent: \(count == 1 ? "1 claim" : "\(count) claims"), \(MoneyText.pounds(run["total_pence"]?.integer ?? 0)). The payer has been emailed a link to the file."
+            )
             return .redirect("/support/payments/\(kind.path)/\(id)")
         } catch ServiceCallError.conflict(_, let detail) {
             try await site.sessions.setFlash(request.session, detail, important: true)
@@ -138,7 +156,10 @@ struct SupportPaymentRoutes {
             values.merge(pageErrors.context) { $1 }
         } else if !errors.isEmpty {
             var pageErrors = PageErrors()
-            pageErrors.add("row-errors", "The file has \(errors.count == 1 ? "an error" : "\(errors.count) errors"): nothing was applied. Correct every row listed and upload the whole file again.")
+            pageErrors.add(
+                "row-errors",
+                "The file has \(errors.count == 1 ? "an error" : "\(errors.count) errors"): nothing was applied. Correct every row listed and upload the whole file again."
+            )
             values.merge(pageErrors.context) { $1 }
         }
         return .page("support-payments-run", values, status: errors.isEmpty && fileError == nil ? .ok : .unprocessableContent)
@@ -175,13 +196,20 @@ struct SupportPaymentRoutes {
         }
         do {
             let answer = try await site.client.call(
-                .payments, "POST", "/api/v1/payments/\(kind.path)/\(id)/response", as: Actors.support(user), body: upload.data, contentType: "text/csv")
+                .payments,
+                "POST",
+                "/api/v1/payments/\(kind.path)/\(id)/response",
+                as: Actors.support(user),
+                body: upload.data,
+                contentType: "text/csv"
+            )
             let reply = try JSONValue.parse(answer.body)
             let message: String
             if reply["already_applied"]?.bool == true {
                 message = "This response had already been applied: nothing changed."
             } else if kind == .payment {
-                message = "Response applied: \(reply["paid"]?.integer ?? 0) paid, \(reply["information_requested"]?.integer ?? 0) the payer needs information about, \(reply["unchanged"]?.integer ?? 0) unchanged."
+                message =
+                    "Response applied: \(reply["paid"]?.integer ?? 0) paid, \(reply["information_requested"]?.integer ?? 0) the payer needs information about, \(reply["unchanged"]?.integer ?? 0) unchanged."
             } else {
                 message = "Response applied: \(reply["clawback_complete"]?.integer ?? 0) clawed back, \(reply["unchanged"]?.integer ?? 0) unchanged."
             }

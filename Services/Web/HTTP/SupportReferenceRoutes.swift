@@ -57,16 +57,33 @@ struct SupportReferenceRoutes {
             return try await schools(request, errors: errors)
         }
         do {
-            let answer = try await site.client.call(.claimsIntake, "POST", "/api/v1/schools/import", as: Actors.support(user), body: upload.data, contentType: "text/csv")
+            let answer = try await site.client.call(
+                .claimsIntake,
+                "POST",
+                "/api/v1/schools/import",
+                as: Actors.support(user),
+                body: upload.data,
+                contentType: "text/csv"
+            )
             let reply = try JSONValue.parse(answer.body)
             try await site.sessions.setFlash(
                 request.session,
-                "Schools imported: \(reply["created"]?.integer ?? 0) added, \(reply["updated"]?.integer ?? 0) changed, \(reply["unchanged"]?.integer ?? 0) unchanged.")
+                "Schools imported: \(reply["created"]?.integer ?? 0) added, \(reply["updated"]?.integer ?? 0) changed, \(reply["unchanged"]?.integer ?? 0) unchanged."
+            )
             return .redirect("/support/schools")
         } catch ServiceCallError.invalid(let fields, let detail) {
             let rows = fields.filter { $0.field.hasPrefix("row ") }
-            errors.add("file", rows.isEmpty ? detail : "The file has \(rows.count == 1 ? "an error" : "\(rows.count) errors"): no school was imported. Correct every row listed and upload the whole file again.")
-            return try await schools(request, errors: errors, rowErrors: rows.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] })
+            errors.add(
+                "file",
+                rows.isEmpty
+                    ? detail
+                    : "The file has \(rows.count == 1 ? "an error" : "\(rows.count) errors"): no school was imported. Correct every row listed and upload the whole file again."
+            )
+            return try await schools(
+                request,
+                errors: errors,
+                rowErrors: rows.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] }
+            )
         }
     }
 
@@ -92,7 +109,8 @@ struct SupportReferenceRoutes {
     }
 
     /// The add or edit form; `urn` nil adds a school.
-    func schoolForm(_ request: PageRequest, urn: Int?, errors: PageErrors = PageErrors(), entered: [String: String]? = nil) async throws -> PageResult {
+    func schoolForm(_ request: PageRequest, urn: Int?, errors: PageErrors = PageErrors(), entered: [String: String]? = nil) async throws -> PageResult
+    {
         let user = try SupportClaimRoutes.support(request)
         var fields: [String: String] = entered ?? [:]
         if entered == nil, let urn {
@@ -116,7 +134,9 @@ struct SupportReferenceRoutes {
         let user = try SupportClaimRoutes.support(request)
         let form = request.form
         var entered: [String: String] = [:]
-        for key in ["urn", "name", "postcode", "local_authority", "type_of_establishment", "group", "region", "trust_uid", "trust_name", "contact_emails"] {
+        for key in [
+            "urn", "name", "postcode", "local_authority", "type_of_establishment", "group", "region", "trust_uid", "trust_name", "contact_emails",
+        ] {
             entered[key] = form[key] ?? ""
         }
         var errors = PageErrors()
@@ -128,14 +148,26 @@ struct SupportReferenceRoutes {
         var body: [String: Any] = [
             "name": entered["name"]!, "postcode": entered["postcode"]!, "local_authority": entered["local_authority"]!,
             "type_of_establishment": entered["type_of_establishment"]!, "group": entered["group"]!, "region": entered["region"]!,
-            "contact_emails": entered["contact_emails"]!.split(whereSeparator: { $0 == ";" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            "contact_emails": entered["contact_emails"]!.split(whereSeparator: { $0 == ";" || $0 == "," }).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty },
         ]
-        if !entered["trust_uid"]!.isEmpty || !entered["trust_name"]!.isEmpty { body["trust"] = ["uid": entered["trust_uid"]!, "name": entered["trust_name"]!] }
+        if !entered["trust_uid"]!.isEmpty || !entered["trust_name"]!.isEmpty {
+            body["trust"] = ["uid": entered["trust_uid"]!, "name": entered["trust_name"]!]
+        }
         do {
             try await site.client.call(
-                .claimsIntake, "PUT", "/api/v1/schools/\(urn)", as: Actors.support(user), body: try JSONSerialization.data(withJSONObject: body), contentType: "application/json")
+                .claimsIntake,
+                "PUT",
+                "/api/v1/schools/\(urn)",
+                as: Actors.support(user),
+                body: try JSONSerialization.data(withJSONObject: body),
+                contentType: "application/json"
+            )
         } catch ServiceCallError.invalid(let fields, let detail) {
-            for field in fields { errors.add(field.field.replacingOccurrences(of: "trust.", with: "trust_").components(separatedBy: "[").first ?? "name", field.message) }
+            for field in fields {
+                errors.add(field.field.replacingOccurrences(of: "trust.", with: "trust_").components(separatedBy: "[").first ?? "name", field.message)
+            }
             if errors.isEmpty { errors.add("name", detail) }
             return try await schoolForm(request, urn: given, errors: errors, entered: entered)
         }
@@ -146,10 +178,17 @@ struct SupportReferenceRoutes {
     func eligibility(_ request: PageRequest) async throws -> PageResult {
         let user = try SupportClaimRoutes.support(request)
         let urn = try urn(request)
-        guard let year = request.form["academic_year"].flatMap({ Int($0) }) else { throw PageError.badRequest("The form is incomplete. Go back and try again.") }
+        guard let year = request.form["academic_year"].flatMap({ Int($0) }) else {
+            throw PageError.badRequest("The form is incomplete. Go back and try again.")
+        }
         try await site.client.call(
-            .claimsIntake, "POST", "/api/v1/schools/\(urn)/eligibility", as: Actors.support(user),
-            body: try JSONSerialization.data(withJSONObject: ["academic_year": year]), contentType: "application/json")
+            .claimsIntake,
+            "POST",
+            "/api/v1/schools/\(urn)/eligibility",
+            as: Actors.support(user),
+            body: try JSONSerialization.data(withJSONObject: ["academic_year": year]),
+            contentType: "application/json"
+        )
         try await site.sessions.setFlash(request.session, "The school can now claim for \(Presentation.academicYear(year))")
         return .redirect("/support/schools/\(urn)")
     }
@@ -189,11 +228,19 @@ struct SupportReferenceRoutes {
         }
         let body: [String: Any] = [
             "name": entered["name"]!, "ukprn": entered["ukprn"]!, "accredited": entered["accredited"] != "no",
-            "email_addresses": entered["email_addresses"]!.split(whereSeparator: { $0 == ";" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            "email_addresses": entered["email_addresses"]!.split(whereSeparator: { $0 == ";" || $0 == "," }).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty },
         ]
         do {
             try await site.client.call(
-                .claimsIntake, "PUT", "/api/v1/providers/\(code)", as: Actors.support(user), body: try JSONSerialization.data(withJSONObject: body), contentType: "application/json")
+                .claimsIntake,
+                "PUT",
+                "/api/v1/providers/\(code)",
+                as: Actors.support(user),
+                body: try JSONSerialization.data(withJSONObject: body),
+                contentType: "application/json"
+            )
         } catch ServiceCallError.invalid(let fields, let detail) {
             for field in fields { errors.add(field.field.components(separatedBy: "[").first ?? "name", field.message) }
             if errors.isEmpty { errors.add("name", detail) }
@@ -235,11 +282,19 @@ struct SupportReferenceRoutes {
         }
         do {
             try await site.client.call(
-                .claimsIntake, "POST", "/api/v1/claim-windows", as: Actors.support(user),
-                body: try JSONSerialization.data(withJSONObject: ["academic_year": year, "opens_on": entered["opens_on"]!, "closes_on": entered["closes_on"]!]),
-                contentType: "application/json")
+                .claimsIntake,
+                "POST",
+                "/api/v1/claim-windows",
+                as: Actors.support(user),
+                body: try JSONSerialization.data(withJSONObject: [
+                    "academic_year": year, "opens_on": entered["opens_on"]!, "closes_on": entered["closes_on"]!,
+                ]),
+                contentType: "application/json"
+            )
         } catch ServiceCallError.invalid(let fields, let detail) {
-            for field in fields { errors.add(["academic_year", "opens_on", "closes_on"].contains(field.field) ? field.field : "opens_on", field.message) }
+            for field in fields {
+                errors.add(["academic_year", "opens_on", "closes_on"].contains(field.field) ? field.field : "opens_on", field.message)
+            }
             if errors.isEmpty { errors.add("opens_on", detail) }
             return try await windows(request, errors: errors, entered: entered)
         }
@@ -263,25 +318,34 @@ struct SupportReferenceRoutes {
 
     func rates(_ request: PageRequest, errors: PageErrors = PageErrors(), entered: [String: String]? = nil) async throws -> PageResult {
         let user = try SupportClaimRoutes.support(request)
-        let year = request.query("academic_year").flatMap { Int($0) }.flatMap { (2000...2100).contains($0) ? $0 : nil }
+        let year =
+            request.query("academic_year").flatMap { Int($0) }.flatMap { (2000...2100).contains($0) ? $0 : nil }
             ?? entered?["academic_year"].flatMap { Int($0) } ?? academicYear(of: site.now())
-        let current = try await found { try await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: Actors.support(user)) }
+        let current = try await found {
+            try await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: Actors.support(user))
+        }
         var fields = entered ?? [:]
         if entered == nil, let current {
             let pence = [current.innerLondonPence, current.outerLondonPence, current.fringePence, current.restOfEnglandPence]
             for (region, value) in zip(Self.regions, pence) { fields[region] = value.map { Self.poundsField($0) } ?? "" }
         }
         var values: [String: Any] = [
-            "title": "\(errors.isEmpty ? "" : "Error: ")Funding rates for \(Presentation.academicYear(year))", "yearText": Presentation.academicYear(year),
+            "title": "\(errors.isEmpty ? "" : "Error: ")Funding rates for \(Presentation.academicYear(year))",
+            "yearText": Presentation.academicYear(year),
             "year": year, "previous": year - 1, "next": year + 1, "isSet": current?.innerLondonPence != nil,
-            "regions": Self.regions.map { ["value": $0, "label": Presentation.region($0), "entered": fields[$0] ?? "", "error": errors.message(for: $0) ?? ""] },
+            "regions": Self.regions.map {
+                ["value": $0, "label": Presentation.region($0), "entered": fields[$0] ?? "", "error": errors.message(for: $0) ?? ""]
+            },
         ]
         if let current, current.innerLondonPence != nil {
             values["hasMost"] = true
             values["most"] = Self.regions.compactMap { region -> [String: Any]? in
                 let key = region.split(separator: "_").enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.capitalized }.joined()
                 guard let most = current.mostAMentorCanEarn[key] else { return nil }
-                return ["label": Presentation.region(region), "initial": MoneyText.pounds(most.initialPence), "refresher": MoneyText.pounds(most.refresherPence)]
+                return [
+                    "label": Presentation.region(region), "initial": MoneyText.pounds(most.initialPence),
+                    "refresher": MoneyText.pounds(most.refresherPence),
+                ]
             }
         }
         values.merge(errors.context) { $1 }
@@ -311,18 +375,27 @@ struct SupportReferenceRoutes {
         var entered: [String: String] = ["academic_year": form["academic_year"] ?? ""]
         var errors = PageErrors()
         var body: [String: Any] = [:]
-        guard let year = form["academic_year"].flatMap({ Int($0) }), (2000...2100).contains(year) else { throw PageError.badRequest("The form is incomplete. Go back and try again.") }
+        guard let year = form["academic_year"].flatMap({ Int($0) }), (2000...2100).contains(year) else {
+            throw PageError.badRequest("The form is incomplete. Go back and try again.")
+        }
         for region in Self.regions {
             entered[region] = form[region] ?? ""
-            if let pence = Self.pence(form[region] ?? "") { body["\(region)_pence"] = pence } else {
+            if let pence = Self.pence(form[region] ?? "") {
+                body["\(region)_pence"] = pence
+            } else {
                 errors.add(region, "Enter the hourly rate for \(Presentation.region(region)) in pounds and pence, such as 53.60")
             }
         }
         if errors.isEmpty {
             do {
                 try await site.client.call(
-                    .claimsIntake, "PUT", "/api/v1/funding-rates/\(year)", as: Actors.support(user), body: try JSONSerialization.data(withJSONObject: body),
-                    contentType: "application/json")
+                    .claimsIntake,
+                    "PUT",
+                    "/api/v1/funding-rates/\(year)",
+                    as: Actors.support(user),
+                    body: try JSONSerialization.data(withJSONObject: body),
+                    contentType: "application/json"
+                )
                 try await site.sessions.setFlash(request.session, "The rates for \(Presentation.academicYear(year)) have been saved")
                 return .redirect("/support/funding-rates?academic_year=\(year)")
             } catch ServiceCallError.invalid(let fields, let detail) {

@@ -36,10 +36,21 @@ struct UserRoutes {
         let email = form["email"] ?? ""
         let first = form["first_name"] ?? ""
         let last = form["last_name"] ?? ""
-        if first.isEmpty { errors.add("first_name", "Enter their first name") } else if first.count > 100 { errors.add("first_name", "First name must be 100 characters or fewer") }
-        if last.isEmpty { errors.add("last_name", "Enter their last name") } else if last.count > 100 { errors.add("last_name", "Last name must be 100 characters or fewer") }
-        if email.isEmpty { errors.add("email", "Enter their email address") }
-        else if !EmailAddressShape.isPlausible(email) || email.count > 254 { errors.add("email", "Enter an email address in the correct format, like name@example.com") }
+        if first.isEmpty {
+            errors.add("first_name", "Enter their first name")
+        } else if first.count > 100 {
+            errors.add("first_name", "First name must be 100 characters or fewer")
+        }
+        if last.isEmpty {
+            errors.add("last_name", "Enter their last name")
+        } else if last.count > 100 {
+            errors.add("last_name", "Last name must be 100 characters or fewer")
+        }
+        if email.isEmpty {
+            errors.add("email", "Enter their email address")
+        } else if !EmailAddressShape.isPlausible(email) || email.count > 254 {
+            errors.add("email", "Enter an email address in the correct format, like name@example.com")
+        }
         guard errors.isEmpty else { return nil }
         return Person(email: email.lowercased(), firstName: first, lastName: last)
     }
@@ -66,7 +77,9 @@ struct UserRoutes {
         values["title"] = (errors.isEmpty ? "" : "Error: ") + "Add a user - \(school.name)"
         values["action"] = "/schools/\(urn)/users/new"
         values["back"] = "/schools/\(urn)/users"
-        values["entered"] = ["email": request.form["email"] ?? "", "first_name": request.form["first_name"] ?? "", "last_name": request.form["last_name"] ?? ""]
+        values["entered"] = [
+            "email": request.form["email"] ?? "", "first_name": request.form["first_name"] ?? "", "last_name": request.form["last_name"] ?? "",
+        ]
         values.merge(errors.context) { $1 }
         return .page("user-new", values, status: errors.isEmpty ? .ok : .unprocessableContent)
     }
@@ -77,11 +90,17 @@ struct UserRoutes {
         guard let person = Self.person(request.form, &errors) else { return try await newSchoolUser(request, errors: errors) }
         let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
         let (_, added) = try await site.users.addMembership(
-            email: person.email, firstName: person.firstName, lastName: person.lastName,
-            membership: Membership(kind: .school, organisationID: membership.organisationID, organisationName: school.name), by: Self.actor(user))
+            email: person.email,
+            firstName: person.firstName,
+            lastName: person.lastName,
+            membership: Membership(kind: .school, organisationID: membership.organisationID, organisationName: school.name),
+            by: Self.actor(user)
+        )
         try await site.sessions.setFlash(
-            request.session, added ? "\(person.firstName) \(person.lastName) has been added and emailed" : "\(person.email) is already a user of \(school.name)",
-            important: !added)
+            request.session,
+            added ? "\(person.firstName) \(person.lastName) has been added and emailed" : "\(person.email) is already a user of \(school.name)",
+            important: !added
+        )
         return .redirect("/schools/\(urn)/users")
     }
 
@@ -120,18 +139,25 @@ struct UserRoutes {
         let user = try support(request)
         let search = request.query("q").map { String($0.prefix(100)) }
         let (supportUsers, found) = try await site.users.database.read { db in
-            (try UserStore.members(db, kind: .support, organisationID: Membership.supportID), try search.map { try UserStore.search(db, text: $0, limit: 50) })
+            (
+                try UserStore.members(db, kind: .support, organisationID: Membership.supportID),
+                try search.map { try UserStore.search(db, text: $0, limit: 50) }
+            )
         }
         var values: [String: Any] = [
             "title": (errors.isEmpty ? "" : "Error: ") + "Users",
             "supportUsers": supportUsers.map { ["name": $0.name, "email": $0.email, "href": "/support/users/\($0.id)", "isYou": $0.id == user.id] },
             "search": search ?? "", "searched": search != nil,
             "found": (found ?? []).map { member -> [String: Any] in
-                ["name": member.name, "email": member.email, "href": "/support/users/\(member.id)",
-                 "memberships": member.memberships.map(\.organisationName).joined(separator: ", ")]
+                [
+                    "name": member.name, "email": member.email, "href": "/support/users/\(member.id)",
+                    "memberships": member.memberships.map(\.organisationName).joined(separator: ", "),
+                ]
             },
             "domains": site.configuration.supportEmailDomains.joined(separator: " or "),
-            "entered": ["email": request.form["email"] ?? "", "first_name": request.form["first_name"] ?? "", "last_name": request.form["last_name"] ?? ""],
+            "entered": [
+                "email": request.form["email"] ?? "", "first_name": request.form["first_name"] ?? "", "last_name": request.form["last_name"] ?? "",
+            ],
         ]
         values["noneFound"] = search != nil && (found ?? []).isEmpty
         values.merge(errors.context) { $1 }
@@ -147,22 +173,34 @@ struct UserRoutes {
             return try await supportUsers(request, errors: errors)
         }
         let (_, added) = try await site.users.addMembership(
-            email: person.email, firstName: person.firstName, lastName: person.lastName, membership: .support, by: Self.actor(user))
-        try await site.sessions.setFlash(request.session, added ? "\(person.email) is now a support user" : "\(person.email) is already a support user")
+            email: person.email,
+            firstName: person.firstName,
+            lastName: person.lastName,
+            membership: .support,
+            by: Self.actor(user)
+        )
+        try await site.sessions.setFlash(
+            request.session,
+            added ? "\(person.email) is now a support user" : "\(person.email) is already a support user"
+        )
         return .redirect("/support/users")
     }
 
     func supportUser(_ request: PageRequest, errors: PageErrors) async throws -> PageResult {
         let user = try support(request)
-        guard let id = request.parameter("id"), id.count <= 40, let member = try await site.users.database.read({ try UserStore.user($0, id: id) }) else {
+        guard let id = request.parameter("id"), id.count <= 40, let member = try await site.users.database.read({ try UserStore.user($0, id: id) })
+        else {
             throw PageError.notFound
         }
         var values: [String: Any] = [
             "title": (errors.isEmpty ? "" : "Error: ") + member.name,
             "member": ["name": member.name, "email": member.email, "id": member.id],
             "memberships": member.memberships.map { membership -> [String: Any] in
-                ["name": membership.organisationName, "kind": Self.kindWords(membership.kind), "value": "\(membership.kind.rawValue):\(membership.organisationID)",
-                 "removable": !(membership.kind == .support && member.id == user.id)]
+                [
+                    "name": membership.organisationName, "kind": Self.kindWords(membership.kind),
+                    "value": "\(membership.kind.rawValue):\(membership.organisationID)",
+                    "removable": !(membership.kind == .support && member.id == user.id),
+                ]
             },
             "action": "/support/users/\(member.id)/memberships", "removeAction": "/support/users/\(member.id)/memberships/remove",
             "entered": ["organisation": request.form["organisation"] ?? ""],
@@ -192,22 +230,39 @@ struct UserRoutes {
                 return nil
             }
         }
-        let providers = try await site.client.get(ItemsAPI<ProviderAPI>.self, .claimsIntake, "/api/v1/providers?q=\(queryValue(value))", as: Actors.support(user))
+        let providers = try await site.client.get(
+            ItemsAPI<ProviderAPI>.self,
+            .claimsIntake,
+            "/api/v1/providers?q=\(queryValue(value))",
+            as: Actors.support(user)
+        )
         guard let provider = providers.items.first(where: { $0.code.lowercased() == value.lowercased() }) else { return nil }
         return Membership(kind: .provider, organisationID: provider.code, organisationName: provider.name)
     }
 
     func addMembership(_ request: PageRequest) async throws -> PageResult {
         let user = try support(request)
-        guard let id = request.parameter("id"), let member = try await site.users.database.read({ try UserStore.user($0, id: id) }) else { throw PageError.notFound }
+        guard let id = request.parameter("id"), let member = try await site.users.database.read({ try UserStore.user($0, id: id) }) else {
+            throw PageError.notFound
+        }
         var errors = PageErrors()
         guard let text = request.form["organisation"], let membership = try await organisation(text, as: user) else {
             errors.add("organisation", "Enter a school's 6-digit URN or an accredited provider's code that the service knows")
             return try await supportUser(request, errors: errors)
         }
         let (_, added) = try await site.users.addMembership(
-            email: member.email, firstName: member.firstName, lastName: member.lastName, membership: membership, by: Self.actor(user))
-        try await site.sessions.setFlash(request.session, added ? "\(member.name) has been added to \(membership.organisationName)" : "\(member.name) is already a user of \(membership.organisationName)")
+            email: member.email,
+            firstName: member.firstName,
+            lastName: member.lastName,
+            membership: membership,
+            by: Self.actor(user)
+        )
+        try await site.sessions.setFlash(
+            request.session,
+            added
+                ? "\(member.name) has been added to \(membership.organisationName)"
+                : "\(member.name) is already a user of \(membership.organisationName)"
+        )
         return .redirect("/support/users/\(member.id)")
     }
 
@@ -217,8 +272,12 @@ struct UserRoutes {
         let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, let kind = OrganisationKind(rawValue: parts[0]) else { throw PageError.badRequest("Choose a membership to remove.") }
         if kind == .support && id == user.id { throw PageError.forbidden }  // never themselves
-        guard try await site.users.removeMembership(
-            userID: id, membership: Membership(kind: kind, organisationID: parts[1], organisationName: ""), by: Self.actor(user))
+        guard
+            try await site.users.removeMembership(
+                userID: id,
+                membership: Membership(kind: kind, organisationID: parts[1], organisationName: ""),
+                by: Self.actor(user)
+            )
         else { throw PageError.notFound }
         try await site.sessions.setFlash(request.session, "The membership has been removed")
         return .redirect("/support/users/\(id)")
@@ -246,8 +305,18 @@ struct UserRoutes {
         let person = Self.person(request.form, &errors)
         guard let person, let membership, errors.isEmpty else { return try await newMembershipPage(request, errors: errors) }
         let (member, added) = try await site.users.addMembership(
-            email: person.email, firstName: person.firstName, lastName: person.lastName, membership: membership, by: Self.actor(user))
-        try await site.sessions.setFlash(request.session, added ? "\(member.name) has been added to \(membership.organisationName)" : "\(member.name) is already a user of \(membership.organisationName)")
+            email: person.email,
+            firstName: person.firstName,
+            lastName: person.lastName,
+            membership: membership,
+            by: Self.actor(user)
+        )
+        try await site.sessions.setFlash(
+            request.session,
+            added
+                ? "\(member.name) has been added to \(membership.organisationName)"
+                : "\(member.name) is already a user of \(membership.organisationName)"
+        )
         return .redirect("/support/users/\(member.id)")
     }
 }

@@ -28,12 +28,23 @@ struct SessionStore: Sendable {
 
     /// A new anonymous session; returns the id for the cookie. Sessions idle for over 12 hours
     /// are deleted on the way.
-    func create(carrying previous: SessionRecord? = nil, userID: String? = nil, idToken: String? = nil) async throws -> (id: String, record: SessionRecord) {
+    func create(
+        carrying previous: SessionRecord? = nil,
+        userID: String? = nil,
+        idToken: String? = nil
+    ) async throws -> (id: String, record: SessionRecord) {
         let id = Secrets.random()
         let now = self.now()
         let record = SessionRecord(
-            idHash: Secrets.hash(id), userID: userID, formToken: Secrets.random(), createdAt: now, lastSeenAt: now,
-            signedInAt: userID == nil ? nil : now, returnTo: userID == nil ? previous?.returnTo : nil, idToken: idToken)
+            idHash: Secrets.hash(id),
+            userID: userID,
+            formToken: Secrets.random(),
+            createdAt: now,
+            lastSeenAt: now,
+            signedInAt: userID == nil ? nil : now,
+            returnTo: userID == nil ? previous?.returnTo : nil,
+            idToken: idToken
+        )
         try await database.write { db in
             if let previous { try db.execute(sql: "DELETE FROM sessions WHERE id_hash = ?", arguments: [previous.idHash]) }
             try db.execute(sql: "DELETE FROM sessions WHERE last_seen_at < ?", arguments: [Self.millis(now) - 13 * 3600 * 1000])
@@ -45,7 +56,8 @@ struct SessionStore: Sendable {
                 arguments: [
                     record.idHash, userID, record.formToken, Self.millis(now), Self.millis(now), record.signedInAt.map(Self.millis),
                     record.returnTo, idToken,
-                ])
+                ]
+            )
         }
         return (id, record)
     }
@@ -57,10 +69,20 @@ struct SessionStore: Sendable {
         return try await database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id_hash = ?", arguments: [hash]) else { return nil }
             return SessionRecord(
-                idHash: row["id_hash"], userID: row["user_id"], formToken: row["form_token"], createdAt: Self.date(row["created_at"])!,
-                lastSeenAt: Self.date(row["last_seen_at"])!, signedInAt: Self.date(row["signed_in_at"]), pendingState: row["pending_state"],
-                pendingNonce: row["pending_nonce"], pendingVerifier: row["pending_verifier"], returnTo: row["return_to"],
-                idToken: row["id_token"], journey: row["journey"], flash: row["flash"])
+                idHash: row["id_hash"],
+                userID: row["user_id"],
+                formToken: row["form_token"],
+                createdAt: Self.date(row["created_at"])!,
+                lastSeenAt: Self.date(row["last_seen_at"])!,
+                signedInAt: Self.date(row["signed_in_at"]),
+                pendingState: row["pending_state"],
+                pendingNonce: row["pending_nonce"],
+                pendingVerifier: row["pending_verifier"],
+                returnTo: row["return_to"],
+                idToken: row["id_token"],
+                journey: row["journey"],
+                flash: row["flash"]
+            )
         }
     }
 
@@ -81,7 +103,9 @@ struct SessionStore: Sendable {
                 sql: """
                     UPDATE sessions SET user_id = NULL, signed_in_at = NULL, id_token = NULL, journey = NULL, return_to = ?,
                     last_seen_at = ? WHERE id_hash = ?
-                    """, arguments: [returnTo, Self.millis(self.now()), record.idHash])
+                    """,
+                arguments: [returnTo, Self.millis(self.now()), record.idHash]
+            )
         }
     }
 
@@ -97,7 +121,8 @@ struct SessionStore: Sendable {
         try await database.write { db in
             try db.execute(
                 sql: "UPDATE sessions SET pending_state = ?, pending_nonce = ?, pending_verifier = ? WHERE id_hash = ?",
-                arguments: [state, nonce, verifier, record.idHash])
+                arguments: [state, nonce, verifier, record.idHash]
+            )
         }
     }
 

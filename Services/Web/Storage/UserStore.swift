@@ -30,19 +30,29 @@ struct UserStore: Sendable {
     private static func user(_ db: Database, _ row: Row) throws -> User {
         let id: String = row["id"]
         let memberships = try Row.fetchAll(
-            db, sql: "SELECT kind, organisation_id, organisation_name FROM memberships WHERE user_id = ? ORDER BY kind, organisation_name",
+            db,
+            sql: "SELECT kind, organisation_id, organisation_name FROM memberships WHERE user_id = ? ORDER BY kind, organisation_name",
             arguments: [id]
-        ).map { Membership(kind: OrganisationKind(rawValue: $0["kind"]) ?? .school, organisationID: $0["organisation_id"], organisationName: $0["organisation_name"]) }
+        ).map {
+            Membership(
+                kind: OrganisationKind(rawValue: $0["kind"]) ?? .school,
+                organisationID: $0["organisation_id"],
+                organisationName: $0["organisation_name"]
+            )
+        }
         return User(id: id, email: row["email"], firstName: row["first_name"], lastName: row["last_name"], memberships: memberships)
     }
 
     /// The users with a membership of one organisation, by name.
     static func members(_ db: Database, kind: OrganisationKind, organisationID: String) throws -> [User] {
         let ids = try String.fetchAll(
-            db, sql: """
+            db,
+            sql: """
                 SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id
                 WHERE m.kind = ? AND m.organisation_id = ? ORDER BY u.last_name, u.first_name, u.email
-                """, arguments: [kind.rawValue, organisationID])
+                """,
+            arguments: [kind.rawValue, organisationID]
+        )
         return try ids.compactMap { try user(db, id: $0) }
     }
 
@@ -50,10 +60,13 @@ struct UserStore: Sendable {
     static func search(_ db: Database, text: String, limit: Int) throws -> [User] {
         let pattern = "%\(text.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: ""))%"
         let ids = try String.fetchAll(
-            db, sql: """
+            db,
+            sql: """
                 SELECT id FROM users WHERE email LIKE ? OR lower(first_name || ' ' || last_name) LIKE ?
                 ORDER BY last_name, first_name LIMIT ?
-                """, arguments: [pattern, pattern, limit])
+                """,
+            arguments: [pattern, pattern, limit]
+        )
         return try ids.compactMap { try user(db, id: $0) }
     }
 
@@ -67,7 +80,11 @@ struct UserStore: Sendable {
     /// the user and whether anything changed (adding a membership twice changes nothing and
     /// publishes nothing).
     func addMembership(
-        email: String, firstName: String, lastName: String, membership: Membership, by actor: MembershipActor
+        email: String,
+        firstName: String,
+        lastName: String,
+        membership: Membership,
+        by actor: MembershipActor
     ) async throws -> (User, added: Bool) {
         let email = email.lowercased()
         let now = Self.millis(self.now())
@@ -78,7 +95,8 @@ struct UserStore: Sendable {
                 let id = UUID().uuidString.lowercased()
                 try db.execute(
                     sql: "INSERT INTO users (id, email, first_name, last_name, created_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [id, email, firstName, lastName, now])
+                    arguments: [id, email, firstName, lastName, now]
+                )
                 existing = User(id: id, email: email, firstName: firstName, lastName: lastName, memberships: [])
             }
             let user = existing!
@@ -87,7 +105,8 @@ struct UserStore: Sendable {
                     INSERT OR IGNORE INTO memberships (user_id, kind, organisation_id, organisation_name, added_at, added_by)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [user.id, membership.kind.rawValue, membership.organisationID, membership.organisationName, now, actor.email])
+                arguments: [user.id, membership.kind.rawValue, membership.organisationID, membership.organisationName, now, actor.email]
+            )
             guard db.changesCount == 1 else { return (user, false) }
             try outbox.append(UserMembershipAdded(fields: Self.fields(user, membership, actor)), in: db)
             return (try Self.user(db, id: user.id)!, true)
@@ -101,13 +120,17 @@ struct UserStore: Sendable {
             guard let user = try Self.user(db, id: userID) else { return false }
             try db.execute(
                 sql: "DELETE FROM memberships WHERE user_id = ? AND kind = ? AND organisation_id = ?",
-                arguments: [userID, membership.kind.rawValue, membership.organisationID])
+                arguments: [userID, membership.kind.rawValue, membership.organisationID]
+            )
             guard db.changesCount == 1 else { return false }
             let stored = user.memberships.first { $0.kind == membership.kind && $0.organisationID == membership.organisationID } ?? membership
             try outbox.append(UserMembershipRemoved(fields: Self.fields(user, stored, actor)), in: db)
             // A user with no membership left cannot sign in; they stay, so that their history
             // (who added whom) still reads, and can be added again.
-            try db.execute(sql: "DELETE FROM sessions WHERE user_id = ? AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = ?)", arguments: [userID, userID])
+            try db.execute(
+                sql: "DELETE FROM sessions WHERE user_id = ? AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = ?)",
+                arguments: [userID, userID]
+            )
             return true
         }
     }
@@ -132,6 +155,8 @@ struct UserStore: Sendable {
         }
         return MembershipFields(
             user: MembershipUser(id: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName),
-            organisation: organisation, by: actor)
+            organisation: organisation,
+            by: actor
+        )
     }
 }

@@ -41,7 +41,8 @@ public struct AuthConfiguration: Sendable {
         } else {
             throw ConfigurationError(
                 variable: "AUTH_JWT_SECRET",
-                message: "required when HTTP_HOST (\(httpHost)) is not a loopback address; or set AUTH_JWT_PUBLIC_KEYS_FILE")
+                message: "required when HTTP_HOST (\(httpHost)) is not a loopback address; or set AUTH_JWT_PUBLIC_KEYS_FILE"
+            )
         }
         return AuthConfiguration(keys: keys, issuer: env.raw("AUTH_JWT_ISSUER"), audience: env.raw("AUTH_JWT_AUDIENCE"))
     }
@@ -242,7 +243,9 @@ public struct TokenVerifier: Sendable {
                 pinned[kid.string] = "ES256"
             } else {
                 throw ConfigurationError(
-                    variable: "AUTH_JWT_PUBLIC_KEYS_FILE", message: "key \(index + 1) is neither an RSA (2048+ bits) nor a P-256 public key")
+                    variable: "AUTH_JWT_PUBLIC_KEYS_FILE",
+                    message: "key \(index + 1) is neither an RSA (2048+ bits) nor a P-256 public key"
+                )
             }
         }
         return pinned
@@ -286,8 +289,13 @@ public struct TokenVerifier: Sendable {
             throw AuthenticationFailure(reason: "unknown role \(claims.role)")
         }
         return AuthenticatedUser(
-            id: claims.sub.value, email: claims.email ?? "", name: claims.name ?? "", role: role,
-            urns: Set(claims.urns ?? []), providerCodes: Set(claims.providerCodes ?? []))
+            id: claims.sub.value,
+            email: claims.email ?? "",
+            name: claims.name ?? "",
+            role: role,
+            urns: Set(claims.urns ?? []),
+            providerCodes: Set(claims.providerCodes ?? [])
+        )
     }
 }
 
@@ -295,8 +303,12 @@ public struct TokenVerifier: Sendable {
 public enum DevelopmentToken {
     /// A signed token for `user` that expires after `lifetime` seconds.
     public static func make(
-        user: AuthenticatedUser, secret: String, lifetime: TimeInterval = 8 * 3600, now: Date = Date(),
-        issuer: String? = nil, audience: String? = nil
+        user: AuthenticatedUser,
+        secret: String,
+        lifetime: TimeInterval = 8 * 3600,
+        now: Date = Date(),
+        issuer: String? = nil,
+        audience: String? = nil
     ) async throws -> String {
         try await TokenSigner(key: .sharedSecret(secret), issuer: issuer, audience: audience)
             .sign(user, lifetime: lifetime, now: now)

@@ -38,11 +38,18 @@ public struct TokenSigner: Sendable {
         // Whole seconds, as identity providers write NumericDate claims.
         let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let claims = UserClaims(
-            sub: SubjectClaim(value: user.id), email: user.email, name: user.name, role: user.role.rawValue,
+            sub: SubjectClaim(value: user.id),
+            email: user.email,
+            name: user.name,
+            role: user.role.rawValue,
             urns: user.urns.isEmpty ? nil : user.urns.sorted(),
             providerCodes: user.providerCodes.isEmpty ? nil : user.providerCodes.sorted(),
-            exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)), nbf: nil, iat: IssuedAtClaim(value: now),
-            iss: issuer.map { IssuerClaim(value: $0) }, aud: audience.map { AudienceClaim(value: [$0]) })
+            exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)),
+            nbf: nil,
+            iat: IssuedAtClaim(value: now),
+            iss: issuer.map { IssuerClaim(value: $0) },
+            aud: audience.map { AudienceClaim(value: [$0]) }
+        )
         return try await keys.sign(claims)
     }
 }

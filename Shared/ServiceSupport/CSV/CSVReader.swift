@@ -44,11 +44,13 @@ public enum CSVFileError: Error, Equatable, CustomStringConvertible {
         case .missingColumns(let missing, let found):
             let needs = missing.map { "The file needs a column called ‘\($0)’" }.joined(separator: ". ")
             let shown = found.prefix(30).map { String($0.prefix(60)) }
-            return "\(needs). The columns found were: \(shown.isEmpty ? "none" : shown.joined(separator: ", "))\(found.count > 30 ? " and \(found.count - 30) more" : "")."
+            return
+                "\(needs). The columns found were: \(shown.isEmpty ? "none" : shown.joined(separator: ", "))\(found.count > 30 ? " and \(found.count - 30) more" : "")."
         case .unterminatedQuote(let row):
             return "Row \(row) has a quoted cell that never ends: check for a missing closing quote."
         case .tooManyRows(let limit):
-            return "The file has more than \(limit.withThousandsSeparators) rows: split it into files of \(limit.withThousandsSeparators) rows or fewer."
+            return
+                "The file has more than \(limit.withThousandsSeparators) rows: split it into files of \(limit.withThousandsSeparators) rows or fewer."
         case .tooManyColumns(let row, let limit):
             return "Row \(row) has more than \(limit) columns: check that the file is comma separated, with one row per line."
         case .cellTooLong(let row, let limit):
@@ -65,9 +67,9 @@ public enum CSVFileError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-private extension Int {
+extension Int {
     /// `200000` as `200,000`, whatever the locale.
-    var withThousandsSeparators: String {
+    fileprivate var withThousandsSeparators: String {
         let digits = Array(String(self))
         var out = ""
         for (index, digit) in digits.enumerated() {
@@ -161,7 +163,10 @@ public struct CSVTable: Sendable {
     /// Splits UTF-8 bytes into records of cells, calling `record` with each record's row number
     /// (the first record is row 1) as soon as it ends, and checking the limits as it goes.
     static func parse(_ bytes: [UInt8], limits: CSVLimits, record: (Int, [ArraySlice<UInt8>]) throws -> Void) throws {
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        let quote = UInt8(ascii: "\"")
+        let comma = UInt8(ascii: ",")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
         var cells: [ArraySlice<UInt8>] = []
         var cell: [UInt8] = []
         var cellScalars = 0

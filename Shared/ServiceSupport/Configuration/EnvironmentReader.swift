@@ -51,7 +51,9 @@ public struct EnvironmentReader: Sendable {
         guard let text = raw(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
             throw ConfigurationError(
-                variable: name, message: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+                variable: name,
+                message: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)"
+            )
         }
         return value
     }

@@ -165,7 +165,10 @@ public struct ServiceConfiguration: Sendable {
             }
             let allowed = env.list("BUS_CURVE_ALLOWED_KEYS", default: [])
             guard !allowed.isEmpty else {
-                throw ConfigurationError(variable: "BUS_CURVE_ALLOWED_KEYS", message: "list the public keys allowed to subscribe, separated by commas")
+                throw ConfigurationError(
+                    variable: "BUS_CURVE_ALLOWED_KEYS",
+                    message: "list the public keys allowed to subscribe, separated by commas"
+                )
             }
             for peer in peers where peer.serverKey == nil {
                 throw ConfigurationError(variable: "BUS_PEER_KEYS", message: "no key for \(peer.name); write \(peer.name)=<its public key>")
@@ -177,7 +180,9 @@ public struct ServiceConfiguration: Sendable {
             // Keys without the secret key file would silently leave the bus open.
             for name in ["BUS_CURVE_ALLOWED_KEYS", "BUS_PEER_KEYS"] where env.raw(name) != nil {
                 throw ConfigurationError(
-                    variable: "BUS_CURVE_SECRET_KEY_FILE", message: "must be set when \(name) is: CurveZMQ needs this service's own secret key")
+                    variable: "BUS_CURVE_SECRET_KEY_FILE",
+                    message: "must be set when \(name) is: CurveZMQ needs this service's own secret key"
+                )
             }
         }
         let maxBytes = try env.int("BUS_MAX_MESSAGE_BYTES", default: 1_048_576, in: 1024...(64 << 20))
@@ -191,13 +196,29 @@ public struct ServiceConfiguration: Sendable {
         let payer = try env.emails("PAYER_EMAIL_ADDRESSES", default: ["payer@example.invalid"])
         let mail = try MailConfiguration.load(from: env)
         let logLevel = try env.choice(
-            "LOG_LEVEL", default: "info", allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+            "LOG_LEVEL",
+            default: "info",
+            allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        )
         let logFormat = try env.choice("LOG_FORMAT", default: "text", allowed: ["text", "json"])
         return ServiceConfiguration(
-            service: service, httpHost: httpHost, httpPort: httpPort, databasePath: databasePath, busPublish: busPublish,
-            busPeers: peers, busCurve: curve, busMaxMessageBytes: maxBytes, busOutboxRetentionDays: retention, auth: auth,
-            publicBaseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL, payerEmailAddresses: payer,
-            mail: mail, logLevel: logLevel, logFormat: logFormat, httpIdleTimeoutSeconds: idleTimeout)
+            service: service,
+            httpHost: httpHost,
+            httpPort: httpPort,
+            databasePath: databasePath,
+            busPublish: busPublish,
+            busPeers: peers,
+            busCurve: curve,
+            busMaxMessageBytes: maxBytes,
+            busOutboxRetentionDays: retention,
+            auth: auth,
+            publicBaseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
+            payerEmailAddresses: payer,
+            mail: mail,
+            logLevel: logLevel,
+            logFormat: logFormat,
+            httpIdleTimeoutSeconds: idleTimeout
+        )
     }
 
     private static func keyMap(_ env: EnvironmentReader, _ name: String) throws -> [String: String] {
@@ -266,7 +287,8 @@ public struct MailConfiguration: Sendable, Equatable {
             ratePerSecond: try env.int("MAIL_RATE_PER_SECOND", default: 20, in: 1...100_000),
             maxAttempts: try env.int("MAIL_MAX_ATTEMPTS", default: 6, in: 1...100),
             retryBaseSeconds: try Self.seconds(env, "MAIL_RETRY_BASE_SECONDS", default: 30),
-            supportAddress: support[0])
+            supportAddress: support[0]
+        )
     }
 
     static func seconds(_ env: EnvironmentReader, _ name: String, default fallback: Double) throws -> Double {

@@ -40,7 +40,12 @@ public enum IdempotencyStore {
 
     /// The same, inside a write transaction: a second request racing the first sees its result.
     public static func saved(_ db: Database, user: String, key: String, body: Data) throws -> (status: Int, body: Data)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT request_hash, status, body FROM idempotency_keys WHERE user_id = ? AND key = ?", arguments: [user, key])
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT request_hash, status, body FROM idempotency_keys WHERE user_id = ? AND key = ?",
+                arguments: [user, key]
+            )
         else { return nil }
         guard (row["request_hash"] as String) == fingerprint(body) else {
             throw Problem(.conflict, detail: "This Idempotency-Key was already used with a different request.")
@@ -52,7 +57,8 @@ public enum IdempotencyStore {
     public static func save(_ db: Database, user: String, key: String, body: Data, status: Int, response: Data, now: Date) throws {
         try db.execute(
             sql: "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [user, key, fingerprint(body), status, response, Int64(now.timeIntervalSince1970 * 1000)])
+            arguments: [user, key, fingerprint(body), status, response, Int64(now.timeIntervalSince1970 * 1000)]
+        )
     }
 
     /// A stored response, as sent the first time.
@@ -72,7 +78,12 @@ public enum IdempotentOutcome<Value: Encodable & Sendable>: Sendable {
     /// Runs inside the create's write transaction: the earlier response for `key` if there is
     /// one, else `create()`'s value, saved for `key` with status 201.
     public static func run(
-        _ db: Database, user: String, key: String?, body: Data, now: Date, create: () throws -> Value
+        _ db: Database,
+        user: String,
+        key: String?,
+        body: Data,
+        now: Date,
+        create: () throws -> Value
     ) throws -> IdempotentOutcome<Value> {
         if let key, let saved = try IdempotencyStore.saved(db, user: user, key: key, body: body) {
             return .earlier(status: saved.status, body: saved.body)

@@ -8,8 +8,12 @@ import Prometheus
 public enum OperationalRoutes {
     /// Adds the four routes to `router`.
     public static func add(
-        to router: Router<ServiceRequestContext>, database: any DatabaseReader, bus: BusStatus,
-        metrics: PrometheusCollectorRegistry, openAPI: String, now: @escaping @Sendable () -> Date
+        to router: Router<ServiceRequestContext>,
+        database: any DatabaseReader,
+        bus: BusStatus,
+        metrics: PrometheusCollectorRegistry,
+        openAPI: String,
+        now: @escaping @Sendable () -> Date
     ) {
         router.get("/health") { _, _ -> Response in
             json(.ok, ["status": "alive"])
@@ -41,7 +45,8 @@ public enum OperationalRoutes {
             for (name, silence) in unreachable.sorted(by: { $0.key < $1.key }) {
                 let applied = snapshot.peers[name]?.appliedThrough ?? 0
                 warnings.append(
-                    "\(name) has not been heard from for \(silence.components.seconds) s (applied through \(applied)); what it sends will be applied when it is back")
+                    "\(name) has not been heard from for \(silence.components.seconds) s (applied through \(applied)); what it sends will be applied when it is back"
+                )
             }
             let body: [String: Any] = [
                 "status": reasons.isEmpty ? "ready" : "not_ready", "reasons": reasons, "warnings": warnings,

@@ -16,8 +16,10 @@ public enum Precondition {
         let wanted = tags.map { $0.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         guard wanted.contains(String(version)) else {
             throw Problem(
-                .preconditionFailed, title: "Changed by someone else",
-                detail: "\(what) has changed since you loaded it (it is now version \(version)); reload it, check what changed, and try again.")
+                .preconditionFailed,
+                title: "Changed by someone else",
+                detail: "\(what) has changed since you loaded it (it is now version \(version)); reload it, check what changed, and try again."
+            )
         }
     }
 }

@@ -61,7 +61,12 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError, CustomStri
     /// The problem+json response.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(
-            type: "about:blank", title: title, status: status.code, detail: detail, errors: errors.isEmpty ? nil : errors)
+            type: "about:blank",
+            title: title,
+            status: status.code,
+            detail: detail,
+            errors: errors.isEmpty ? nil : errors
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(body)

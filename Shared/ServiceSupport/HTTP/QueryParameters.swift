@@ -50,7 +50,13 @@ public struct QueryReader: Sendable {
 
     /// A positive 64-bit id (1 to 2^53), as every table's integer keys are.
     public mutating func id(_ name: String, message: String? = nil) -> Int64? {
-        guard let value = int(name, in: 1...(1 << 53), message: message ?? "Enter \(name.replacingOccurrences(of: "_", with: " ")) as a whole number of 1 or more") else {
+        guard
+            let value = int(
+                name,
+                in: 1...(1 << 53),
+                message: message ?? "Enter \(name.replacingOccurrences(of: "_", with: " ")) as a whole number of 1 or more"
+            )
+        else {
             return nil
         }
         return Int64(value)

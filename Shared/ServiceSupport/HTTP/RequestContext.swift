@@ -42,7 +42,9 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     public init(verifier: TokenVerifier) { self.verifier = verifier }
 
     public func handle(
-        _ request: Request, context: ServiceRequestContext, next: (Request, ServiceRequestContext) async throws -> Response
+        _ request: Request,
+        context: ServiceRequestContext,
+        next: (Request, ServiceRequestContext) async throws -> Response
     ) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         // Single-use download links carry their own signed token instead of a bearer token.

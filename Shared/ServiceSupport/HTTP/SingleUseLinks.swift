@@ -44,25 +44,37 @@ public enum SingleUseLink {
         switch state {
         case .valid(let fileName, let description):
             let action = "\(path)?token=\(token)"
-            return html(.ok, title: "Download \(fileName)", body: """
-                <h1>Download \(escape(fileName))</h1>
-                <p>\(escape(description))</p>
-                <p>This link works once: pressing the button downloads the file and uses the link up. It expires 7 days after it was sent.</p>
-                <form method="post" action="\(escape(action))">
-                  <input type="hidden" name="token" value="\(escape(token))">
-                  <button type="submit">Download \(escape(fileName))</button>
-                </form>
-                """)
+            return html(
+                .ok,
+                title: "Download \(fileName)",
+                body: """
+                    <h1>Download \(escape(fileName))</h1>
+                    <p>\(escape(description))</p>
+                    <p>This link works once: pressing the button downloads the file and uses the link up. It expires 7 days after it was sent.</p>
+                    <form method="post" action="\(escape(action))">
+                      <input type="hidden" name="token" value="\(escape(token))">
+                      <button type="submit">Download \(escape(fileName))</button>
+                    </form>
+                    """
+            )
         case .unknown:
-            return html(.notFound, title: "This link is not valid", body: """
-                <h1>This link is not valid</h1>
-                <p>Check that you copied the whole link from the email, or ask the Department for Education to send a new one.</p>
-                """)
+            return html(
+                .notFound,
+                title: "This link is not valid",
+                body: """
+                    <h1>This link is not valid</h1>
+                    <p>Check that you copied the whole link from the email, or ask the Department for Education to send a new one.</p>
+                    """
+            )
         case .gone:
-            return html(.gone, title: "This link can no longer be used", body: """
-                <h1>This link can no longer be used</h1>
-                <p>It has been used, replaced by a newer link, or has expired. Ask the Department for Education to send a new one.</p>
-                """)
+            return html(
+                .gone,
+                title: "This link can no longer be used",
+                body: """
+                    <h1>This link can no longer be used</h1>
+                    <p>It has been used, replaced by a newer link, or has expired. Ask the Department for Education to send a new one.</p>
+                    """
+            )
         }
     }
 
@@ -97,7 +109,8 @@ public enum SingleUseLink {
         headers[.cacheControl] = "no-store"
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
         return headers
     }
 
