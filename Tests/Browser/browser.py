@@ -8,6 +8,7 @@ import html.parser
 import importlib.util
 import os
 import re
+import sys
 import tempfile
 import time
 import urllib.request
@@ -264,3 +265,20 @@ def download(driver, element, folder):
     name = wait_for("a download", finished, timeout=20)
     with open(os.path.join(folder, name), encoding="utf-8-sig") as handle:
         return handle.read()
+
+
+def run_journey(steps):
+    """Runs `steps(driver)` in a new browser; on a failure prints where and what the page said."""
+    driver = new_driver()
+    try:
+        steps(driver)
+    except Exception:
+        try:
+            print("failed on", driver.current_url, file=sys.stderr)
+            print(driver.find_element(By.TAG_NAME, "main").text[:2000], file=sys.stderr)
+        except Exception:
+            pass
+        raise
+    finally:
+        driver.quit()
+    print(f"{len(pages_checked)} pages checked: {', '.join(pages_checked)}")

@@ -8,11 +8,10 @@ import json
 import os
 import re
 import subprocess
-import sys
 import urllib.parse
 import urllib.request
 
-from browser import (WEB, body, check, choose, click, email_to, expect, fill, go, heading, new_driver, pages_checked, raw,
+from browser import (WEB, body, check, choose, click, email_to, expect, fill, go, heading, new_driver, raw, run_journey,
                      sign_in_development, submit)
 from selenium.webdriver.common.by import By
 
@@ -298,31 +297,19 @@ def script_in_a_name(driver):
     expect("<script>alert(1)</script>" in driver.find_element(By.CSS_SELECTOR, ".app-organisation-bar").text, "the school name is not shown as text")
 
 
-def main():
-    driver = new_driver()
-    try:
-        reference = school_journey(driver)
-        allowance_runs_out(driver)
-        mentor_on_a_claim_stays(driver)
-        funding_and_the_footer_pages(driver)
-        draft_edited_and_removed(driver)
-        colleague(driver)
-        what_never_works(driver)
-        school_user_has_no_support_pages(driver)
-        mat_user(driver)
-        support_finds_claims(driver, reference)
-        script_in_a_name(driver)
-    except Exception:
-        try:
-            print("failed on", driver.current_url, file=sys.stderr)
-            print(driver.find_element(By.TAG_NAME, "main").text[:2000], file=sys.stderr)
-        except Exception:
-            pass
-        raise
-    finally:
-        driver.quit()
-    print(f"{len(pages_checked)} pages checked: {', '.join(pages_checked)}")
+def journeys(driver):
+    reference = school_journey(driver)
+    allowance_runs_out(driver)
+    mentor_on_a_claim_stays(driver)
+    funding_and_the_footer_pages(driver)
+    draft_edited_and_removed(driver)
+    colleague(driver)
+    what_never_works(driver)
+    school_user_has_no_support_pages(driver)
+    mat_user(driver)
+    support_finds_claims(driver, reference)
+    script_in_a_name(driver)
 
 
 if __name__ == "__main__":
-    main()
+    run_journey(journeys)

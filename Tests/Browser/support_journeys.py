@@ -14,13 +14,12 @@ import datetime
 import io
 import os
 import re
-import sys
 import time
 import urllib.parse
 import urllib.request
 
 from browser import (WEB, body, check, check_plain, choose, click, download, downloads_to, email_to, expect, fill, go, heading,
-                     new_driver, pages_checked, raw, sign_in_development, submit, upload, wait_for)
+                     new_driver, raw, run_journey, sign_in_development, submit, upload, wait_for)
 from selenium.webdriver.common.by import By
 
 SCHOOL = "jo.bloggs@alder-primary.example"
@@ -416,33 +415,21 @@ def the_rest_of_the_console(driver, reference):
     expect("Clawback complete" in body(driver), body(driver)[:300])
 
 
-def main():
-    driver = new_driver()
+def journeys(driver):
+    sets_up_the_year(driver)
+    school = new_driver()
     try:
-        sets_up_the_year(driver)
-        school = new_driver()
-        try:
-            references = school_claims(school)
-        finally:
-            school.quit()
-        support_deletes_a_claim(driver, references["E"])
-        pays_the_window(driver, references)
-        information_loop(driver, references["B"])
-        payer_rejects(driver, references["F"])
-        two_support_users_on_one_claim(driver, references["D"])
-        audit(driver, references)
-        the_rest_of_the_console(driver, references["C"])
-    except Exception:
-        try:
-            print("failed on", driver.current_url, file=sys.stderr)
-            print(driver.find_element(By.TAG_NAME, "main").text[:2000], file=sys.stderr)
-        except Exception:
-            pass
-        raise
+        references = school_claims(school)
     finally:
-        driver.quit()
-    print(f"{len(pages_checked)} pages checked: {', '.join(pages_checked)}")
+        school.quit()
+    support_deletes_a_claim(driver, references["E"])
+    pays_the_window(driver, references)
+    information_loop(driver, references["B"])
+    payer_rejects(driver, references["F"])
+    two_support_users_on_one_claim(driver, references["D"])
+    audit(driver, references)
+    the_rest_of_the_console(driver, references["C"])
 
 
 if __name__ == "__main__":
-    main()
+    run_journey(journeys)

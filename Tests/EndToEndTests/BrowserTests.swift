@@ -43,28 +43,26 @@ struct BrowserTests {
         return FileManager.default.temporaryDirectory.appendingPathComponent("screenshots-\(name)-\(UUID().uuidString.prefix(6))").path
     }
 
-    @Test(arguments: ["on", "off"])
-    func aSchoolUserMakesAndSubmitsAClaimAndEverythingAroundIt(javaScript: String) async throws {
-        let cluster = try await Self.demoCluster()
+    /// Runs one journey script of `Tests/Browser/` against a fresh demo cluster.
+    static func journey(_ script: String, javaScript: String, screenshots name: String) async throws {
+        let cluster = try await demoCluster()
         defer { cluster.killAll() }
-        var env = Self.urls(cluster)
+        var env = urls(cluster)
         env["JS"] = javaScript
-        env["SCREENSHOTS_DIR"] = Self.screenshots("js-\(javaScript)")
-        let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/school_journeys.py")], environment: env)
+        env["SCREENSHOTS_DIR"] = screenshots(name)
+        let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/\(script)")], environment: env)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("pages checked"), "\(run.output)")
     }
 
     @Test(arguments: ["on", "off"])
+    func aSchoolUserMakesAndSubmitsAClaimAndEverythingAroundIt(javaScript: String) async throws {
+        try await Self.journey("school_journeys.py", javaScript: javaScript, screenshots: "js-\(javaScript)")
+    }
+
+    @Test(arguments: ["on", "off"])
     func supportsYearAndAnAuditWithTheProviderAndTwoSupportUsers(javaScript: String) async throws {
-        let cluster = try await Self.demoCluster()
-        defer { cluster.killAll() }
-        var env = Self.urls(cluster)
-        env["JS"] = javaScript
-        env["SCREENSHOTS_DIR"] = Self.screenshots("support-js-\(javaScript)")
-        let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/support_journeys.py")], environment: env)
-        #expect(run.status == 0, "\(run.output)")
-        #expect(run.output.contains("pages checked"), "\(run.output)")
+        try await Self.journey("support_journeys.py", javaScript: javaScript, screenshots: "support-js-\(javaScript)")
     }
 
     @Test func signingInThroughARealIdentityProviderRefusesWhatItMust() async throws {

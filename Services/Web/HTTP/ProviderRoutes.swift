@@ -28,7 +28,7 @@ struct ProviderRoutes {
         return id
     }
 
-    func home(_ request: PageRequest, requestErrors: [Int64: (file: String?, rows: [[String: Any]])] = [:]) async throws -> PageResult {
+    func home(_ request: PageRequest, requestErrors: [Int64: FileRefusal] = [:]) async throws -> PageResult {
         let (user, code) = try Self.provider(request)
         let actor = Actors.provider(user)
         let client = site.client
@@ -44,14 +44,9 @@ struct ProviderRoutes {
             var row = item
             let id = item["id"] as? Int64 ?? 0
             row["unanswered"] = (item["unanswered_claims"] as? Int64).map { $0 == 1 ? "1 claim" : "\($0) claims" } ?? ""
-            if let problem = requestErrors[id] {
-                let message =
-                    problem.file
-                    ?? "The file has \(problem.rows.count == 1 ? "an error" : "\(problem.rows.count) errors"): nothing was applied. Correct every row listed and upload the whole file again."
-                errors.add("file-\(id)", message)
-                row["fileError"] = message
-                row["rowErrors"] = problem.rows
-                row["hasRowErrors"] = !problem.rows.isEmpty
+            if let refusal = requestErrors[id] {
+                errors.add("file-\(id)", refusal.message)
+                row.merge(refusal.values) { $1 }
             }
             return row
         }
@@ -77,14 +72,14 @@ struct ProviderRoutes {
         let (user, _) = try Self.provider(request)
         let id = try requestID(request)
         let answer = try await site.client.call(.auditSampling, "GET", "/api/v1/audit/provider-requests/\(id)/csv", as: Actors.provider(user))
-        return .response(SupportPaymentRoutes.csv(answer.body, fileName: "sampling-request-\(id).csv"))
+        return .csv(answer.body, fileName: "sampling-request-\(id).csv")
     }
 
     func response(_ request: PageRequest) async throws -> PageResult {
         let (user, code) = try Self.provider(request)
         let id = try requestID(request)
         guard let upload = request.form.files["file"], !upload.data.isEmpty else {
-            return try await home(request, requestErrors: [id: ("Select your response file (a CSV)", [])])
+            return try await home(request, requestErrors: [id: FileRefusal(file: "Select your response file (a CSV)")])
         }
         do {
             let answer = try await site.client.call(
@@ -98,8 +93,7 @@ struct ProviderRoutes {
             try await site.sessions.setFlash(request.session, Self.responseMessage(try JSONValue.parse(answer.body)))
             return .redirect("/providers/\(code)")
         } catch ServiceCallError.invalid(let fields, let detail) {
-            let rows = fields.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] as [String: Any] }
-            return try await home(request, requestErrors: [id: (rows.isEmpty ? detail : nil, rows)])
+            return try await home(request, requestErrors: [id: FileRefusal(fields, detail: detail)])
         }
     }
 

@@ -79,6 +79,15 @@ enum PageResult {
     case redirect(String)
     /// A prepared response (downloads, files).
     case response(Response)
+
+    /// A CSV download named `fileName`, never stored by the browser's cache.
+    static func csv(_ data: Data, fileName: String) -> PageResult {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"\(fileName)\""
+        headers[.cacheControl] = "no-store"
+        return .response(Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data))))
+    }
 }
 
 /// The request as a page handler sees it.
@@ -91,11 +100,11 @@ struct PageRequest {
     var form: Form
     /// The one-time message set by the previous page.
     var flash: String?
+    /// The query string as a browser's GET form sends it (`+` for a space, percent-encoding), read once.
+    var queryForm: Form
 
     var path: String { request.uri.path }
     func parameter(_ name: String) -> String? { context.parameters.get(name) }
-    /// The query string as a browser's GET form sends it (`+` for a space, percent-encoding).
-    var queryForm: Form { Form.parse(request.uri.query ?? "") }
 
     func query(_ name: String) -> String? {
         guard let value = queryForm.values[name]?.first?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
@@ -114,6 +123,15 @@ struct PageRequest {
     var signedIn: User {
         get throws {
             guard let user else { throw PageError.forbidden }
+            return user
+        }
+    }
+
+    /// The signed-in DfE support user; anyone else finds no such page (404).
+    var supportUser: User {
+        get throws {
+            let user = try signedIn
+            guard user.isSupport else { throw PageError.notFound }
             return user
         }
     }
@@ -236,7 +254,15 @@ struct Site: Sendable {
             } else {
                 let flash = record.flash
                 if flash != nil { try await sessions.setFlash(record, nil) }
-                let page = PageRequest(request: request, context: context, session: record, user: user, form: form, flash: flash)
+                let page = PageRequest(
+                    request: request,
+                    context: context,
+                    session: record,
+                    user: user,
+                    form: form,
+                    flash: flash,
+                    queryForm: Form.parse(request.uri.query ?? "")
+                )
                 switch try await handler(page) {
                 case .page(let template, var values, let status):
                     if let flash {

@@ -27,7 +27,7 @@ struct SupportAuditRoutes {
         entered: [String: String] = [:],
         rowErrors: [[String: Any]] = []
     ) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let actor = Actors.support(user)
         let client = site.client
         let thisYear = academicYear(of: site.now())
@@ -79,7 +79,7 @@ struct SupportAuditRoutes {
     }
 
     func createSample(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let form = request.form
         var errors = PageErrors()
         var entered: [String: String] = [:]
@@ -138,7 +138,7 @@ struct SupportAuditRoutes {
             if !rows.isEmpty {
                 errors.add(
                     "file",
-                    "The file has \(rows.count == 1 ? "an error" : "\(rows.count) errors"): nothing was sampled. Correct every row listed and upload it again."
+                    "The file has \(FileRefusal.count(rows.count)): nothing was sampled. Correct every row listed and upload it again."
                 )
             }
             if errors.isEmpty { errors.add(form["method"] == "list" ? "file" : "share", detail) }
@@ -146,7 +146,7 @@ struct SupportAuditRoutes {
                 request,
                 errors: errors,
                 entered: entered,
-                rowErrors: rows.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] }
+                rowErrors: rows.map { ["where": FileRefusal.label($0.field), "message": $0.message] }
             )
         } catch ServiceCallError.conflict(_, let detail) {
             errors.add(form["method"] == "list" ? "file" : "share", detail)
@@ -164,9 +164,9 @@ struct SupportAuditRoutes {
     func sample(
         _ request: PageRequest,
         sampleID: Int64? = nil,
-        requestErrors: [Int64: (file: String?, rows: [[String: Any]])] = [:]
+        requestErrors: [Int64: FileRefusal] = [:]
     ) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let id = try sampleID ?? id(request)
         let sample = try await site.client.json(.auditSampling, "/api/v1/audit/samples/\(id)", as: Actors.support(user))
         var values = sample.values
@@ -174,14 +174,9 @@ struct SupportAuditRoutes {
         values["providers"] = (sample["providers"]?.array ?? []).map { provider -> [String: Any] in
             var row = provider.values
             let requestID = provider["request_id"]?.integer ?? 0
-            if let problem = requestErrors[requestID] {
-                let message =
-                    problem.file
-                    ?? "The file has \(problem.rows.count == 1 ? "an error" : "\(problem.rows.count) errors"): nothing was applied. Correct every row listed and upload the whole file again."
-                errors.add("file-\(requestID)", message)
-                row["fileError"] = message
-                row["rowErrors"] = problem.rows
-                row["hasRowErrors"] = !problem.rows.isEmpty
+            if let refusal = requestErrors[requestID] {
+                errors.add("file-\(requestID)", refusal.message)
+                row.merge(refusal.values) { $1 }
             }
             return row
         }
@@ -191,14 +186,14 @@ struct SupportAuditRoutes {
     }
 
     func file(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let id = try id(request)
         let answer = try await site.client.call(.auditSampling, "GET", "/api/v1/audit/provider-requests/\(id)/csv", as: Actors.support(user))
-        return .response(SupportPaymentRoutes.csv(answer.body, fileName: "sampling-request-\(id).csv"))
+        return .csv(answer.body, fileName: "sampling-request-\(id).csv")
     }
 
     func resend(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let id = try id(request)
         try await site.client.call(.auditSampling, "POST", "/api/v1/audit/provider-requests/\(id)/resend", as: Actors.support(user))
         try await site.sessions.setFlash(request.session, "New links have been emailed to the provider. Earlier links no longer work.")
@@ -207,13 +202,17 @@ struct SupportAuditRoutes {
     }
 
     func response(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let id = try id(request)
         guard let sampleID = request.form["sample_id"].flatMap({ Int64($0) }) else {
             throw PageError.badRequest("The form is incomplete. Go back and try again.")
         }
         guard let upload = request.form.files["file"], !upload.data.isEmpty else {
-            return try await sample(request, sampleID: sampleID, requestErrors: [id: ("Select the provider's response file (a CSV)", [])])
+            return try await sample(
+                request,
+                sampleID: sampleID,
+                requestErrors: [id: FileRefusal(file: "Select the provider's response file (a CSV)")]
+            )
         }
         do {
             let answer = try await site.client.call(
@@ -227,8 +226,7 @@ struct SupportAuditRoutes {
             try await site.sessions.setFlash(request.session, ProviderRoutes.responseMessage(try JSONValue.parse(answer.body)))
             return .redirect("/support/audit/samples/\(sampleID)")
         } catch ServiceCallError.invalid(let fields, let detail) {
-            let rows = fields.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] as [String: Any] }
-            return try await sample(request, sampleID: sampleID, requestErrors: [id: (rows.isEmpty ? detail : nil, rows)])
+            return try await sample(request, sampleID: sampleID, requestErrors: [id: FileRefusal(fields, detail: detail)])
         }
     }
 }

@@ -89,9 +89,9 @@ struct SupportClaimPage {
     }
 
     func show(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let reference = try request.claimReference
-        return .page("support-claim", try await values(reference, user, try await load(reference, user)))
+        return .page("support-claim", values(reference, user, try await load(reference, user)))
     }
 
     /// The page's values; `errors` (from a refused action) are shown beside their fields.
@@ -101,7 +101,7 @@ struct SupportClaimPage {
         _ views: Views,
         errors: PageErrors = PageErrors(),
         entered: [String: String] = [:]
-    ) async throws -> [String: Any] {
+    ) -> [String: Any] {
         let claim = views.claim
         let tag = Presentation.tag(claim.status)
         var values: [String: Any] = ["title": "\(errors.isEmpty ? "" : "Error: ")Claim \(reference)", "reference": reference]
@@ -173,7 +173,7 @@ struct SupportClaimPage {
     }
 
     func act(_ request: PageRequest, _ action: Action) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let reference = try request.claimReference
         let form = request.form
         let versionField: String
@@ -195,7 +195,7 @@ struct SupportClaimPage {
             json["mentors"] = form.all("trn").map { ["trn": $0, "reason": form["reason-\($0)"] ?? ""] }
         case .clawback:
             (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback")
-            json["mentors"] = try clawbackLines(form).map { ["trn": $0.trn, "hours_trained": $0.hoursTrained, "notes": $0.notes] }
+            json["mentors"] = clawbackLines(form).map { ["trn": $0.trn, "hours_trained": $0.hoursTrained, "notes": $0.notes] }
         case .decision:
             (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback/decision")
             switch form["decision"] {
@@ -208,7 +208,7 @@ struct SupportClaimPage {
                 errors.add("decision", "Select whether to approve or reject the clawback")
                 return .page(
                     "support-claim",
-                    try await values(reference, user, try await load(reference, user), errors: errors, entered: entered(form)),
+                    values(reference, user, try await load(reference, user), errors: errors, entered: entered(form)),
                     status: .unprocessableContent
                 )
             }
@@ -236,7 +236,7 @@ struct SupportClaimPage {
             let views = try await load(reference, user)
             return .page(
                 "support-claim",
-                try await values(reference, user, views, errors: errors, entered: entered(form)),
+                values(reference, user, views, errors: errors, entered: entered(form)),
                 status: .unprocessableContent
             )
         } catch ServiceCallError.forbidden(let detail) where action == .decision {
@@ -317,17 +317,17 @@ struct SupportClaimPage {
     }
 
     /// The form's lines; an hours box that is not a whole number is the service's own message.
-    func clawbackLines(_ form: Form) throws -> [ClawbackLine] {
+    func clawbackLines(_ form: Form) -> [ClawbackLine] {
         form.all("trn").map { trn in
             ClawbackLine(trn: trn, hoursTrained: form["hours-\(trn)"].flatMap { Int($0) } ?? -1, notes: form["notes-\(trn)"] ?? "")
         }
     }
 
     func clawbackForm(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let reference = try request.claimReference
         let views = try await load(reference, user)
-        var values = try await values(reference, user, views)
+        var values = values(reference, user, views)
         guard values["canClawback"] as? Bool == true else { return .redirect("/support/claims/\(reference)") }
         values["title"] = "Request a clawback - claim \(reference)"
         return .page("support-clawback", values)
@@ -335,10 +335,10 @@ struct SupportClaimPage {
 
     /// The check page: the amount that would be clawed back, before anything is asked of audit.
     func clawbackCheck(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let reference = try request.claimReference
         let views = try await load(reference, user)
-        var values = try await values(reference, user, views, entered: entered(request.form))
+        var values = values(reference, user, views, entered: entered(request.form))
         guard values["canClawback"] as? Bool == true else { return try await changed(request, reference, user, action: .clawback, detail: nil) }
         // The check page carries the versions the form was made with.
         values["seen"] = request.form["seen"] ?? "0"
@@ -347,7 +347,7 @@ struct SupportClaimPage {
             "audit": request.form["audit_version"] ?? "",
         ]
         var errors = PageErrors()
-        let lines = try clawbackLines(request.form)
+        let lines = clawbackLines(request.form)
         let rejected = values["rejectedMentors"] as? [[String: Any]] ?? []
         var rows: [[String: Any]] = []
         var hours = 0
@@ -365,7 +365,7 @@ struct SupportClaimPage {
             ])
         }
         guard errors.isEmpty else {
-            var values = try await self.values(reference, user, views, errors: errors, entered: entered(request.form))
+            var values = self.values(reference, user, views, errors: errors, entered: entered(request.form))
             values["title"] = "Error: Request a clawback - claim \(reference)"
             return .page("support-clawback", values, status: .unprocessableContent)
         }

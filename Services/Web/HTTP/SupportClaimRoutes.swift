@@ -30,12 +30,6 @@ struct SupportClaimRoutes {
         site.on(router, .get, "/support/claims.csv") { try await download($0) }
     }
 
-    static func support(_ request: PageRequest) throws -> User {
-        let user = try request.signedIn
-        guard user.isSupport else { throw PageError.notFound }
-        return user
-    }
-
     /// The filters of this request, each value at most 100 characters, in a stable order.
     static func chosen(_ request: PageRequest) -> [(String, String)] {
         var out: [(String, String)] = []
@@ -53,7 +47,7 @@ struct SupportClaimRoutes {
     }
 
     func list(_ request: PageRequest) async throws -> PageResult {
-        let user = try Self.support(request)
+        let user = try request.supportUser
         let chosen = Self.chosen(request)
         let page = request.query("page").flatMap { Int($0) }.map { min(max($0, 1), 10_000) } ?? 1
         var values: [String: Any] = ["title": "Claims"]
@@ -100,17 +94,13 @@ struct SupportClaimRoutes {
     }
 
     func download(_ request: PageRequest) async throws -> PageResult {
-        let user = try Self.support(request)
+        let user = try request.supportUser
         let answer = try await site.client.call(
             .claimsIntake,
             "GET",
             "/api/v1/claims/export.csv?\(Self.query(Self.chosen(request)))",
             as: Actors.support(user)
         )
-        var headers = HTTPFields()
-        headers[.contentType] = "text/csv; charset=utf-8"
-        headers[.contentDisposition] = "attachment; filename=\"claims.csv\""
-        headers[.cacheControl] = "no-store"
-        return .response(Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body))))
+        return .csv(answer.body, fileName: "claims.csv")
     }
 }

@@ -16,7 +16,7 @@ struct SupportNotificationRoutes {
     }
 
     func log(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         var chosen: [(String, String)] = []
         for name in Self.filters { if let value = request.query(name), value.count <= 320 { chosen.append((name, value)) } }
         let page = request.query("page").flatMap { Int($0) }.map { min(max($0, 1), 10_000) } ?? 1
@@ -60,7 +60,7 @@ struct SupportNotificationRoutes {
     }
 
     func retry(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text) else { throw PageError.notFound }
         do {
             try await site.client.call(.notifications, "POST", "/api/v1/notifications/\(id)/retry", as: Actors.support(user))
@@ -72,7 +72,7 @@ struct SupportNotificationRoutes {
     }
 
     func newMessage(_ request: PageRequest, errors: PageErrors = PageErrors(), entered: [String: String]? = nil) async throws -> PageResult {
-        _ = try SupportClaimRoutes.support(request)
+        _ = try request.supportUser
         var fields = entered ?? [:]
         if entered == nil, let urn = request.query("school_urn") { fields["school_urn"] = String(urn.prefix(7)) }
         var values: [String: Any] = [
@@ -84,7 +84,7 @@ struct SupportNotificationRoutes {
     }
 
     func send(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let form = request.form
         var entered: [String: String] = [:]
         for key in ["school_urn", "subject", "body", "idempotency_key"] { entered[key] = form.values[key]?.first ?? "" }

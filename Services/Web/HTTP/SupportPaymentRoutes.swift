@@ -38,7 +38,7 @@ struct SupportPaymentRoutes {
     }
 
     func home(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let actor = Actors.support(user)
         let client = site.client
         async let windowsCall = outcome { try await client.get(ItemsAPI<WindowAPI>.self, .claimsIntake, "/api/v1/claim-windows", as: actor) }
@@ -79,7 +79,7 @@ struct SupportPaymentRoutes {
 
     /// The check page: how many claims and how much, before anything is sent.
     func check(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let window = request.query("claim_window_id")
         if let window, Int64(window) == nil { throw PageError.notFound }
         let query = kind == .payment ? (window.map { "?claim_window_id=\($0)" } ?? "") : "?kind=clawback"
@@ -105,7 +105,7 @@ struct SupportPaymentRoutes {
     }
 
     func create(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         guard let key = request.form["idempotency_key"], key.count <= 100 else {
             throw PageError.badRequest("The form is incomplete. Go back and try again.")
         }
@@ -138,50 +138,35 @@ struct SupportPaymentRoutes {
         }
     }
 
-    func run(_ request: PageRequest, kind: RunKind, errors: [[String: Any]] = [], fileError: String? = nil) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+    func run(_ request: PageRequest, kind: RunKind, refusal: FileRefusal? = nil) async throws -> PageResult {
+        let user = try request.supportUser
         let id = try runID(request)
         let run = try await site.client.json(.payments, "/api/v1/payments/\(kind.path)/\(id)", as: Actors.support(user))
         var values = run.values
-        values["title"] = "\(fileError != nil || !errors.isEmpty ? "Error: " : "")\(kind.name) \(id)"
+        values["title"] = "\(refusal != nil ? "Error: " : "")\(kind.name) \(id)"
         values["kindName"] = kind.name
         values["isPayment"] = kind == .payment
         values["base"] = "/support/payments/\(kind.path)/\(id)"
         values["claims"] = run["claims"].map { JSONValue.array($0.array).items } ?? []
-        values["rowErrors"] = errors
-        values["hasRowErrors"] = !errors.isEmpty
-        if let fileError {
+        if let refusal {
+            values["rowErrors"] = refusal.rows
+            values["hasRowErrors"] = !refusal.rows.isEmpty
             var pageErrors = PageErrors()
-            pageErrors.add("file", fileError)
-            values.merge(pageErrors.context) { $1 }
-        } else if !errors.isEmpty {
-            var pageErrors = PageErrors()
-            pageErrors.add(
-                "row-errors",
-                "The file has \(errors.count == 1 ? "an error" : "\(errors.count) errors"): nothing was applied. Correct every row listed and upload the whole file again."
-            )
+            pageErrors.add(refusal.file == nil ? "row-errors" : "file", refusal.message)
             values.merge(pageErrors.context) { $1 }
         }
-        return .page("support-payments-run", values, status: errors.isEmpty && fileError == nil ? .ok : .unprocessableContent)
+        return .page("support-payments-run", values, status: refusal == nil ? .ok : .unprocessableContent)
     }
 
     func file(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let id = try runID(request)
         let answer = try await site.client.call(.payments, "GET", "/api/v1/payments/\(kind.path)/\(id)/csv", as: Actors.support(user))
-        return .response(Self.csv(answer.body, fileName: "\(kind == .payment ? "payment" : "clawback")-run-\(id).csv"))
-    }
-
-    static func csv(_ data: Data, fileName: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/csv; charset=utf-8"
-        headers[.contentDisposition] = "attachment; filename=\"\(fileName)\""
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return .csv(answer.body, fileName: "\(kind == .payment ? "payment" : "clawback")-run-\(id).csv")
     }
 
     func resend(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let id = try runID(request)
         try await site.client.call(.payments, "POST", "/api/v1/payments/\(kind.path)/\(id)/resend", as: Actors.support(user))
         try await site.sessions.setFlash(request.session, "A new link has been emailed to the payer. Earlier links no longer work.")
@@ -189,10 +174,10 @@ struct SupportPaymentRoutes {
     }
 
     func response(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let id = try runID(request)
         guard let upload = request.form.files["file"], !upload.data.isEmpty else {
-            return try await run(request, kind: kind, fileError: "Select the payer's response file (a CSV)")
+            return try await run(request, kind: kind, refusal: FileRefusal(file: "Select the payer's response file (a CSV)"))
         }
         do {
             let answer = try await site.client.call(
@@ -216,18 +201,12 @@ struct SupportPaymentRoutes {
             try await site.sessions.setFlash(request.session, message)
             return .redirect("/support/payments/\(kind.path)/\(id)")
         } catch ServiceCallError.invalid(let fields, let detail) {
-            if fields.isEmpty { return try await run(request, kind: kind, fileError: detail) }
-            return try await run(request, kind: kind, errors: fields.map { ["where": Self.rowLabel($0.field), "message": $0.message] })
+            return try await run(request, kind: kind, refusal: FileRefusal(fields, detail: detail))
         }
     }
 
-    /// "row 3" reads as "Row 3"; a column or file error keeps its name.
-    static func rowLabel(_ field: String) -> String {
-        field.hasPrefix("row ") ? "Row \(field.dropFirst(4))" : field
-    }
-
     func ledger(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         var parts: [String] = []
         var entered: [String: String] = [:]
         for name in ["academic_year", "school_urn"] {

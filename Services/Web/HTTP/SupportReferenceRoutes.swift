@@ -35,7 +35,7 @@ struct SupportReferenceRoutes {
     // MARK: Schools
 
     func schools(_ request: PageRequest, errors: PageErrors = PageErrors(), rowErrors: [[String: Any]] = []) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let q = request.query("q").map { String($0.prefix(100)) } ?? ""
         let page = request.query("page").flatMap { Int($0) }.map { min(max($0, 1), 10_000) } ?? 1
         let list = try await site.client.json(.claimsIntake, "/api/v1/schools?q=\(queryValue(q))&page=\(page)&per_page=25", as: Actors.support(user))
@@ -50,7 +50,7 @@ struct SupportReferenceRoutes {
     }
 
     func importSchools(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         var errors = PageErrors()
         guard let upload = request.form.files["file"], !upload.data.isEmpty else {
             errors.add("file", "Select a CSV file of schools")
@@ -77,18 +77,18 @@ struct SupportReferenceRoutes {
                 "file",
                 rows.isEmpty
                     ? detail
-                    : "The file has \(rows.count == 1 ? "an error" : "\(rows.count) errors"): no school was imported. Correct every row listed and upload the whole file again."
+                    : "The file has \(FileRefusal.count(rows.count)): no school was imported. Correct every row listed and upload the whole file again."
             )
             return try await schools(
                 request,
                 errors: errors,
-                rowErrors: rows.map { ["where": SupportPaymentRoutes.rowLabel($0.field), "message": $0.message] }
+                rowErrors: rows.map { ["where": FileRefusal.label($0.field), "message": $0.message] }
             )
         }
     }
 
     func school(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let urn = try urn(request)
         let actor = Actors.support(user)
         let client = site.client
@@ -111,7 +111,7 @@ struct SupportReferenceRoutes {
     /// The add or edit form; `urn` nil adds a school.
     func schoolForm(_ request: PageRequest, urn: Int?, errors: PageErrors = PageErrors(), entered: [String: String]? = nil) async throws -> PageResult
     {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         var fields: [String: String] = entered ?? [:]
         if entered == nil, let urn {
             let school = try await site.client.json(.claimsIntake, "/api/v1/schools/\(urn)", as: Actors.support(user))
@@ -131,7 +131,7 @@ struct SupportReferenceRoutes {
     }
 
     func saveSchool(_ request: PageRequest, urn given: Int?) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let form = request.form
         var entered: [String: String] = [:]
         for key in [
@@ -176,7 +176,7 @@ struct SupportReferenceRoutes {
     }
 
     func eligibility(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let urn = try urn(request)
         guard let year = request.form["academic_year"].flatMap({ Int($0) }) else {
             throw PageError.badRequest("The form is incomplete. Go back and try again.")
@@ -196,7 +196,7 @@ struct SupportReferenceRoutes {
     // MARK: Providers
 
     func providers(_ request: PageRequest, errors: PageErrors = PageErrors(), entered: [String: String] = [:]) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let q = request.query("q").map { String($0.prefix(100)) } ?? ""
         let list = try await site.client.json(.claimsIntake, "/api/v1/providers?all=true&q=\(queryValue(q))", as: Actors.support(user))
         var form = entered
@@ -216,7 +216,7 @@ struct SupportReferenceRoutes {
     }
 
     func saveProvider(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let form = request.form
         var entered: [String: String] = [:]
         for key in ["code", "name", "ukprn", "email_addresses", "accredited"] { entered[key] = form[key] ?? "" }
@@ -253,7 +253,7 @@ struct SupportReferenceRoutes {
     // MARK: Claim windows
 
     func windows(_ request: PageRequest, errors: PageErrors = PageErrors(), entered: [String: String] = [:]) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let list = try await site.client.get(ItemsAPI<WindowAPI>.self, .claimsIntake, "/api/v1/claim-windows", as: Actors.support(user))
         var values: [String: Any] = [
             "title": errors.isEmpty ? "Claim windows" : "Error: Claim windows",
@@ -271,7 +271,7 @@ struct SupportReferenceRoutes {
     }
 
     func addWindow(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let form = request.form
         var entered: [String: String] = [:]
         for key in ["academic_year", "opens_on", "closes_on"] { entered[key] = form[key] ?? "" }
@@ -303,7 +303,7 @@ struct SupportReferenceRoutes {
     }
 
     func removeWindow(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text) else { throw PageError.notFound }
         do {
             try await site.client.call(.claimsIntake, "DELETE", "/api/v1/claim-windows/\(id)", as: Actors.support(user))
@@ -317,7 +317,7 @@ struct SupportReferenceRoutes {
     // MARK: Funding rates
 
     func rates(_ request: PageRequest, errors: PageErrors = PageErrors(), entered: [String: String]? = nil) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let year =
             request.query("academic_year").flatMap { Int($0) }.flatMap { (2000...2100).contains($0) ? $0 : nil }
             ?? entered?["academic_year"].flatMap { Int($0) } ?? academicYear(of: site.now())
@@ -370,7 +370,7 @@ struct SupportReferenceRoutes {
     }
 
     func saveRates(_ request: PageRequest) async throws -> PageResult {
-        let user = try SupportClaimRoutes.support(request)
+        let user = try request.supportUser
         let form = request.form
         var entered: [String: String] = ["academic_year": form["academic_year"] ?? ""]
         var errors = PageErrors()

@@ -129,14 +129,8 @@ struct UserRoutes {
 
     // MARK: Support
 
-    func support(_ request: PageRequest) throws -> User {
-        let user = try request.signedIn
-        guard user.isSupport else { throw PageError.notFound }
-        return user
-    }
-
     func supportUsers(_ request: PageRequest, errors: PageErrors) async throws -> PageResult {
-        let user = try support(request)
+        let user = try request.supportUser
         let search = request.query("q").map { String($0.prefix(100)) }
         let (supportUsers, found) = try await site.users.database.read { db in
             (
@@ -165,7 +159,7 @@ struct UserRoutes {
     }
 
     func addSupportUser(_ request: PageRequest) async throws -> PageResult {
-        let user = try support(request)
+        let user = try request.supportUser
         var errors = PageErrors()
         guard let person = Self.person(request.form, &errors) else { return try await supportUsers(request, errors: errors) }
         guard SupportDomains(site.configuration.supportEmailDomains).allows(person.email) else {
@@ -187,7 +181,7 @@ struct UserRoutes {
     }
 
     func supportUser(_ request: PageRequest, errors: PageErrors) async throws -> PageResult {
-        let user = try support(request)
+        let user = try request.supportUser
         guard let id = request.parameter("id"), id.count <= 40, let member = try await site.users.database.read({ try UserStore.user($0, id: id) })
         else {
             throw PageError.notFound
@@ -241,7 +235,7 @@ struct UserRoutes {
     }
 
     func addMembership(_ request: PageRequest) async throws -> PageResult {
-        let user = try support(request)
+        let user = try request.supportUser
         guard let id = request.parameter("id"), let member = try await site.users.database.read({ try UserStore.user($0, id: id) }) else {
             throw PageError.notFound
         }
@@ -267,7 +261,7 @@ struct UserRoutes {
     }
 
     func removeMembership(_ request: PageRequest) async throws -> PageResult {
-        let user = try support(request)
+        let user = try request.supportUser
         guard let id = request.parameter("id"), let value = request.form["membership"] else { throw PageError.notFound }
         let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, let kind = OrganisationKind(rawValue: parts[0]) else { throw PageError.badRequest("Choose a membership to remove.") }
@@ -285,7 +279,7 @@ struct UserRoutes {
 
     /// Support adds a person (new or known) to a school or provider in one step.
     func newMembershipPage(_ request: PageRequest, errors: PageErrors) async throws -> PageResult {
-        _ = try support(request)
+        _ = try request.supportUser
         var values: [String: Any] = [
             "title": (errors.isEmpty ? "" : "Error: ") + "Add a user to a school or provider",
             "entered": [
@@ -298,7 +292,7 @@ struct UserRoutes {
     }
 
     func inviteToOrganisation(_ request: PageRequest) async throws -> PageResult {
-        let user = try support(request)
+        let user = try request.supportUser
         var errors = PageErrors()
         let membership = try await request.form["organisation"].asyncMap { try await organisation($0, as: user) } ?? nil
         if membership == nil { errors.add("organisation", "Enter a school's 6-digit URN or an accredited provider's code that the service knows") }
