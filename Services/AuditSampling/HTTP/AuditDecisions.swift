@@ -91,28 +91,15 @@ extension AuditRoutes {
         }
     }
 
-    enum LinkOutcome { case valid, unknown, gone }
+    /// The provider requests' single-use links.
+    static let links = LinkTable(ownerColumn: "request_id")
 
-    func linkState(_ db: Database, token: String, request id: Int64, now: Date) throws -> LinkOutcome {
-        guard
-            let link = try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM link_hashes WHERE token_hash = ? AND request_id = ?",
-                arguments: [SingleUseLink.hash(token), id]
-            )
-        else { return .unknown }
-        if (link["used_at"] as Int64?) != nil || (link["revoked_at"] as Int64?) != nil || (link["expires_at"] as Int64) < Self.millis(now) {
-            return .gone
-        }
-        return .valid
-    }
-
-    func refused(_ outcome: LinkOutcome, _ context: ServiceRequestContext, request id: Int64) -> SingleUseLink.State {
+    func refused(_ outcome: LinkTable.Redemption, _ context: ServiceRequestContext, request id: Int64) -> SingleUseLink.State {
         switch outcome {
         case .valid, .unknown:
             context.logger.warning("refused an unknown or altered provider link", metadata: ["request": "\(id)"])
             return .unknown
-        case .gone:
+        case .used, .expired:
             context.logger.warning("refused a used, replaced or expired provider link", metadata: ["request": "\(id)"])
             return .gone
         }
@@ -127,7 +114,7 @@ extension AuditRoutes {
         let now = env.now()
         let (outcome, due) = try await env.database.read { db in
             (
-                try linkState(db, token: token, request: id, now: now),
+                try Self.links.check(db, token: token, owner: id, now: now),
                 try String.fetchOne(db, sql: "SELECT due_on FROM provider_requests WHERE id = ?", arguments: [id])
             )
         }
@@ -147,10 +134,9 @@ extension AuditRoutes {
             return SingleUseLink.page(.unknown, path: path, token: "")
         }
         let now = env.now()
-        let outcome = try await env.database.write { db -> (LinkOutcome, Data?) in
-            let state = try linkState(db, token: token, request: id, now: now)
+        let outcome = try await env.database.write { db -> (LinkTable.Redemption, Data?) in
+            let state = try Self.links.redeem(db, token: token, owner: id, now: now)
             guard state == .valid else { return (state, nil) }
-            try db.execute(sql: "UPDATE link_hashes SET used_at = ? WHERE token_hash = ?", arguments: [Self.millis(now), SingleUseLink.hash(token)])
             return (state, try Data.fetchOne(db, sql: "SELECT file FROM provider_requests WHERE id = ?", arguments: [id]) ?? Data())
         }
         guard let data = outcome.1 else { return SingleUseLink.page(refused(outcome.0, context, request: id), path: path, token: token) }

@@ -8,7 +8,6 @@ import ServiceSupport
 /// Flags, samples, provider requests and responses, and the decisions after a provider rejects.
 struct AuditRoutes {
     let env: ServiceEnvironment
-    static let linkLifetime: TimeInterval = 7 * 24 * 3600
     static let providerColumns = [
         "claim_reference", "school_urn", "school_name", "school_local_authority", "school_type_of_establishment", "school_group",
         "provider_name", "claim_submission_date", "mentor_trn", "mentor_full_name", "mentor_hours_of_training", "claim_accepted",
@@ -300,18 +299,8 @@ struct AuditRoutes {
             let provider = try Row.fetchOne(db, sql: "SELECT * FROM providers WHERE code = ?", arguments: [request["provider_code"] as String])
         else { throw Problem.notFound("There is no such request.") }
         let addresses = recipients ?? (provider["email_addresses"] as String).split(separator: ";").map(String.init)
-        try db.execute(
-            sql: "UPDATE link_hashes SET revoked_at = ? WHERE request_id = ? AND revoked_at IS NULL",
-            arguments: [Self.millis(now), requestID]
-        )
-        var links: [RecipientLink] = []
-        for address in addresses {
-            let token = LinkToken.make()
-            try db.execute(
-                sql: "INSERT INTO link_hashes (token_hash, request_id, recipient, expires_at) VALUES (?, ?, ?, ?)",
-                arguments: [SingleUseLink.hash(token), requestID, address, Self.millis(now.addingTimeInterval(Self.linkLifetime))]
-            )
-            links.append(RecipientLink(email: address, url: "\(base)/api/v1/audit/provider-requests/\(requestID)/file?token=\(token)"))
+        let links = try AuditRoutes.links.issue(db, owner: requestID, recipients: addresses, now: now).map {
+            RecipientLink(email: $0.recipient, url: "\(base)/api/v1/audit/provider-requests/\(requestID)/file?token=\($0.token)")
         }
         let count =
             try claimCount ?? Int.fetchOne(

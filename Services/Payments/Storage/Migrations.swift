@@ -113,5 +113,61 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("payments-v5-checked-statuses") { db in
+            // A status the code does not know can no longer be written at all: the tables are
+            // rebuilt with CHECK constraints (SQLite cannot add one to a table in place). The
+            // lists are written out, not taken from the code, so this migration never changes.
+            try db.execute(
+                sql: """
+                    CREATE TABLE claims_checked (
+                        reference TEXT PRIMARY KEY,
+                        school_urn INTEGER NOT NULL,
+                        school_name TEXT NOT NULL,
+                        school_local_authority TEXT NOT NULL,
+                        school_type_of_establishment TEXT NOT NULL,
+                        school_group TEXT NOT NULL,
+                        provider_code TEXT NOT NULL,
+                        provider_name TEXT NOT NULL,
+                        academic_year INTEGER NOT NULL,
+                        claim_window_id INTEGER NOT NULL,
+                        amount_pence INTEGER NOT NULL CHECK (amount_pence >= 0),
+                        rate_pence INTEGER NOT NULL,
+                        submitted_at INTEGER NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('submitted', 'payment_in_progress', 'payment_information_requested',
+                            'payment_information_sent', 'paid', 'payment_not_approved', 'sampling_in_progress', 'sampling_provider_not_approved',
+                            'sampling_not_approved', 'clawback_requires_approval', 'clawback_rejected', 'clawback_requested',
+                            'clawback_in_progress', 'clawback_complete', 'deleted')),
+                        status_reason TEXT,
+                        paid_pence INTEGER NOT NULL DEFAULT 0,
+                        clawback_amount_pence INTEGER NOT NULL DEFAULT 0,
+                        clawed_back_pence INTEGER NOT NULL DEFAULT 0,
+                        deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+                        version INTEGER NOT NULL DEFAULT 1
+                    );
+                    INSERT INTO claims_checked SELECT reference, school_urn, school_name, school_local_authority, school_type_of_establishment,
+                        school_group, provider_code, provider_name, academic_year, claim_window_id, amount_pence, rate_pence, submitted_at,
+                        status, status_reason, paid_pence, clawback_amount_pence, clawed_back_pence, deleted, version FROM claims;
+                    DROP TABLE claims;
+                    ALTER TABLE claims_checked RENAME TO claims;
+                    CREATE INDEX claims_status ON claims (status, claim_window_id);
+                    CREATE INDEX claims_school ON claims (school_urn, academic_year);
+                    CREATE TRIGGER claims_version AFTER UPDATE ON claims WHEN NEW.version = OLD.version
+                    BEGIN UPDATE claims SET version = OLD.version + 1 WHERE reference = NEW.reference; END;
+
+                    CREATE TABLE run_claims_checked (
+                        run_id INTEGER NOT NULL REFERENCES runs (id),
+                        kind TEXT NOT NULL CHECK (kind IN ('payment', 'clawback')),
+                        reference TEXT NOT NULL REFERENCES claims (reference),
+                        amount_pence INTEGER NOT NULL,
+                        outcome TEXT CHECK (outcome IS NULL OR outcome IN ('paid', 'unpaid', 'clawback_complete')),
+                        PRIMARY KEY (run_id, reference),
+                        UNIQUE (kind, reference)
+                    );
+                    INSERT INTO run_claims_checked SELECT run_id, kind, reference, amount_pence, outcome FROM run_claims;
+                    DROP TABLE run_claims;
+                    ALTER TABLE run_claims_checked RENAME TO run_claims;
+                    """
+            )
+        }
     }
 }

@@ -23,7 +23,7 @@ public struct CSVLimits: Sendable, Equatable {
 }
 
 /// Why an uploaded CSV file cannot be read at all (row errors are the caller's to report).
-public enum CSVFileError: Error, Equatable, CustomStringConvertible {
+public enum CSVFileError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file has no header row.
     case empty
     /// Required columns are missing.

@@ -10,16 +10,50 @@ public enum Precondition {
     /// 412 when the request's `If-Match` names another version than `version`; nothing when the
     /// request has none (the header is optional) or asks for `*`.
     public static func check(_ request: Request, version: Int64, what: String) throws {
-        guard let header = request.headers[.ifMatch] else { return }
-        let tags = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if tags.contains("*") { return }
-        let wanted = tags.map { $0.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        guard wanted.contains(String(version)) else {
-            throw Problem(
-                .preconditionFailed,
-                title: "Changed by someone else",
-                detail: "\(what) has changed since you loaded it (it is now version \(version)); reload it, check what changed, and try again."
-            )
-        }
+        guard !IfMatch(request).allows(version) else { return }
+        throw changed(what, version: version)
     }
+
+    /// The 412 problem for a view that moved on to `version`.
+    public static func changed(_ what: String, version: Int64) -> Problem {
+        Problem(
+            .preconditionFailed,
+            title: "Changed by someone else",
+            detail: "\(what) has changed since you loaded it (it is now version \(version)); reload it, check what changed, and try again."
+        )
+    }
+}
+
+/// The versions a request's `If-Match` accepts, read at the HTTP edge so that a database type can
+/// check them inside its transaction without knowing about requests.
+public struct IfMatch: Sendable, Equatable {
+    /// The versions named, or `nil` for any (no header, or `*`).
+    public var versions: Set<Int64>?
+
+    /// Any version.
+    public static let any = IfMatch(versions: nil)
+
+    /// The versions in `versions`.
+    public init(versions: Set<Int64>?) { self.versions = versions }
+
+    /// The request's header, weak tags and quotes removed.
+    public init(_ request: Request) {
+        guard let header = request.headers[.ifMatch] else {
+            versions = nil
+            return
+        }
+        let tags = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if tags.contains("*") {
+            versions = nil
+            return
+        }
+        versions = Set(
+            tags.compactMap {
+                Int64($0.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+            }
+        )
+    }
+
+    /// Whether the view at `version` may be changed.
+    public func allows(_ version: Int64) -> Bool { versions?.contains(version) ?? true }
 }
