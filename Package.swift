@@ -275,8 +275,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MessagingTests",
-            dependencies: ["Messaging", "MessagingZMQ", "Storage", "TestSupport"],
+            dependencies: ["Messages", "Messaging", "MessagingZMQ", "Storage", "TestSupport"],
             path: "Tests/MessagingTests",
+            // One JSON file per message type, read by GoldenMessageTests from the source tree.
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
