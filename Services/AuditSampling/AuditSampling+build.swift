@@ -13,8 +13,8 @@ enum AuditSampling {
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in ClaimHandlers(outbox: env.outbox).handlers },
-                routes: { router, env in AuditRoutes(env: env).add(to: router) },
-                background: { env in [ProviderReminders(env: env)] },
+                routes: { router, env in AuditRoutes(database: AuditDatabase(env)).add(to: router) },
+                background: { env in [ProviderReminders(database: AuditDatabase(env), logger: env.logger)] },
                 openAPI: OpenAPIDocument.yaml
             )
         )

@@ -76,11 +76,11 @@ struct ClaimVerdict: Sendable, Equatable {
 
 /// Every problem of a provider response, by row (the header is row 1).
 struct ProviderResponseProblems: Error, Equatable {
-    struct Problem: Equatable {
+    struct RowProblem: Equatable {
         let row: Int
         let message: String
     }
-    let problems: [Problem]
+    let problems: [RowProblem]
 }
 
 /// Validates a provider's response whole (`../spec/files.md`, "Provider response").

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Hummingbird
 import ServiceSupport
 
 /// Uploads already applied (`../spec/files.md`: the same file twice has no further effect):
@@ -9,7 +8,7 @@ import ServiceSupport
 enum AppliedUpload {
     /// Records an applied upload and its reply, in the upload's own transaction.
     static func record(_ db: Database, kind: String, scope: String, fingerprint: String, reply: some Encodable, now: Date) throws {
-        let json = String(decoding: try JSONResponse.encoder().encode(reply), as: UTF8.self)
+        let json = String(decoding: try JSONResponse.encoder().encode(reply), as: UTF8.self)  // the reply exactly as it was sent
         try db.execute(
             sql: "INSERT OR REPLACE INTO applied_uploads (kind, scope, fingerprint, reply, applied_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [kind, scope, fingerprint, json, Int64(now.timeIntervalSince1970 * 1000)]
@@ -23,15 +22,5 @@ enum AppliedUpload {
             sql: "SELECT reply FROM applied_uploads WHERE kind = ? AND scope = ? AND fingerprint = ?",
             arguments: [kind, scope, fingerprint]
         )
-    }
-
-    /// 200 with the earlier reply and `already_applied: true`.
-    static func alreadyApplied(_ earlier: String) throws -> Response {
-        var object = (try JSONSerialization.jsonObject(with: Data(earlier.utf8))) as? [String: Any] ?? [:]
-        object["already_applied"] = true
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -190,5 +190,69 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("audit-sampling-v7-checked-statuses") { db in
+            // A status the code does not know can no longer be written at all: the tables are
+            // rebuilt with CHECK constraints (SQLite cannot add one to a table in place). The
+            // lists are written out, not taken from the code, so this migration never changes.
+            try db.execute(
+                sql: """
+                    CREATE TABLE claims_checked (
+                        reference TEXT PRIMARY KEY,
+                        school_urn INTEGER NOT NULL,
+                        school_name TEXT NOT NULL,
+                        school_local_authority TEXT NOT NULL,
+                        school_type_of_establishment TEXT NOT NULL,
+                        school_group TEXT NOT NULL,
+                        provider_code TEXT NOT NULL,
+                        provider_name TEXT NOT NULL,
+                        academic_year INTEGER NOT NULL,
+                        amount_pence INTEGER NOT NULL CHECK (amount_pence >= 0),
+                        rate_pence INTEGER NOT NULL,
+                        submitted_at INTEGER NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('submitted', 'payment_in_progress', 'payment_information_requested',
+                            'payment_information_sent', 'paid', 'payment_not_approved', 'sampling_in_progress', 'sampling_provider_not_approved',
+                            'sampling_not_approved', 'clawback_requires_approval', 'clawback_rejected', 'clawback_requested',
+                            'clawback_in_progress', 'clawback_complete', 'deleted')),
+                        flags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(flags)),
+                        mentors TEXT NOT NULL CHECK (json_valid(mentors)),
+                        version INTEGER NOT NULL DEFAULT 1
+                    );
+                    INSERT INTO claims_checked SELECT reference, school_urn, school_name, school_local_authority, school_type_of_establishment,
+                        school_group, provider_code, provider_name, academic_year, amount_pence, rate_pence, submitted_at, status, flags, mentors,
+                        version FROM claims;
+                    DROP TABLE claims;
+                    ALTER TABLE claims_checked RENAME TO claims;
+                    CREATE INDEX claims_year ON claims (academic_year, status);
+                    CREATE INDEX claims_school_year ON claims (academic_year, school_urn);
+                    CREATE TRIGGER claims_version AFTER UPDATE ON claims WHEN NEW.version = OLD.version
+                    BEGIN UPDATE claims SET version = OLD.version + 1 WHERE reference = NEW.reference; END;
+
+                    CREATE TABLE sample_claims_checked (
+                        sample_id INTEGER NOT NULL REFERENCES samples (id),
+                        reference TEXT NOT NULL REFERENCES claims (reference),
+                        reason TEXT NOT NULL,
+                        open INTEGER NOT NULL DEFAULT 1 CHECK (open IN (0, 1)),
+                        PRIMARY KEY (sample_id, reference)
+                    );
+                    INSERT INTO sample_claims_checked SELECT sample_id, reference, reason, open FROM sample_claims;
+                    DROP TABLE sample_claims;
+                    ALTER TABLE sample_claims_checked RENAME TO sample_claims;
+                    CREATE UNIQUE INDEX sample_claims_one_open ON sample_claims (reference) WHERE open = 1;
+
+                    CREATE TABLE mentor_verdicts_checked (
+                        reference TEXT NOT NULL,
+                        sample_id INTEGER NOT NULL,
+                        trn TEXT NOT NULL,
+                        accepted INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+                        reason TEXT,
+                        recorded_at INTEGER NOT NULL,
+                        PRIMARY KEY (reference, sample_id, trn)
+                    );
+                    INSERT INTO mentor_verdicts_checked SELECT reference, sample_id, trn, accepted, reason, recorded_at FROM mentor_verdicts;
+                    DROP TABLE mentor_verdicts;
+                    ALTER TABLE mentor_verdicts_checked RENAME TO mentor_verdicts;
+                    """
+            )
+        }
     }
 }

@@ -208,7 +208,8 @@ import Testing
         let outbox = Outbox(producer: "audit-sampling", now: { h.clock.now() }, wakeup: Wakeup())
         h.clock.advance(by: 7 * 24 * 3600)
         #expect(
-            try await ProviderReminders.remindDue(database: h.service.database, outbox: outbox, now: h.clock.now(), base: "https://audit.example")
+            try await AuditDatabase(writer: h.service.database, outbox: outbox, now: { h.clock.now() }, publicBaseURL: "https://audit.example")
+                .remindDue()
                 == 1
         )
         // The last claim answered closes it.
@@ -216,7 +217,8 @@ import Testing
         #expect(try await listed().isEmpty)
         h.clock.advance(by: 7 * 24 * 3600)
         #expect(
-            try await ProviderReminders.remindDue(database: h.service.database, outbox: outbox, now: h.clock.now(), base: "https://audit.example")
+            try await AuditDatabase(writer: h.service.database, outbox: outbox, now: { h.clock.now() }, publicBaseURL: "https://audit.example")
+                .remindDue()
                 == 0
         )
     }

@@ -313,7 +313,8 @@ final class AuditHarness: @unchecked Sendable {
         let requestID = try #require((sample.json?["providers"] as? [[String: Any]])?.first?["request_id"] as? Int)
         let outbox = Outbox(producer: "audit-sampling", now: { h.clock.now() }, wakeup: Wakeup())
         func remind() async throws -> Int {
-            try await ProviderReminders.remindDue(database: h.service.database, outbox: outbox, now: h.clock.now(), base: "https://audit.example")
+            try await AuditDatabase(writer: h.service.database, outbox: outbox, now: { h.clock.now() }, publicBaseURL: "https://audit.example")
+                .remindDue()
         }
         h.clock.advance(by: 6 * 24 * 3600)
         #expect(try await remind() == 0)
