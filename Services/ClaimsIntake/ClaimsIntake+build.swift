@@ -16,7 +16,7 @@ enum ClaimsIntake {
                 routes: { router, env in
                     ReferenceDataRoutes(env: env).add(to: router)
                     ClaimSearchRoutes(env: env).add(to: router)
-                    ClaimRoutes(env: env).add(to: router)
+                    ClaimRoutes(database: IntakeDatabase(env)).add(to: router)
                 },
                 background: { env in [PlannerStatistics(env: env)] },
                 openAPI: OpenAPIDocument.yaml

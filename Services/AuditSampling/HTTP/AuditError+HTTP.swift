@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import ServiceSupport
 
-extension AuditError {
+extension AuditError: ProblemConvertible {
     /// The only place an audit-sampling error becomes an HTTP status and its problem+json.
     var problem: Problem {
         switch self {
@@ -27,11 +27,9 @@ extension AuditError {
     }
 }
 
-/// Runs a handler, turning audit-sampling's own errors into their problems.
-func answering(_ body: () async throws -> Response) async throws -> Response {
-    do { return try await body() } catch let error as AuditError { throw error.problem } catch let refusal as LifecycleRefusal {
-        throw Problem(.conflict, detail: refusal.message)
-    }
+extension LifecycleRefusal: ProblemConvertible {
+    /// A step the claim's status does not allow: 409, saying where the claim is.
+    var problem: Problem { Problem(.conflict, detail: message) }
 }
 
 /// An upload applied before: 200 with its earlier reply and `already_applied: true`.

@@ -11,46 +11,40 @@ struct AuditRoutes {
     func add(to router: Router<ServiceRequestContext>) {
         let api = router.group("api/v1/audit")
         let links = AuditLinkRoutes(database: database)
-        api.get("flags") { request, context in try await answering { try await flags(request, context) } }
-        api.post("samples") { request, context in try await answering { try await createSample(request, context) } }
-        api.get("samples") { _, context in try await answering { try await listSamples(context) } }
-        api.get("samples/:id") { _, context in try await answering { try await getSample(context) } }
-        api.get("provider-requests/:id/csv") { _, context in try await answering { try await signedInDownload(context) } }
-        api.get("claims") { request, context in try await answering { try await providerClaims(request, context) } }
-        api.get("provider-requests") { request, context in try await answering { try await listRequests(request, context) } }
+        api.get("flags") { request, context in try await flags(request, context) }
+        api.post("samples") { request, context in try await createSample(request, context) }
+        api.get("samples") { _, context in try await listSamples(context) }
+        api.get("samples/:id") { _, context in try await getSample(context) }
+        api.get("provider-requests/:id/csv") { _, context in try await signedInDownload(context) }
+        api.get("claims") { request, context in try await providerClaims(request, context) }
+        api.get("provider-requests") { request, context in try await listRequests(request, context) }
         api.get("provider-requests/:id/file") { request, context in try await links.page(request, context) }
         api.post("provider-requests/:id/file") { request, context in try await links.download(request, context) }
-        api.post("provider-requests/:id/resend") { request, context in try await answering { try await resend(request, context) } }
-        api.post("provider-requests/:id/response") { request, context in try await answering { try await providerResponse(request, context) } }
-        api.get("claims/:reference") { _, context in try await answering { try await claimView(context) } }
+        api.post("provider-requests/:id/resend") { request, context in try await resend(request, context) }
+        api.post("provider-requests/:id/response") { request, context in try await providerResponse(request, context) }
+        api.get("claims/:reference") { _, context in try await claimView(context) }
         api.post("claims/:reference/approve") { request, context in
-            try await answering { try await act(request, context) { try await database.approve($0, ifMatch: $1, by: $2) } }
+            try await act(request, context) { try await database.approve($0, ifMatch: $1, by: $2) }
         }
         api.post("claims/:reference/school-response") { request, context in
-            try await answering {
-                try await act(request, context) { reference, ifMatch, requester in
-                    try await database.recordSchoolResponse(
-                        reference,
-                        lines: try await RequestParsing.schoolResponse(request),
-                        ifMatch: ifMatch,
-                        by: requester
-                    )
-                }
+            try await act(request, context) { reference, ifMatch, requester in
+                try await database.recordSchoolResponse(
+                    reference,
+                    lines: try await RequestParsing.schoolResponse(request),
+                    ifMatch: ifMatch,
+                    by: requester
+                )
             }
         }
         api.post("claims/:reference/clawback") { request, context in
-            try await answering {
-                try await act(request, context) { reference, ifMatch, requester in
-                    try await database.requestClawback(reference, lines: try await RequestParsing.clawback(request), ifMatch: ifMatch, by: requester)
-                }
+            try await act(request, context) { reference, ifMatch, requester in
+                try await database.requestClawback(reference, lines: try await RequestParsing.clawback(request), ifMatch: ifMatch, by: requester)
             }
         }
         api.post("claims/:reference/clawback/decision") { request, context in
-            try await answering {
-                try await act(request, context) { reference, ifMatch, requester in
-                    let (approved, reason) = try await RequestParsing.decision(request)
-                    return try await database.decideClawback(reference, approved: approved, reason: reason, ifMatch: ifMatch, by: requester)
-                }
+            try await act(request, context) { reference, ifMatch, requester in
+                let (approved, reason) = try await RequestParsing.decision(request)
+                return try await database.decideClawback(reference, approved: approved, reason: reason, ifMatch: ifMatch, by: requester)
             }
         }
     }

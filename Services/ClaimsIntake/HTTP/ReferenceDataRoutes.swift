@@ -5,51 +5,6 @@ import Messages
 import Messaging
 import ServiceSupport
 
-/// Parses a path parameter or answers 404 as if the object did not exist.
-func pathParameter<T>(_ context: ServiceRequestContext, _ name: String, _ parse: (String) throws -> T) throws -> T {
-    guard let text = context.parameters.get(name), let value = try? parse(text) else {
-        throw Problem.notFound("There is no such \(name.replacingOccurrences(of: "_", with: " ")).")
-    }
-    return value
-}
-
-/// Collects field errors while parsing a request, then throws them all at once.
-struct FieldErrors {
-    private(set) var errors: [FieldError] = []
-    mutating func check<T>(_ field: String, _ parse: () throws -> T) -> T? {
-        do { return try parse() } catch let invalid as InvalidValue {
-            errors.append(FieldError(field: field, message: invalid.message))
-        } catch {
-            errors.append(FieldError(field: field, message: "\(error)"))
-        }
-        return nil
-    }
-    mutating func add(_ field: String, _ message: String) { errors.append(FieldError(field: field, message: message)) }
-    func throwIfAny() throws { if !errors.isEmpty { throw Problem.validation(errors) } }
-}
-
-/// The longest name (of a school, trust, mentor, local authority…) anyone may enter.
-let maximumNameLength = 200
-/// The longest reason or note.
-let maximumReasonLength = 2_000
-
-func nonBlank(_ text: String, _ message: String) throws -> String {
-    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !trimmed.isEmpty else { throw InvalidValue(message: message) }
-    guard trimmed.count <= maximumNameLength else { throw InvalidValue(message: "Enter \(maximumNameLength) characters or fewer") }
-    return trimmed
-}
-
-func emailList(_ addresses: [String], required: Bool) throws -> [String] {
-    let cleaned = addresses.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    if required && cleaned.isEmpty { throw InvalidValue(message: "Enter at least one email address") }
-    if cleaned.count > 1_000 { throw InvalidValue(message: "Enter at most 1,000 email addresses") }
-    for address in cleaned where !EmailAddressShape.isPlausible(address) {
-        throw InvalidValue(message: "Enter an email address in the correct format, like name@example.com")
-    }
-    return cleaned
-}
-
 /// Reference data: schools, providers, funding rates, claim windows, eligibility, grant conditions.
 struct ReferenceDataRoutes {
     let env: ServiceEnvironment

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Messages
+import ServiceSupport
 
 /// One mentor line of a claim as stored.
 struct ClaimMentorLine: Sendable, Equatable {
@@ -35,14 +36,14 @@ struct ClaimRecord: Sendable {
     var version: Int
     var mentors: [ClaimMentorLine]
 
-    init(row: Row, mentors: [ClaimMentorLine]) {
+    init(row: Row, mentors: [ClaimMentorLine]) throws {
         reference = row["reference"]
         schoolURN = row["school_urn"]
         schoolName = row["school_name"]
         providerCode = row["provider_code"]
         academicYear = row["academic_year"]
         claimWindowID = row["claim_window_id"]
-        status = ClaimStatus(rawValue: row["status"]) ?? .draft
+        status = try row.decode(ClaimStatus.self, column: "status")
         totalHours = row["total_hours"]
         ratePence = row["rate_pence"]
         amountPence = row["amount_pence"]
@@ -54,7 +55,10 @@ struct ClaimRecord: Sendable {
         submittedByID = row["submitted_by_id"]
         submittedByEmail = row["submitted_by_email"]
         statusReason = row["status_reason"]
-        flags = ((try? JSONDecoder().decode([String].self, from: Data((row["flags"] as String).utf8))) ?? [])
+        let flagText: String = row["flags"]
+        do { flags = try JSONDecoder().decode([String].self, from: Data(flagText.utf8)) } catch {
+            throw UnknownStoredValue(column: "flags", value: flagText)
+        }
         version = row["version"]
         self.mentors = mentors
     }
@@ -90,7 +94,7 @@ enum ClaimStore {
                 hoursClawedBack: $0["hours_clawed_back"]
             )
         }
-        return ClaimRecord(row: row, mentors: mentors)
+        return try ClaimRecord(row: row, mentors: mentors)
     }
 
     /// A new, never-used reference.

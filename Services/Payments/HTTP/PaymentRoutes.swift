@@ -12,25 +12,25 @@ struct PaymentRoutes {
         let api = router.group("api/v1/payments")
         for kind in RunKind.allCases {
             let runs = kind.pathSegment
-            api.post("\(runs)") { request, context in try await answering { try await createRun(request, context, kind) } }
-            api.get("\(runs)") { _, context in try await answering { try await listRuns(context, kind) } }
-            api.get("\(runs)/:id") { _, context in try await answering { try await getRun(context, kind) } }
-            api.get("\(runs)/:id/csv") { _, context in try await answering { try await signedInDownload(context, kind) } }
+            api.post("\(runs)") { request, context in try await createRun(request, context, kind) }
+            api.get("\(runs)") { _, context in try await listRuns(context, kind) }
+            api.get("\(runs)/:id") { _, context in try await getRun(context, kind) }
+            api.get("\(runs)/:id/csv") { _, context in try await signedInDownload(context, kind) }
             api.get("\(runs)/:id/file") { request, context in try await PaymentLinkRoutes(database: database).page(request, context, kind) }
             api.post("\(runs)/:id/file") { request, context in try await PaymentLinkRoutes(database: database).download(request, context, kind) }
-            api.post("\(runs)/:id/resend") { _, context in try await answering { try await resend(context, kind) } }
-            api.post("\(runs)/:id/response") { request, context in try await answering { try await importResponse(request, context, kind) } }
+            api.post("\(runs)/:id/resend") { _, context in try await resend(context, kind) }
+            api.post("\(runs)/:id/response") { request, context in try await importResponse(request, context, kind) }
         }
-        api.get("payable") { request, context in try await answering { try await payable(request, context) } }
-        api.get("claims/:reference") { _, context in try await answering { try await claimView(context) } }
+        api.get("payable") { request, context in try await payable(request, context) }
+        api.get("claims/:reference") { _, context in try await claimView(context) }
         api.post("claims/:reference/information-sent") { request, context in
-            try await answering { try await step(request, context) { _ in .informationSent } }
+            try await step(request, context) { _ in .informationSent }
         }
-        api.post("claims/:reference/paid") { request, context in try await answering { try await step(request, context) { _ in .confirmPaid } } }
+        api.post("claims/:reference/paid") { request, context in try await step(request, context) { _ in .confirmPaid } }
         api.post("claims/:reference/reject") { request, context in
-            try await answering { try await step(request, context) { .reject(reason: try await RequestParsing.reason($0)) } }
+            try await step(request, context) { .reject(reason: try await RequestParsing.reason($0)) }
         }
-        api.get("ledger") { request, context in try await answering { try await ledger(request, context) } }
+        api.get("ledger") { request, context in try await ledger(request, context) }
     }
 
     func createRun(_ request: Request, _ context: ServiceRequestContext, _ kind: RunKind) async throws -> Response {

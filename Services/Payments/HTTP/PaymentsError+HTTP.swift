@@ -1,7 +1,7 @@
 import Hummingbird
 import ServiceSupport
 
-extension PaymentsError {
+extension PaymentsError: ProblemConvertible {
     /// The only place a payments error becomes an HTTP status and its problem+json.
     var problem: Problem {
         switch self {
@@ -24,14 +24,7 @@ extension PaymentsError {
     }
 }
 
-extension LifecycleRefusal {
+extension LifecycleRefusal: ProblemConvertible {
     /// A step the claim's status does not allow: 409, saying where the claim is.
     var problem: Problem { Problem(.conflict, detail: message) }
-}
-
-/// Runs a handler, turning payments' own errors into their problems.
-func answering(_ body: () async throws -> Response) async throws -> Response {
-    do { return try await body() } catch let error as PaymentsError { throw error.problem } catch let refusal as LifecycleRefusal {
-        throw refusal.problem
-    }
 }

@@ -77,6 +77,13 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError, CustomStri
     }
 }
 
+/// A service's own error, which its `HTTP/` layer maps to a problem (the only place it gets a
+/// status); `ProblemMiddleware` answers with that problem wherever the error was thrown.
+public protocol ProblemConvertible: Error {
+    /// The problem+json this error is answered with.
+    var problem: Problem { get }
+}
+
 /// Turns every error into problem+json: ours as they are, the framework's with their status, and
 /// anything unexpected into a logged 500 that reveals nothing.
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -88,6 +95,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
+        } catch let error as any ProblemConvertible {
+            return try error.problem.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             let detail: String
             switch error.status {
