@@ -14,8 +14,9 @@ enum ClaimsIntake {
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in ClaimStatusHandlers(outbox: env.outbox).handlers },
                 routes: { router, env in
-                    ReferenceDataRoutes(env: env).add(to: router)
-                    ClaimSearchRoutes(env: env).add(to: router)
+                    SchoolRoutes(database: IntakeDatabase(env)).add(to: router)
+                    ReferenceDataRoutes(database: IntakeDatabase(env)).add(to: router)
+                    ClaimSearchRoutes(database: IntakeDatabase(env)).add(to: router)
                     ClaimRoutes(database: IntakeDatabase(env)).add(to: router)
                 },
                 background: { env in [PlannerStatistics(env: env)] },

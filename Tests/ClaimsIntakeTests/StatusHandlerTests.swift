@@ -208,11 +208,11 @@ import Testing
     }
 
     @Test func onlyAStepFromAnotherProducerIsWaitedFor() {
-        #expect(ClaimStatusHandlers.canStillArrive(.sampleSelected, claimIn: .paymentInProgress))
-        #expect(ClaimStatusHandlers.canStillArrive(.clawbackSent, claimIn: .clawbackRequiresApproval))
-        #expect(!ClaimStatusHandlers.canStillArrive(.clawbackCompleted, claimIn: .submitted))
-        #expect(!ClaimStatusHandlers.canStillArrive(.paid, claimIn: .draft))
-        #expect(!ClaimStatusHandlers.canStillArrive(.paymentRequested, claimIn: .paid))
-        #expect(!ClaimStatusHandlers.canStillArrive(.sampleSelected, claimIn: .paymentNotApproved))
+        #expect(ClaimEventOrder.canStillArrive(.sampleSelected, claimIn: .paymentInProgress))
+        #expect(ClaimEventOrder.canStillArrive(.clawbackSent, claimIn: .clawbackRequiresApproval))
+        #expect(!ClaimEventOrder.canStillArrive(.clawbackCompleted, claimIn: .submitted))
+        #expect(!ClaimEventOrder.canStillArrive(.paid, claimIn: .draft))
+        #expect(!ClaimEventOrder.canStillArrive(.paymentRequested, claimIn: .paid))
+        #expect(!ClaimEventOrder.canStillArrive(.sampleSelected, claimIn: .paymentNotApproved))
     }
 }
