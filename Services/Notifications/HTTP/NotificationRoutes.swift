@@ -61,20 +61,16 @@ struct NotificationRoutes {
             guard let school = try Directory.school(db, urn: body.schoolUrn) else {
                 throw Problem.notFound("No school with URN \(body.schoolUrn) is known to notifications yet.")
             }
-            let recipients = EmailHandlers.recipients(school.contacts + (try Directory.users(db, urn: body.schoolUrn)))
+            let recipients = EmailQueue.recipients(school.contacts + (try Directory.users(db, urn: body.schoolUrn)))
             guard !recipients.isEmpty else {
                 throw Problem(.unprocessableContent, detail: "School \(body.schoolUrn) has no contact email address: add one in claims intake first.")
             }
             let support = env.configuration.mail.supportAddress
             let rendered = Templates.supportMessage(schoolName: school.name, subject: subject, body: text, support: support)
             for recipient in recipients {
-                try EmailHandlers.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: now, replyTo: support)
+                try EmailQueue.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: now, replyTo: support)
             }
-            let ids = try Int64.fetchAll(
-                db,
-                sql: "SELECT id FROM emails WHERE fact_id = ? ORDER BY id",
-                arguments: [fact.uuidString.lowercased()]
-            )
+            let ids = try EmailLog.ids(db, fact: fact)
             return Accepted(ids: ids, recipients: recipients)
         }
         return try JSONResponse.make(accepted, status: .accepted)
@@ -86,35 +82,18 @@ struct NotificationRoutes {
         guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else {
             throw Problem.notFound("There is no email with that id.")
         }
-        let now = Int64(env.now().timeIntervalSince1970 * 1000)
+        let now = Milliseconds(env.now())
+        let limit = env.configuration.mail.maxAttempts
         try await env.database.write { db in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM emails WHERE id = ?", arguments: [id]) else {
-                throw Problem.notFound("There is no email \(id).")
-            }
-            guard status == "failed" else {
+            switch try EmailLog.queueAgain(db, id: id, now: now, attempts: limit) {
+            case .queued: break
+            case .unknown: throw Problem.notFound("There is no email \(id).")
+            case .notFailed(let status):
                 throw Problem(.conflict, detail: "Email \(id) is \(status), not failed: only a failed email can be sent again.")
             }
-            try db.execute(
-                sql: "UPDATE emails SET status = 'queued', next_attempt_at = ?, attempt_limit = attempts + ? WHERE id = ?",
-                arguments: [now, env.configuration.mail.maxAttempts, id]
-            )
         }
         env.logger.info("email queued again by support", metadata: ["notification_id": "\(id)"])
         return try JSONResponse.make(["id": id], status: .accepted)
-    }
-
-    struct Item: Encodable {
-        var id: Int64
-        var template: String
-        var to: String
-        var subject: String
-        var claimReference: String?
-        var status: String
-        var attempts: Int
-        var lastError: String?
-        var createdAt: Date
-        var nextAttemptAt: Date?
-        var sentAt: Date?
     }
 
     func list(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
@@ -129,34 +108,8 @@ struct NotificationRoutes {
         let template = query.text("template", maxLength: 100)
         let status = query.oneOf("status", ["queued", "sent", "failed"], message: "Use queued, sent or failed.")
         try query.throwIfAny()
-        let page = try await env.database.read { db -> Page<Item> in
-            let filter =
-                "(? IS NULL OR claim_reference = ?) AND (? IS NULL OR recipient = ?) AND (? IS NULL OR template = ?) AND (? IS NULL OR status = ?)"
-            let arguments: StatementArguments = [reference, reference, to, to, template, template, status, status]
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM emails WHERE \(filter)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM emails WHERE \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
-                arguments: arguments + [pagination.perPage, pagination.offset]
-            )
-            let items = rows.map { row in
-                Item(
-                    id: row["id"],
-                    template: row["template"],
-                    to: row["recipient"],
-                    subject: row["subject"],
-                    claimReference: row["claim_reference"],
-                    status: row["status"],
-                    attempts: row["attempts"],
-                    lastError: row["last_error"],
-                    createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000),
-                    nextAttemptAt: row["status"] as String == "queued"
-                        ? Date(timeIntervalSince1970: Double(row["next_attempt_at"] as Int64) / 1000) : nil,
-                    sentAt: (row["sent_at"] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) }
-                )
-            }
-            return Page(items: items, page: pagination.page, perPage: pagination.perPage, total: total)
-        }
+        let search = EmailLog.Search(claimReference: reference, to: to, template: template, status: status)
+        let page = try await env.database.read { db in try EmailLog.page(db, search, pagination) }
         return try JSONResponse.make(page)
     }
 }

@@ -57,11 +57,7 @@ struct WindowReminders: Service {
         let base = claimsBaseURL
         return try await database.write { db in
             var queued = 0
-            let windows = try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM claim_windows WHERE removed = 0 AND opens_on <= ? AND closes_on >= ?",
-                arguments: [today, today]
-            )
+            let windows = try Directory.openWindows(db, on: today)
             for window in windows {
                 let id: Int64 = window["id"]
                 let year: Int = window["academic_year"]
@@ -70,22 +66,11 @@ struct WindowReminders: Service {
                 guard let milestone = Self.milestone(today: today, opensOn: opensOn, closesOn: closesOn) else { continue }
                 // Eligible schools with no live submitted claim in this window and no email yet
                 // for this milestone.
-                let schools = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT s.urn, s.name, s.contact_emails FROM eligibility e
-                        JOIN schools s ON s.urn = e.urn
-                        WHERE e.academic_year = ?
-                          AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.urn = e.urn AND c.claim_window_id = ? AND c.deleted = 0)
-                          AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.claim_window_id = ? AND r.milestone = ? AND r.urn = e.urn)
-                        ORDER BY s.urn
-                        """,
-                    arguments: [year, id, id, milestone.rawValue]
-                )
+                let schools = try Directory.schoolsToRemind(db, year: year, window: id, milestone: milestone.rawValue)
                 for school in schools {
                     let urn: Int = school["urn"]
                     let name: String = school["name"]
-                    let contacts = Directory.addresses(school["contact_emails"]) + (try Directory.users(db, urn: urn))
+                    let contacts = try Directory.addresses(school["contact_emails"]) + (try Directory.users(db, urn: urn))
                     let rendered: Templates.Rendered
                     if milestone == .opening {
                         rendered = Templates.windowOpen(
@@ -106,13 +91,10 @@ struct WindowReminders: Service {
                         )
                     }
                     let fact = StableUUID.make("claim-window:\(id):\(milestone.rawValue):\(urn)")
-                    for recipient in EmailHandlers.recipients(contacts) {
-                        if try EmailHandlers.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: instant) { queued += 1 }
+                    for recipient in EmailQueue.recipients(contacts) {
+                        if try EmailQueue.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: instant) { queued += 1 }
                     }
-                    try db.execute(
-                        sql: "INSERT INTO reminders (claim_window_id, milestone, urn, queued_at) VALUES (?, ?, ?, ?)",
-                        arguments: [id, milestone.rawValue, urn, Int64(instant.timeIntervalSince1970 * 1000)]
-                    )
+                    try Directory.recordReminder(db, window: id, milestone: milestone.rawValue, urn: urn, at: instant)
                 }
             }
             return queued

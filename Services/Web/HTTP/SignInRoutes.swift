@@ -155,13 +155,9 @@ struct SignInRoutes {
             return failed("\(error)")
         }
         let subject = tokens.claims.sub.value
-        let user = try await site.users.database.read { db -> User? in
-            if let linked = try UserStore.user(db, subject: subject) { return linked }
-            guard let email = tokens.claims.email, let invited = try UserStore.user(db, email: email) else { return nil }
-            // An invited user whose account is already linked to another person is not this person.
-            let linkedSubject = try String.fetchOne(db, sql: "SELECT oidc_subject FROM users WHERE id = ?", arguments: [invited.id])
-            return linkedSubject == nil ? invited : nil
-        }
+        // An invited user whose account is already linked to another person is not this person.
+        let email = tokens.claims.email
+        let user = try await site.users.database.read { db in try UserStore.signingIn(db, subject: subject, email: email) }
         guard let user, !user.memberships.isEmpty else {
             site.logger.notice("sign-in by someone with no access")
             return .page("no-access", ["title": "You do not have access to this service"], status: .forbidden)

@@ -22,6 +22,15 @@ struct UserStore: Sendable {
         return try user(db, row)
     }
 
+    /// The user a sign-in by `subject` (with `email`) is: the account linked to that subject, or
+    /// an invited account with that email not yet linked to anyone else.
+    static func signingIn(_ db: Database, subject: String, email: String?) throws -> User? {
+        if let linked = try user(db, subject: subject) { return linked }
+        guard let email, let invited = try user(db, email: email) else { return nil }
+        let linkedSubject = try String.fetchOne(db, sql: "SELECT oidc_subject FROM users WHERE id = ?", arguments: [invited.id])
+        return linkedSubject == nil ? invited : nil
+    }
+
     static func user(_ db: Database, subject: String) throws -> User? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE oidc_subject = ?", arguments: [subject]) else { return nil }
         return try user(db, row)
