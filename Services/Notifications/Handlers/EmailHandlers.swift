@@ -15,10 +15,11 @@ struct EmailHandlers {
     /// The claim's page in web, which sends each person to their view of it after sign-in.
     func claimURL(_ reference: String) -> String { "\(claimsBaseURL)/claims/\(reference)" }
 
-    var handlers: [MessageHandler] {
-        let base = self
-        return [
-            // Reference data.
+    var handlers: [MessageHandler] { referenceData + people + claims + audit + payer }
+
+    /// The service's own copy of schools, providers, claim windows and eligibility.
+    var referenceData: [MessageHandler] {
+        [
             .on(SchoolUpserted.self) { envelope, db in
                 try Directory.saveSchool(db, envelope.payload.school)
                 return .applied
@@ -39,8 +40,13 @@ struct EmailHandlers {
                 try Directory.saveEligibility(db, urn: envelope.payload.urn, academicYear: envelope.payload.academicYear)
                 return .applied
             },
+        ]
+    }
 
-            // People: memberships from web.
+    /// People: memberships from web, each emailed when added or removed.
+    var people: [MessageHandler] {
+        let base = self
+        return [
             .on(UserMembershipAdded.self) { envelope, db in
                 let m = envelope.payload.fields
                 if m.organisation.type == "school", let urn = m.organisation.urn {
@@ -71,8 +77,13 @@ struct EmailHandlers {
                 }
                 return .applied
             },
+        ]
+    }
 
-            // Claims.
+    /// Claims: submitted, drafted by support, deleted, and each status a school is told about.
+    var claims: [MessageHandler] {
+        let base = self
+        return [
             .on(ClaimSubmitted.self) { envelope, db in
                 let m = envelope.payload
                 try Directory.saveSchool(db, m.school)
@@ -119,34 +130,26 @@ struct EmailHandlers {
                 let m = envelope.payload
                 guard let claim = try Directory.claim(db, m.reference, url: base.claimURL(m.reference)) else { return .applied }
                 try Directory.setStatus(db, m.reference, m.to)
-                let rendered: Templates.Rendered?
-                switch (m.from, m.to) {
-                case ("payment_in_progress", "paid"), ("payment_information_requested", "paid"), ("payment_information_sent", "paid"):
-                    rendered = Templates.claimPaid(claim.facts)
-                case (_, "payment_information_requested"):
-                    // The same day and words as the claim's next step in claims-intake.
-                    let respondBy = SchoolActionText.respondBy(askedOn: LondonDates.text(of: envelope.occurredAt))
-                    rendered = Templates.informationRequested(claim.facts, reason: m.reason, support: base.supportAddress, respondBy: respondBy)
-                case (_, "payment_not_approved"):
-                    rendered = Templates.paymentNotApproved(claim.facts, reason: m.reason)
-                case ("sampling_provider_not_approved", "sampling_not_approved"):
-                    rendered = Templates.schoolResponseRecorded(claim.facts, approved: false, reason: m.reason)
-                case ("sampling_provider_not_approved", "paid"):
-                    rendered = Templates.schoolResponseRecorded(claim.facts, approved: true, reason: m.reason)
-                case ("sampling_not_approved", "paid"), ("clawback_rejected", "paid"):
-                    // Support found nothing to claw back.
-                    rendered = Templates.clawbackNotRequired(claim.facts)
-                case (_, "clawback_complete"):
-                    rendered = Templates.clawbackComplete(claim.facts, amountPence: claim.clawbackPence)
-                default:
-                    rendered = nil
-                }
+                let rendered = Templates.statusChanged(
+                    from: m.from,
+                    to: m.to,
+                    claim.facts,
+                    reason: m.reason,
+                    clawbackPence: claim.clawbackPence,
+                    on: envelope.occurredAt,
+                    support: base.supportAddress
+                )
                 if let rendered { try base.queueForSchool(db, envelope: envelope, claim: claim, rendered: rendered) }
                 return .applied
             },
+        ]
+    }
 
-            // Audit: these come from audit-sampling, whose stream may run ahead of claims-intake's,
-            // so they wait (parked) until the claim itself is known here.
+    /// Audit: these come from audit-sampling, whose stream may run ahead of claims-intake's,
+    /// so they wait (parked) until the claim itself is known here.
+    var audit: [MessageHandler] {
+        let base = self
+        return [
             .on(SampleProviderNotApproved.self) { envelope, db in
                 let m = envelope.payload
                 guard let claim = try Directory.claim(db, m.reference, url: base.claimURL(m.reference)) else {
@@ -204,8 +207,13 @@ struct EmailHandlers {
                 }
                 return .applied
             },
+        ]
+    }
 
-            // The payer: a link only, no personal data.
+    /// The payer: a link only, no personal data.
+    var payer: [MessageHandler] {
+        let base = self
+        return [
             .on(PaymentRunCreated.self) { envelope, db in
                 for link in envelope.payload.run.links where EmailAddressShape.isPlausible(link.email) {
                     let rendered = Templates.paymentRunCreated(envelope.payload.run, link: link.url, clawback: false, support: base.supportAddress)

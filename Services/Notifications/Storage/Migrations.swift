@@ -3,104 +3,117 @@ import GRDB
 /// The service's own tables. Migrations are never edited once shipped; add a new one.
 enum Migrations {
     static func register(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("notifications-v1") { db in
-            try db.execute(sql: "CREATE TABLE service_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        }
-        migrator.registerMigration("notifications-v2-emails") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE emails (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        fact_id TEXT NOT NULL,
-                        template TEXT NOT NULL,
-                        recipient TEXT NOT NULL,
-                        subject TEXT NOT NULL,
-                        body TEXT NOT NULL,
-                        message_id TEXT NOT NULL UNIQUE,
-                        claim_reference TEXT,
-                        status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
-                        attempts INTEGER NOT NULL DEFAULT 0,
-                        next_attempt_at INTEGER NOT NULL,
-                        last_error TEXT,
-                        created_at INTEGER NOT NULL,
-                        sent_at INTEGER,
-                        -- One email per fact, template and recipient: a replayed or duplicated message
-                        -- can never queue it twice.
-                        UNIQUE (fact_id, template, recipient)
-                    );
-                    CREATE INDEX emails_due ON emails (status, next_attempt_at);
-                    CREATE INDEX emails_claim ON emails (claim_reference);
-                    """
-            )
-        }
+        migrator.registerMigration("notifications-v1", migrate: v1)
+        migrator.registerMigration("notifications-v2-emails", migrate: v2Emails)
 
-        migrator.registerMigration("notifications-v3-directory-and-reminders") { db in
-            try db.execute(
-                sql: """
-                    -- Support's retry allows as many attempts again: the sender stops at this limit.
-                    ALTER TABLE emails ADD COLUMN attempt_limit INTEGER;
-                    CREATE INDEX emails_recipient ON emails (recipient);
-                    CREATE INDEX emails_template ON emails (template);
+        migrator.registerMigration("notifications-v3-directory-and-reminders", migrate: v3DirectoryAndReminders)
+        migrator.registerMigration("notifications-v4-reply-to", migrate: v4ReplyTo)
+        migrator.registerMigration("notifications-v5-school-users", migrate: v5SchoolUsers)
+    }
 
-                    -- The service's own copy of what it needs from claims-intake's messages.
-                    CREATE TABLE schools (
-                        urn INTEGER PRIMARY KEY,
-                        name TEXT NOT NULL,
-                        contact_emails TEXT NOT NULL  -- JSON array
-                    );
-                    CREATE TABLE providers (
-                        code TEXT PRIMARY KEY,
-                        name TEXT NOT NULL,
-                        email_addresses TEXT NOT NULL  -- JSON array
-                    );
-                    CREATE TABLE claim_windows (
-                        id INTEGER PRIMARY KEY,
-                        academic_year INTEGER NOT NULL,
-                        opens_on TEXT NOT NULL,   -- YYYY-MM-DD, Europe/London
-                        closes_on TEXT NOT NULL,
-                        removed INTEGER NOT NULL DEFAULT 0
-                    );
-                    CREATE TABLE eligibility (
-                        urn INTEGER NOT NULL,
-                        academic_year INTEGER NOT NULL,
-                        PRIMARY KEY (urn, academic_year)
-                    );
-                    CREATE TABLE claims (
-                        reference TEXT PRIMARY KEY,
-                        urn INTEGER NOT NULL,
-                        school_name TEXT NOT NULL,
-                        provider_name TEXT NOT NULL,
-                        academic_year INTEGER NOT NULL,
-                        claim_window_id INTEGER NOT NULL,
-                        amount_pence INTEGER NOT NULL,
-                        rate_pence INTEGER NOT NULL,
-                        mentors TEXT NOT NULL,  -- JSON array of {trn, first_name, last_name, hours}
-                        submitted_by_email TEXT,
-                        clawback_pence INTEGER,
-                        status TEXT NOT NULL,
-                        deleted INTEGER NOT NULL DEFAULT 0
-                    );
-                    CREATE INDEX claims_window ON claims (claim_window_id, urn);
+    /// `notifications-v1`.
+    static func v1(_ db: Database) throws {
+        try db.execute(sql: "CREATE TABLE service_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    }
 
-                    -- One row per school per window milestone once its reminder is queued, so a
-                    -- reminder goes out once even across restarts.
-                    CREATE TABLE reminders (
-                        claim_window_id INTEGER NOT NULL,
-                        milestone TEXT NOT NULL,
-                        urn INTEGER NOT NULL,
-                        queued_at INTEGER NOT NULL,
-                        PRIMARY KEY (claim_window_id, milestone, urn)
-                    );
-                    """
-            )
-        }
-        migrator.registerMigration("notifications-v4-reply-to") { db in
-            // Emails that ask for a reply carry Reply-To: SUPPORT_EMAIL_ADDRESS.
-            try db.execute(sql: "ALTER TABLE emails ADD COLUMN reply_to TEXT")
-        }
-        migrator.registerMigration("notifications-v5-school-users") { db in
-            // Users with a membership of a school (from web): every email to the school reaches them too.
-            try db.execute(sql: "CREATE TABLE school_users (urn INTEGER NOT NULL, email TEXT NOT NULL, PRIMARY KEY (urn, email))")
-        }
+    /// `notifications-v2-emails`.
+    static func v2Emails(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE emails (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    fact_id TEXT NOT NULL,
+                    template TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    message_id TEXT NOT NULL UNIQUE,
+                    claim_reference TEXT,
+                    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    last_error TEXT,
+                    created_at INTEGER NOT NULL,
+                    sent_at INTEGER,
+                    -- One email per fact, template and recipient: a replayed or duplicated message
+                    -- can never queue it twice.
+                    UNIQUE (fact_id, template, recipient)
+                );
+                CREATE INDEX emails_due ON emails (status, next_attempt_at);
+                CREATE INDEX emails_claim ON emails (claim_reference);
+                """
+        )
+    }
+
+    /// `notifications-v3-directory-and-reminders`.
+    static func v3DirectoryAndReminders(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                -- Support's retry allows as many attempts again: the sender stops at this limit.
+                ALTER TABLE emails ADD COLUMN attempt_limit INTEGER;
+                CREATE INDEX emails_recipient ON emails (recipient);
+                CREATE INDEX emails_template ON emails (template);
+
+                -- The service's own copy of what it needs from claims-intake's messages.
+                CREATE TABLE schools (
+                    urn INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    contact_emails TEXT NOT NULL  -- JSON array
+                );
+                CREATE TABLE providers (
+                    code TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    email_addresses TEXT NOT NULL  -- JSON array
+                );
+                CREATE TABLE claim_windows (
+                    id INTEGER PRIMARY KEY,
+                    academic_year INTEGER NOT NULL,
+                    opens_on TEXT NOT NULL,   -- YYYY-MM-DD, Europe/London
+                    closes_on TEXT NOT NULL,
+                    removed INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE eligibility (
+                    urn INTEGER NOT NULL,
+                    academic_year INTEGER NOT NULL,
+                    PRIMARY KEY (urn, academic_year)
+                );
+                CREATE TABLE claims (
+                    reference TEXT PRIMARY KEY,
+                    urn INTEGER NOT NULL,
+                    school_name TEXT NOT NULL,
+                    provider_name TEXT NOT NULL,
+                    academic_year INTEGER NOT NULL,
+                    claim_window_id INTEGER NOT NULL,
+                    amount_pence INTEGER NOT NULL,
+                    rate_pence INTEGER NOT NULL,
+                    mentors TEXT NOT NULL,  -- JSON array of {trn, first_name, last_name, hours}
+                    submitted_by_email TEXT,
+                    clawback_pence INTEGER,
+                    status TEXT NOT NULL,
+                    deleted INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX claims_window ON claims (claim_window_id, urn);
+
+                -- One row per school per window milestone once its reminder is queued, so a
+                -- reminder goes out once even across restarts.
+                CREATE TABLE reminders (
+                    claim_window_id INTEGER NOT NULL,
+                    milestone TEXT NOT NULL,
+                    urn INTEGER NOT NULL,
+                    queued_at INTEGER NOT NULL,
+                    PRIMARY KEY (claim_window_id, milestone, urn)
+                );
+                """
+        )
+    }
+
+    /// Emails that ask for a reply carry Reply-To: SUPPORT_EMAIL_ADDRESS.
+    static func v4ReplyTo(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE emails ADD COLUMN reply_to TEXT")
+    }
+
+    /// Users with a membership of a school (from web): every email to the school reaches them too.
+    static func v5SchoolUsers(_ db: Database) throws {
+        try db.execute(sql: "CREATE TABLE school_users (urn INTEGER NOT NULL, email TEXT NOT NULL, PRIMARY KEY (urn, email))")
     }
 }
