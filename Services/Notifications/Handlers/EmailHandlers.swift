@@ -129,6 +129,10 @@ struct EmailHandlers {
             .on(ClaimStatusChanged.self) { envelope, db in
                 let m = envelope.payload
                 guard let claim = try Directory.claim(db, m.reference, url: base.claimURL(m.reference)) else { return .applied }
+                // A status this version does not know is kept for later (parked), not stored.
+                guard ClaimStatusNames.known.contains(m.to) else {
+                    return .parked(reason: "status ‘\(m.to)’ is not known to this version of notifications")
+                }
                 try Directory.setStatus(db, m.reference, m.to)
                 let rendered = Templates.statusChanged(
                     from: m.from,

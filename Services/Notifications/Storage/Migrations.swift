@@ -5,10 +5,10 @@ enum Migrations {
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("notifications-v1", migrate: v1)
         migrator.registerMigration("notifications-v2-emails", migrate: v2Emails)
-
         migrator.registerMigration("notifications-v3-directory-and-reminders", migrate: v3DirectoryAndReminders)
         migrator.registerMigration("notifications-v4-reply-to", migrate: v4ReplyTo)
         migrator.registerMigration("notifications-v5-school-users", migrate: v5SchoolUsers)
+        migrator.registerMigration("notifications-v6-checked-statuses", migrate: v6CheckedStatuses)
     }
 
     /// `notifications-v1`.
@@ -115,5 +115,49 @@ enum Migrations {
     /// Users with a membership of a school (from web): every email to the school reaches them too.
     static func v5SchoolUsers(_ db: Database) throws {
         try db.execute(sql: "CREATE TABLE school_users (urn INTEGER NOT NULL, email TEXT NOT NULL, PRIMARY KEY (urn, email))")
+    }
+
+    /// A status or milestone the code does not know can no longer be written: the claims and
+    /// reminders tables are rebuilt with CHECK constraints (SQLite cannot add one in place). The
+    /// lists are written out, not taken from the code, so this migration never changes.
+    static func v6CheckedStatuses(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE claims_checked (
+                    reference TEXT PRIMARY KEY,
+                    urn INTEGER NOT NULL,
+                    school_name TEXT NOT NULL,
+                    provider_name TEXT NOT NULL,
+                    academic_year INTEGER NOT NULL,
+                    claim_window_id INTEGER NOT NULL,
+                    amount_pence INTEGER NOT NULL,
+                    rate_pence INTEGER NOT NULL,
+                    mentors TEXT NOT NULL CHECK (json_valid(mentors)),
+                    submitted_by_email TEXT,
+                    clawback_pence INTEGER,
+                    status TEXT NOT NULL CHECK (status IN ('submitted', 'payment_in_progress', 'payment_information_requested',
+                        'payment_information_sent', 'paid', 'payment_not_approved', 'sampling_in_progress', 'sampling_provider_not_approved',
+                        'sampling_not_approved', 'clawback_requires_approval', 'clawback_rejected', 'clawback_requested',
+                        'clawback_in_progress', 'clawback_complete', 'deleted')),
+                    deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
+                );
+                INSERT INTO claims_checked SELECT reference, urn, school_name, provider_name, academic_year, claim_window_id, amount_pence,
+                    rate_pence, mentors, submitted_by_email, clawback_pence, status, deleted FROM claims;
+                DROP TABLE claims;
+                ALTER TABLE claims_checked RENAME TO claims;
+                CREATE INDEX claims_window ON claims (claim_window_id, urn);
+
+                CREATE TABLE reminders_checked (
+                    claim_window_id INTEGER NOT NULL,
+                    milestone TEXT NOT NULL CHECK (milestone IN ('opening', 'closing_30', 'closing_7', 'closing_1')),
+                    urn INTEGER NOT NULL,
+                    queued_at INTEGER NOT NULL,
+                    PRIMARY KEY (claim_window_id, milestone, urn)
+                );
+                INSERT INTO reminders_checked SELECT claim_window_id, milestone, urn, queued_at FROM reminders;
+                DROP TABLE reminders;
+                ALTER TABLE reminders_checked RENAME TO reminders;
+                """
+        )
     }
 }
