@@ -24,7 +24,7 @@ import Testing
             )
         }
         try migrator.migrate(queue)
-        try queue.write { db in
+        try queue.write { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "SELECT status FROM claims") == "paid")
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reminders") == 1)
             #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE claims SET status = 'teleported'") }
