@@ -158,7 +158,20 @@ enum ClaimCopy {
             context.formUnion(try String.fetchAll(byMentor, arguments: [year, year, parts[0], parts[1]]))
         }
         let contextRows = context == affected ? affectedRows : try rows(context)
-        let claims = try contextRows.map { row in
+        try publishFlags(db, affected: affectedRows, context: contextRows, year: year, outbox: outbox, cause: cause, correlation: correlation)
+    }
+
+    /// Saves and publishes every affected claim's flags that changed, computed from its context.
+    private static func publishFlags(
+        _ db: Database,
+        affected: [Row],
+        context: [Row],
+        year: Int,
+        outbox: Outbox,
+        cause: UUID,
+        correlation: UUID
+    ) throws {
+        let claims = try context.map { row in
             SubmittedClaim(
                 reference: row["reference"],
                 schoolURN: row["school_urn"],
@@ -168,9 +181,8 @@ enum ClaimCopy {
                 mentorTRNs: try JSONColumn.decode([ClaimMentorLine].self, row, "mentors").map(\.trn)
             )
         }
-        let rows = affectedRows
         let flags = PrePaymentChecks.flags(claims)
-        for row in rows {
+        for row in affected {
             let reference: String = row["reference"]
             let reasons = flags[reference] ?? []
             let encoded = try JSONColumn.encode(reasons)

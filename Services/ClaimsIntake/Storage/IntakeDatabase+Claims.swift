@@ -190,37 +190,40 @@ extension IntakeDatabase {
                 ActivityEntry(action: "submitted", from: claim.status, to: to, actor: requester.actor),
                 at: now
             )
-            let submitted = try outbox.append(
-                ClaimSubmitted(
-                    reference: reference,
-                    school: school.snapshot,
-                    provider: provider.snapshot,
-                    academicYear: claim.academicYear,
-                    claimWindowId: window.id,
-                    mentors: checked.map { ClaimMentor(trn: $0.trn, firstName: $0.firstName, lastName: $0.lastName, hours: $0.hours) },
-                    totalHours: price.hours,
-                    ratePence: price.rate.value,
-                    amountPence: price.amount.value,
-                    submittedAt: now,
-                    submittedBy: requester.actor
-                ),
-                in: db
+            let message = ClaimSubmitted(
+                reference: reference,
+                school: school.snapshot,
+                provider: provider.snapshot,
+                academicYear: claim.academicYear,
+                claimWindowId: window.id,
+                mentors: checked.map { ClaimMentor(trn: $0.trn, firstName: $0.firstName, lastName: $0.lastName, hours: $0.hours) },
+                totalHours: price.hours,
+                ratePence: price.rate.value,
+                amountPence: price.amount.value,
+                submittedAt: now,
+                submittedBy: requester.actor
             )
-            try outbox.append(
-                ClaimStatusChanged(
-                    reference: reference,
-                    from: claim.status.rawValue,
-                    to: to.rawValue,
-                    reason: nil,
-                    actor: requester.actor,
-                    causedBy: nil
-                ),
-                in: db,
-                correlationId: submitted.correlationId,
-                causationId: submitted.id
-            )
+            try publish(message, from: claim.status, to: to, in: db)
             return try ClaimView.load(db, reference: reference, now: now, london: london, support: supportAddress)
         }
+    }
+
+    /// Publishes a submission and, caused by it, the claim's status change.
+    private func publish(_ submitted: ClaimSubmitted, from: ClaimStatus, to: ClaimStatus, in db: Database) throws {
+        let envelope = try outbox.append(submitted, in: db)
+        try outbox.append(
+            ClaimStatusChanged(
+                reference: submitted.reference,
+                from: from.rawValue,
+                to: to.rawValue,
+                reason: nil,
+                actor: submitted.submittedBy,
+                causedBy: nil
+            ),
+            in: db,
+            correlationId: envelope.correlationId,
+            causationId: envelope.id
+        )
     }
 
     /// Deletes a claim the policy lets `requester` delete, keeping its history.

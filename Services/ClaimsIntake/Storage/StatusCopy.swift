@@ -47,32 +47,7 @@ enum StatusCopy {
             }
             throw PoisonMessage(refused.description)
         }
-        var reason: String?
-        switch effect {
-        case .none:
-            break
-        case .paid(let amount):
-            try db.execute(sql: "UPDATE claims SET paid_pence = ? WHERE reference = ?", arguments: [amount, reference])
-        case .reason(let text):
-            reason = text
-        case .rejected(let text):
-            reason = text
-            // A claim the payer will never pay frees its hours.
-            try db.execute(sql: "UPDATE claim_mentors SET counts = 0 WHERE reference = ?", arguments: [reference])
-        case .clawback(let mentors, let amount, let text):
-            reason = text
-            for mentor in mentors {
-                try db.execute(
-                    sql: "UPDATE claim_mentors SET hours_clawed_back = ? WHERE reference = ? AND trn = ?",
-                    arguments: [mentor.hoursClawedBack, reference, mentor.trn]
-                )
-            }
-            try db.execute(sql: "UPDATE claims SET clawback_amount_pence = ? WHERE reference = ?", arguments: [amount, reference])
-        case .clawbackCleared(let text):
-            reason = text
-            try db.execute(sql: "UPDATE claim_mentors SET hours_clawed_back = 0 WHERE reference = ?", arguments: [reference])
-            try db.execute(sql: "UPDATE claims SET clawback_amount_pence = 0 WHERE reference = ?", arguments: [reference])
-        }
+        let reason = try record(effect, on: reference, in: db)
         try db.execute(
             sql: "UPDATE claims SET status = ?, status_reason = ?, version = version + 1 WHERE reference = ?",
             arguments: [to.rawValue, reason, reference]
@@ -100,6 +75,37 @@ enum StatusCopy {
             occurredAt: envelope.occurredAt
         )
         return .applied
+    }
+
+    /// Saves what a message changes besides the status; returns the reason the claim's history
+    /// and message carry.
+    private static func record(_ effect: Effect, on reference: String, in db: Database) throws -> String? {
+        switch effect {
+        case .none:
+            return nil
+        case .paid(let amount):
+            try db.execute(sql: "UPDATE claims SET paid_pence = ? WHERE reference = ?", arguments: [amount, reference])
+            return nil
+        case .reason(let text):
+            return text
+        case .rejected(let text):
+            // A claim the payer will never pay frees its hours.
+            try db.execute(sql: "UPDATE claim_mentors SET counts = 0 WHERE reference = ?", arguments: [reference])
+            return text
+        case .clawback(let mentors, let amount, let text):
+            for mentor in mentors {
+                try db.execute(
+                    sql: "UPDATE claim_mentors SET hours_clawed_back = ? WHERE reference = ? AND trn = ?",
+                    arguments: [mentor.hoursClawedBack, reference, mentor.trn]
+                )
+            }
+            try db.execute(sql: "UPDATE claims SET clawback_amount_pence = ? WHERE reference = ?", arguments: [amount, reference])
+            return text
+        case .clawbackCleared(let text):
+            try db.execute(sql: "UPDATE claim_mentors SET hours_clawed_back = 0 WHERE reference = ?", arguments: [reference])
+            try db.execute(sql: "UPDATE claims SET clawback_amount_pence = 0 WHERE reference = ?", arguments: [reference])
+            return text
+        }
     }
 
     /// The claim's flags from audit's checks, with an entry in its history.

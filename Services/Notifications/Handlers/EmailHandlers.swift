@@ -15,7 +15,7 @@ struct EmailHandlers {
     /// The claim's page in web, which sends each person to their view of it after sign-in.
     func claimURL(_ reference: String) -> String { "\(claimsBaseURL)/claims/\(reference)" }
 
-    var handlers: [MessageHandler] { referenceData + people + claims + audit + payer }
+    var handlers: [MessageHandler] { referenceData + people + claims + claimStatus + audit + payer }
 
     /// The service's own copy of schools, providers, claim windows and eligibility.
     var referenceData: [MessageHandler] {
@@ -126,6 +126,13 @@ struct EmailHandlers {
                 )
                 return .applied
             },
+        ]
+    }
+
+    /// A claim's status changed: the school is told of the steps it needs to know about.
+    var claimStatus: [MessageHandler] {
+        let base = self
+        return [
             .on(ClaimStatusChanged.self) { envelope, db in
                 let m = envelope.payload
                 guard let claim = try Directory.claim(db, m.reference, url: base.claimURL(m.reference)) else { return .applied }
@@ -145,7 +152,7 @@ struct EmailHandlers {
                 )
                 if let rendered { try base.queueForSchool(db, envelope: envelope, claim: claim, rendered: rendered) }
                 return .applied
-            },
+            }
         ]
     }
 
@@ -187,6 +194,13 @@ struct EmailHandlers {
                 )
                 return .applied
             },
+        ]
+    }
+
+    /// Providers' sampling requests, and the payer's runs (a link only, no personal data).
+    var payer: [MessageHandler] {
+        let base = self
+        return [
             .on(SampleProviderRequested.self) { envelope, db in
                 let m = envelope.payload
                 for link in m.recipients where EmailAddressShape.isPlausible(link.email) {
@@ -211,13 +225,6 @@ struct EmailHandlers {
                 }
                 return .applied
             },
-        ]
-    }
-
-    /// The payer: a link only, no personal data.
-    var payer: [MessageHandler] {
-        let base = self
-        return [
             .on(PaymentRunCreated.self) { envelope, db in
                 for link in envelope.payload.run.links where EmailAddressShape.isPlausible(link.email) {
                     let rendered = Templates.paymentRunCreated(envelope.payload.run, link: link.url, clawback: false, support: base.supportAddress)
