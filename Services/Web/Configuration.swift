@@ -43,52 +43,8 @@ struct Configuration: Sendable {
             auditSampling: try url("AUDIT_SAMPLING_URL", .auditSampling),
             notifications: try url("NOTIFICATIONS_URL", .notifications)
         )
-        var oidc: OIDCSettings?
-        if let issuer = env.raw("OIDC_ISSUER") {
-            guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http", issuerURL.host != nil else {
-                throw ConfigurationError(variable: "OIDC_ISSUER", message: "'\(issuer)' is not an http(s) URL")
-            }
-            if issuerURL.scheme == "http", !ServiceConfiguration.isLoopback(issuerURL.host ?? "") {
-                throw ConfigurationError(variable: "OIDC_ISSUER", message: "must be https unless the identity provider is on this machine")
-            }
-            guard let clientID = env.raw("OIDC_CLIENT_ID") else {
-                throw ConfigurationError(variable: "OIDC_CLIENT_ID", message: "required when OIDC_ISSUER is set")
-            }
-            let scopes = env.string("OIDC_SCOPES", default: "openid email profile").split(separator: " ").map(String.init)
-            guard scopes.contains("openid") else {
-                throw ConfigurationError(variable: "OIDC_SCOPES", message: "must include openid")
-            }
-            oidc = OIDCSettings(
-                issuer: issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer,
-                clientID: clientID,
-                clientSecret: env.raw("OIDC_CLIENT_SECRET"),
-                scopes: scopes
-            )
-        } else {
-            for name in ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] where env.raw(name) != nil {
-                throw ConfigurationError(variable: "OIDC_ISSUER", message: "must be set when \(name) is")
-            }
-            // The development sign-in lets anyone be anyone: never beyond this machine.
-            guard ServiceConfiguration.isLoopback(common.httpHost) else {
-                throw ConfigurationError(
-                    variable: "OIDC_ISSUER",
-                    message:
-                        "required when HTTP_HOST (\(common.httpHost)) is not a loopback address: the development sign-in is for this machine only"
-                )
-            }
-        }
-        var signingKey: String?
-        if let file = env.raw("WEB_SIGNING_KEY_FILE") {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains("PRIVATE KEY") else {
-                throw ConfigurationError(variable: "WEB_SIGNING_KEY_FILE", message: "cannot read a PEM private key from \(file)")
-            }
-            signingKey = text
-        } else if case .publicKeys = common.auth.keys {
-            throw ConfigurationError(
-                variable: "WEB_SIGNING_KEY_FILE",
-                message: "required when AUTH_JWT_PUBLIC_KEYS_FILE is set: web signs with the matching private key"
-            )
-        }
+        let oidc = try oidcSettings(env, httpHost: common.httpHost)
+        let signingKey = try signingKeyPEM(env, common: common)
         let domains = env.list("SUPPORT_EMAIL_DOMAINS", default: ["education.gov.uk"]).map { $0.lowercased() }
         for domain in domains where domain.isEmpty || domain.contains("@") || !domain.contains(".") {
             throw ConfigurationError(variable: "SUPPORT_EMAIL_DOMAINS", message: "'\(domain)' is not a domain such as education.gov.uk")
@@ -110,6 +66,61 @@ struct Configuration: Sendable {
             bootstrapSupportEmails: bootstrap.map { $0.lowercased() }
         )
     }
+
+    /// `OIDC_*`: the identity provider, or nil for the development sign-in (loopback only).
+    static func oidcSettings(_ env: EnvironmentReader, httpHost: String) throws -> OIDCSettings? {
+        if let issuer = env.raw("OIDC_ISSUER") {
+            guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http", issuerURL.host != nil else {
+                throw ConfigurationError(variable: "OIDC_ISSUER", message: "'\(issuer)' is not an http(s) URL")
+            }
+            if issuerURL.scheme == "http", !ServiceConfiguration.isLoopback(issuerURL.host ?? "") {
+                throw ConfigurationError(variable: "OIDC_ISSUER", message: "must be https unless the identity provider is on this machine")
+            }
+            guard let clientID = env.raw("OIDC_CLIENT_ID") else {
+                throw ConfigurationError(variable: "OIDC_CLIENT_ID", message: "required when OIDC_ISSUER is set")
+            }
+            let scopes = env.string("OIDC_SCOPES", default: "openid email profile").split(separator: " ").map(String.init)
+            guard scopes.contains("openid") else {
+                throw ConfigurationError(variable: "OIDC_SCOPES", message: "must include openid")
+            }
+            return OIDCSettings(
+                issuer: issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer,
+                clientID: clientID,
+                clientSecret: env.raw("OIDC_CLIENT_SECRET"),
+                scopes: scopes
+            )
+        } else {
+            for name in ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] where env.raw(name) != nil {
+                throw ConfigurationError(variable: "OIDC_ISSUER", message: "must be set when \(name) is")
+            }
+            // The development sign-in lets anyone be anyone: never beyond this machine.
+            guard ServiceConfiguration.isLoopback(httpHost) else {
+                throw ConfigurationError(
+                    variable: "OIDC_ISSUER",
+                    message:
+                        "required when HTTP_HOST (\(httpHost)) is not a loopback address: the development sign-in is for this machine only"
+                )
+            }
+        }
+        return nil
+    }
+
+    /// `WEB_SIGNING_KEY_FILE`: the ES256 private key, required when services verify with public keys.
+    static func signingKeyPEM(_ env: EnvironmentReader, common: ServiceConfiguration) throws -> String? {
+        if let file = env.raw("WEB_SIGNING_KEY_FILE") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains("PRIVATE KEY") else {
+                throw ConfigurationError(variable: "WEB_SIGNING_KEY_FILE", message: "cannot read a PEM private key from \(file)")
+            }
+            return text
+        } else if case .publicKeys = common.auth.keys {
+            throw ConfigurationError(
+                variable: "WEB_SIGNING_KEY_FILE",
+                message: "required when AUTH_JWT_PUBLIC_KEYS_FILE is set: web signs with the matching private key"
+            )
+        }
+        return nil
+    }
+
 }
 
 /// Where the four services' APIs are.

@@ -89,8 +89,8 @@ enum Web {
         }
     }
 
-    /// `web users add-support EMAIL --first-name F --last-name L`.
-    static func addSupportCommand(_ arguments: [String]) async -> Int32 {
+    /// `EMAIL --first-name F --last-name L`, each nil when missing (two emails are none).
+    static func supportArguments(_ arguments: [String]) -> (email: String?, first: String?, last: String?) {
         var email: String?
         var first: String?
         var last: String?
@@ -113,6 +113,12 @@ enum Web {
             }
             index += 1
         }
+        return (email, first, last)
+    }
+
+    /// `web users add-support EMAIL --first-name F --last-name L`.
+    static func addSupportCommand(_ arguments: [String]) async -> Int32 {
+        let (email, first, last) = supportArguments(arguments)
         guard let email, let first, let last, !first.isEmpty, !last.isEmpty else {
             FileHandle.standardError.write(Data("usage: web users add-support EMAIL --first-name F --last-name L\n".utf8))
             return 64

@@ -113,6 +113,11 @@ struct ServiceClient: Sendable {
         if (200..<300).contains(status) {
             return Answer(status: status, body: data, etag: http.value(forHTTPHeaderField: "ETag"))
         }
+        throw Self.refusal(status: status, body: data, from: backend)
+    }
+
+    /// A service's non-2xx answer as the error the pages handle.
+    static func refusal(status: Int, body data: Data, from backend: Backend) -> ServiceCallError {
         struct ProblemBody: Decodable {
             var detail: String?
             var title: String?
@@ -127,14 +132,14 @@ struct ServiceClient: Sendable {
         let problem = try? JSONDecoder().decode(ProblemBody.self, from: data)
         let detail = problem?.detail ?? problem?.title ?? "status \(status)"
         switch status {
-        case 404: throw ServiceCallError.notFound
-        case 403: throw ServiceCallError.forbidden(detail)
+        case 404: return ServiceCallError.notFound
+        case 403: return ServiceCallError.forbidden(detail)
         case 422:
             let rows = (problem?.rejected ?? []).map { ServiceFieldError(field: "row \($0.row)", message: $0.message) }
-            throw ServiceCallError.invalid(problem?.errors ?? rows, detail: detail)
-        case 409, 412: throw ServiceCallError.conflict(status: status, detail: detail)
-        case 502, 503, 504: throw ServiceCallError.unavailable("\(backend) answered \(status)")
-        default: throw ServiceCallError.failed(status: status, detail: detail)
+            return ServiceCallError.invalid(problem?.errors ?? rows, detail: detail)
+        case 409, 412: return ServiceCallError.conflict(status: status, detail: detail)
+        case 502, 503, 504: return ServiceCallError.unavailable("\(backend) answered \(status)")
+        default: return ServiceCallError.failed(status: status, detail: detail)
         }
     }
 

@@ -48,35 +48,7 @@ struct Site: Sendable {
         access: Access,
         _ handler: @Sendable (PageRequest) async throws -> PageResult
     ) async throws -> Response {
-        var setCookie: String?
-        var record: SessionRecord
-        var user: User?
-        var signedOutNow = false
-        if let id = cookie(request), let found = try await sessions.find(id: id) {
-            record = found
-            switch policy.verdict(signedInAt: found.signedInAt, lastSeenAt: found.lastSeenAt, now: now()) {
-            case .active:
-                if let userID = found.userID, let stored = try await users.database.read({ try UserStore.user($0, id: userID) }),
-                    !stored.memberships.isEmpty
-                {
-                    user = stored
-                    try await sessions.touch(found)
-                } else {
-                    try await sessions.expire(found, returnTo: nil)
-                }
-            case .expired:
-                try await sessions.expire(found, returnTo: request.method == .get ? pathWithQuery(request) : nil)
-                record.userID = nil
-                signedOutNow = true
-            case .anonymous:
-                try await sessions.touch(found)
-            }
-        } else {
-            let created = try await sessions.create()
-            record = created.record
-            setCookie = sessionCookie(created.id)
-        }
-
+        let (record, user, signedOutNow, setCookie) = try await session(for: request)
         var response: Response
         do {
             var form = Form()
@@ -109,19 +81,7 @@ struct Site: Sendable {
                     flash: flash,
                     queryForm: Form.parse(request.uri.query ?? "")
                 )
-                switch try await handler(page) {
-                case .page(let template, var values, let status):
-                    if let flash {
-                        let important = flash.hasPrefix(SessionStore.importantPrefix)
-                        values["flash"] = important ? String(flash.dropFirst(SessionStore.importantPrefix.count)) : flash
-                        if important { values["flashImportant"] = true }
-                    }
-                    response = try html(render(template, values, record: record, user: user), status: status)
-                case .redirect(let location):
-                    response = redirect(location)
-                case .response(let prepared):
-                    response = prepared
-                }
+                response = try await answer(handler(page), flash: flash, record: record, user: user)
             }
         } catch {
             response = try errorPage(error, request: request, record: record, user: user)
@@ -129,6 +89,51 @@ struct Site: Sendable {
         secure(&response)
         if let setCookie { response.headers.append(HTTPField(name: .setCookie, value: setCookie)) }
         return response
+    }
+
+    /// The request's session, and its user while the session is active: an expired one is
+    /// ended (remembering the page asked for), and a request with none gets a new one.
+    func session(for request: Request) async throws -> (SessionRecord, User?, signedOutNow: Bool, setCookie: String?) {
+        guard let id = cookie(request), var record = try await sessions.find(id: id) else {
+            let created = try await sessions.create()
+            return (created.record, nil, false, sessionCookie(created.id))
+        }
+        switch policy.verdict(signedInAt: record.signedInAt, lastSeenAt: record.lastSeenAt, now: now()) {
+        case .active:
+            if let userID = record.userID, let stored = try await users.database.read({ try UserStore.user($0, id: userID) }),
+                !stored.memberships.isEmpty
+            {
+                try await sessions.touch(record)
+                return (record, stored, false, nil)
+            }
+            try await sessions.expire(record, returnTo: nil)
+            return (record, nil, false, nil)
+        case .expired:
+            try await sessions.expire(record, returnTo: request.method == .get ? pathWithQuery(request) : nil)
+            record.userID = nil
+            return (record, nil, true, nil)
+        case .anonymous:
+            try await sessions.touch(record)
+            return (record, nil, false, nil)
+        }
+    }
+
+    /// A handler's result as the response: a page (with the one-time message), a redirect, or a
+    /// prepared response.
+    func answer(_ result: PageResult, flash: String?, record: SessionRecord, user: User?) throws -> Response {
+        switch result {
+        case .page(let template, var values, let status):
+            if let flash {
+                let important = flash.hasPrefix(SessionStore.importantPrefix)
+                values["flash"] = important ? String(flash.dropFirst(SessionStore.importantPrefix.count)) : flash
+                if important { values["flashImportant"] = true }
+            }
+            return try html(render(template, values, record: record, user: user), status: status)
+        case .redirect(let location):
+            return redirect(location)
+        case .response(let prepared):
+            return prepared
+        }
     }
 
     // MARK: Rendering

@@ -84,70 +84,20 @@ struct SupportAuditRoutes {
         var errors = PageErrors()
         var entered: [String: String] = [:]
         for name in ["academic_year", "share", "seed"] { entered[name] = form[name] ?? "" }
+        guard let (body, contentType) = try sampleRequest(form, &errors) else { return try await home(request, errors: errors, entered: entered) }
         let answer: ServiceClient.Answer
         do {
-            if form["method"] == "list" {
-                guard let upload = form.files["file"], !upload.data.isEmpty else {
-                    errors.add("file", "Select a CSV file of claim_reference and sample_reason")
-                    return try await home(request, errors: errors, entered: entered)
-                }
-                answer = try await site.client.call(
-                    .auditSampling,
-                    "POST",
-                    "/api/v1/audit/samples",
-                    as: Actors.support(user),
-                    body: upload.data,
-                    contentType: "text/csv"
-                )
-            } else {
-                guard let year = form["academic_year"].flatMap({ Int($0) }) else {
-                    errors.add("academic_year", "Enter the academic year's first year, such as \(academicYear(of: site.now()))")
-                    return try await home(request, errors: errors, entered: entered)
-                }
-                guard let percent = form["share"].flatMap({ Decimal(string: $0.replacingOccurrences(of: "%", with: "")) }), percent > 0,
-                    percent <= 100
-                else {
-                    errors.add("share", "Enter the share of paid claims to sample, as a percentage more than 0 and at most 100, such as 10")
-                    return try await home(request, errors: errors, entered: entered)
-                }
-                var body: [String: Any] = ["academic_year": year, "share": NSDecimalNumber(decimal: percent / 100).doubleValue]
-                if let seedText = form["seed"] {
-                    guard let seed = UInt64(seedText), seed > 0 else {
-                        errors.add("seed", "Enter the seed as a whole number, or leave it blank for a new one")
-                        return try await home(request, errors: errors, entered: entered)
-                    }
-                    body["seed"] = seed
-                }
-                answer = try await site.client.call(
-                    .auditSampling,
-                    "POST",
-                    "/api/v1/audit/samples",
-                    as: Actors.support(user),
-                    body: try JSONSerialization.data(withJSONObject: body),
-                    contentType: "application/json"
-                )
-            }
-        } catch ServiceCallError.invalid(let fields, let detail) {
-            let rows = fields.filter { $0.field.hasPrefix("row ") }
-            for field in fields where !field.field.hasPrefix("row ") {
-                errors.add(
-                    ["academic_year", "share", "seed"].contains(field.field) ? field.field : (form["method"] == "list" ? "file" : "share"),
-                    field.message
-                )
-            }
-            if !rows.isEmpty {
-                errors.add(
-                    "file",
-                    "The file has \(FileRefusal.count(rows.count)): nothing was sampled. Correct every row listed and upload it again."
-                )
-            }
-            if errors.isEmpty { errors.add(form["method"] == "list" ? "file" : "share", detail) }
-            return try await home(
-                request,
-                errors: errors,
-                entered: entered,
-                rowErrors: rows.map { ["where": FileRefusal.label($0.field), "message": $0.message] }
+            answer = try await site.client.call(
+                .auditSampling,
+                "POST",
+                "/api/v1/audit/samples",
+                as: Actors.support(user),
+                body: body,
+                contentType: contentType
             )
+        } catch ServiceCallError.invalid(let fields, let detail) {
+            let rows = refusal(fields, detail: detail, form: form, &errors)
+            return try await home(request, errors: errors, entered: entered, rowErrors: rows)
         } catch ServiceCallError.conflict(_, let detail) {
             errors.add(form["method"] == "list" ? "file" : "share", detail)
             return try await home(request, errors: errors, entered: entered)
@@ -159,6 +109,51 @@ struct SupportAuditRoutes {
             "Sample \(sample["id"]?.integer ?? 0) created: \(count == 1 ? "1 claim" : "\(count) claims"). Each provider has been emailed a link to its file."
         )
         return .redirect("/support/audit/samples/\(sample["id"]?.integer ?? 0)")
+    }
+
+    /// The sample request the form asks for: support's uploaded list, or the year, share and seed
+    /// as JSON; nil with the errors when the form is wrong.
+    func sampleRequest(_ form: Form, _ errors: inout PageErrors) throws -> (Data, String)? {
+        if form["method"] == "list" {
+            guard let upload = form.files["file"], !upload.data.isEmpty else {
+                errors.add("file", "Select a CSV file of claim_reference and sample_reason")
+                return nil
+            }
+            return (upload.data, "text/csv")
+        }
+        guard let year = form["academic_year"].flatMap({ Int($0) }) else {
+            errors.add("academic_year", "Enter the academic year's first year, such as \(academicYear(of: site.now()))")
+            return nil
+        }
+        guard let percent = form["share"].flatMap({ Decimal(string: $0.replacingOccurrences(of: "%", with: "")) }), percent > 0, percent <= 100 else {
+            errors.add("share", "Enter the share of paid claims to sample, as a percentage more than 0 and at most 100, such as 10")
+            return nil
+        }
+        var body: [String: Any] = ["academic_year": year, "share": NSDecimalNumber(decimal: percent / 100).doubleValue]
+        if let seedText = form["seed"] {
+            guard let seed = UInt64(seedText), seed > 0 else {
+                errors.add("seed", "Enter the seed as a whole number, or leave it blank for a new one")
+                return nil
+            }
+            body["seed"] = seed
+        }
+        return (try JSONSerialization.data(withJSONObject: body), "application/json")
+    }
+
+    /// audit-sampling's refusal as the page's errors, and the list's row errors for the table.
+    func refusal(_ fields: [ServiceFieldError], detail: String, form: Form, _ errors: inout PageErrors) -> [[String: Any]] {
+        let rows = fields.filter { $0.field.hasPrefix("row ") }
+        for field in fields where !field.field.hasPrefix("row ") {
+            errors.add(
+                ["academic_year", "share", "seed"].contains(field.field) ? field.field : (form["method"] == "list" ? "file" : "share"),
+                field.message
+            )
+        }
+        if !rows.isEmpty {
+            errors.add("file", "The file has \(FileRefusal.count(rows.count)): nothing was sampled. Correct every row listed and upload it again.")
+        }
+        if errors.isEmpty { errors.add(form["method"] == "list" ? "file" : "share", detail) }
+        return rows.map { ["where": FileRefusal.label($0.field), "message": $0.message] }
     }
 
     func sample(

@@ -47,7 +47,7 @@ extension SupportClaimPage {
     }
 
     /// The form's lines; an hours box that is not a whole number is the service's own message.
-    func clawbackLines(_ form: Form) -> [ClawbackLine] {
+    static func clawbackLines(_ form: Form) -> [ClawbackLine] {
         form.all("trn").map { trn in
             ClawbackLine(trn: trn, hoursTrained: form["hours-\(trn)"].flatMap { Int($0) } ?? -1, notes: form["notes-\(trn)"] ?? "")
         }
@@ -77,7 +77,7 @@ extension SupportClaimPage {
             "audit": request.form["audit_version"] ?? "",
         ]
         var errors = PageErrors()
-        let lines = clawbackLines(request.form)
+        let lines = Self.clawbackLines(request.form)
         let rejected = values["rejectedMentors"] as? [[String: Any]] ?? []
         var rows: [[String: Any]] = []
         var hours = 0

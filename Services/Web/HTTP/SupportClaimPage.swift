@@ -103,25 +103,8 @@ struct SupportClaimPage {
         entered: [String: String] = [:]
     ) -> [String: Any] {
         let claim = views.claim
-        let tag = Presentation.tag(claim.status)
         var values: [String: Any] = ["title": "\(errors.isEmpty ? "" : "Error: ")Claim \(reference)", "reference": reference]
-        values["claim"] = [
-            "tag": tag.label, "tagColour": tag.colour, "school": claim.school.name, "urn": claim.school.urn,
-            "region": Presentation.region(claim.school.region), "provider": "\(claim.provider.name) (\(claim.provider.code))",
-            "academicYear": Presentation.academicYear(claim.academicYear), "nextStep": claim.nextStep,
-            "mentors": claim.mentors.map { mentor -> [String: Any] in
-                var row: [String: Any] = [
-                    "name": "\(mentor.firstName) \(mentor.lastName)", "trn": mentor.trn, "hours": Presentation.hours(mentor.hours),
-                ]
-                if mentor.hoursClawedBack > 0 { row["clawedBack"] = Presentation.hours(mentor.hoursClawedBack) }
-                return row
-            },
-            "totalHours": Presentation.hours(claim.totalHours), "rate": claim.ratePence.map(MoneyText.pounds) ?? "",
-            "amount": claim.amountPence.map(MoneyText.pounds) ?? "",
-            "clawback": claim.clawbackAmountPence > 0 ? MoneyText.pounds(claim.clawbackAmountPence) : "",
-            "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "", "submittedBy": claim.submittedBy ?? "",
-            "created": Presentation.timestamp(claim.createdAt), "createdBy": claim.createdBy, "statusReason": claim.statusReason ?? "",
-        ]
+        values["claim"] = Self.claimValues(claim)
         values["history"] = views.activity.reversed().map { SchoolRoutes.historyEntry($0, claim: claim) }
         values["seen"] = views.activity.count
         values["versions"] = ["claims": views.claimVersion, "payments": views.paymentsVersion ?? "", "audit": views.auditVersion ?? ""]
@@ -151,9 +134,39 @@ struct SupportClaimPage {
             }
         }
         values["rejectedMentors"] = rejectedMentors
-        // Only what the status allows, as the service that would act sees it: payments and audit
+        values.merge(Self.actions(claim.status, views, rejectedMentors: rejectedMentors)) { $1 }
+        values["entered"] = entered
+        values.merge(errors.context) { $1 }
+        return values
+    }
+
+    /// The claim as claims-intake shows it, in plain words.
+    static func claimValues(_ claim: ClaimAPI) -> [String: Any] {
+        let tag = Presentation.tag(claim.status)
+        return [
+            "tag": tag.label, "tagColour": tag.colour, "school": claim.school.name, "urn": claim.school.urn,
+            "region": Presentation.region(claim.school.region), "provider": "\(claim.provider.name) (\(claim.provider.code))",
+            "academicYear": Presentation.academicYear(claim.academicYear), "nextStep": claim.nextStep,
+            "mentors": claim.mentors.map { mentor -> [String: Any] in
+                var row: [String: Any] = [
+                    "name": "\(mentor.firstName) \(mentor.lastName)", "trn": mentor.trn, "hours": Presentation.hours(mentor.hours),
+                ]
+                if mentor.hoursClawedBack > 0 { row["clawedBack"] = Presentation.hours(mentor.hoursClawedBack) }
+                return row
+            },
+            "totalHours": Presentation.hours(claim.totalHours), "rate": claim.ratePence.map(MoneyText.pounds) ?? "",
+            "amount": claim.amountPence.map(MoneyText.pounds) ?? "",
+            "clawback": claim.clawbackAmountPence > 0 ? MoneyText.pounds(claim.clawbackAmountPence) : "",
+            "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "", "submittedBy": claim.submittedBy ?? "",
+            "created": Presentation.timestamp(claim.createdAt), "createdBy": claim.createdBy, "statusReason": claim.statusReason ?? "",
+        ]
+    }
+
+    /// Only what the status allows, as the service that would act sees it: payments and audit
+    /// hear of each other's changes over the bus, so each decides its own actions.
+    static func actions(_ status: String, _ views: Views, rejectedMentors: [[String: Any]]) -> [String: Any] {
+        var values: [String: Any] = [:]
         // hear of each other's changes over the bus, so each decides its own actions.
-        let status = claim.status
         let paying = views.payments?["status"]?.string
         let auditing = views.audit?["status"]?.string
         values["canDelete"] = status == "submitted" && (paying == nil || paying == "submitted")
@@ -167,8 +180,6 @@ struct SupportClaimPage {
         values["hasActions"] = ["canDelete", "canPaid", "canApprove", "canSchoolResponse", "canClawback", "canDecide"].contains {
             values[$0] as? Bool == true
         }
-        values["entered"] = entered
-        values.merge(errors.context) { $1 }
         return values
     }
 
@@ -176,42 +187,14 @@ struct SupportClaimPage {
         let user = try request.supportUser
         let reference = try request.claimReference
         let form = request.form
-        let versionField: String
-        var method = "POST"
-        var path: String
-        var json: [String: Any] = [:]
-        switch action {
-        case .delete:
-            (versionField, method, path) = ("claims_version", "DELETE", "/api/v1/claims/\(reference)")
-            if let reason = form["reason"] { json["reason"] = reason }
-        case .informationSent: (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/information-sent")
-        case .paid: (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/paid")
-        case .reject:
-            (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/reject")
-            json["reason"] = form["reason"] ?? ""
-        case .approve: (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/approve")
-        case .schoolResponse:
-            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/school-response")
-            json["mentors"] = form.all("trn").map { ["trn": $0, "reason": form["reason-\($0)"] ?? ""] }
-        case .clawback:
-            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback")
-            json["mentors"] = clawbackLines(form).map { ["trn": $0.trn, "hours_trained": $0.hoursTrained, "notes": $0.notes] }
-        case .decision:
-            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback/decision")
-            switch form["decision"] {
-            case "approve": json["approved"] = true
-            case "reject":
-                json["approved"] = false
-                json["reason"] = form["reason"] ?? ""
-            default:
-                var errors = PageErrors()
-                errors.add("decision", "Select whether to approve or reject the clawback")
-                return .page(
-                    "support-claim",
-                    values(reference, user, try await load(reference, user), errors: errors, entered: entered(form)),
-                    status: .unprocessableContent
-                )
-            }
+        guard let (versionField, method, path, json) = Self.backendRequest(action, reference, form) else {
+            var errors = PageErrors()
+            errors.add("decision", "Select whether to approve or reject the clawback")
+            return .page(
+                "support-claim",
+                values(reference, user, try await load(reference, user), errors: errors, entered: entered(form)),
+                status: .unprocessableContent
+            )
         }
         guard let version = form[versionField] else {
             throw PageError.badRequest("The form is missing the claim's version. Go back, refresh the page and try again.")
@@ -248,6 +231,43 @@ struct SupportClaimPage {
         }
         try await site.sessions.setFlash(request.session, action.done)
         return .redirect(action == .delete ? "/support/claims" : "/support/claims/\(reference)")
+    }
+
+    /// The backend call an action makes: the version field its If-Match comes from, the method,
+    /// path and JSON body; nil when a clawback decision names neither approve nor reject.
+    static func backendRequest(_ action: Action, _ reference: String, _ form: Form) -> (String, String, String, [String: Any])? {
+        let versionField: String
+        var method = "POST"
+        var path: String
+        var json: [String: Any] = [:]
+        switch action {
+        case .delete:
+            (versionField, method, path) = ("claims_version", "DELETE", "/api/v1/claims/\(reference)")
+            if let reason = form["reason"] { json["reason"] = reason }
+        case .informationSent: (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/information-sent")
+        case .paid: (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/paid")
+        case .reject:
+            (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/reject")
+            json["reason"] = form["reason"] ?? ""
+        case .approve: (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/approve")
+        case .schoolResponse:
+            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/school-response")
+            json["mentors"] = form.all("trn").map { ["trn": $0, "reason": form["reason-\($0)"] ?? ""] }
+        case .clawback:
+            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback")
+            json["mentors"] = clawbackLines(form).map { ["trn": $0.trn, "hours_trained": $0.hoursTrained, "notes": $0.notes] }
+        case .decision:
+            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback/decision")
+            switch form["decision"] {
+            case "approve": json["approved"] = true
+            case "reject":
+                json["approved"] = false
+                json["reason"] = form["reason"] ?? ""
+            default:
+                return nil
+            }
+        }
+        return (versionField, method, path, json)
     }
 
     func entered(_ form: Form) -> [String: String] {
