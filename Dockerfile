@@ -1,5 +1,6 @@
-# One image with all five services; compose.yaml picks the executable per container. web's
-# templates and stylesheet travel beside it, as its resource bundle.
+# One image with all five services; compose.yaml picks the executable per container. Each
+# service's OpenAPI document (and web's templates and stylesheet) travel beside it, as its
+# resource bundle.
 
 # --- build -----------------------------------------------------------------------------------
 FROM swift:6.3-bookworm AS build
@@ -21,7 +22,7 @@ RUN mkdir -p /out \
          swift build -c release --static-swift-stdlib --product "$s" \
          && cp "$(swift build -c release --show-bin-path)/$s" /out/ || exit 1; \
        done \
-    && cp -R "$(swift build -c release --show-bin-path)/MentorClaims_Web.resources" /out/
+    && cp -R "$(swift build -c release --show-bin-path)"/MentorClaims_*.resources /out/
 
 # --- run -------------------------------------------------------------------------------------
 FROM debian:bookworm-slim

@@ -125,18 +125,21 @@ let package = Package(
             name: "ClaimsIntake",
             dependencies: ["ServiceSupport", "Messages", .product(name: "HTTPTypes", package: "swift-http-types")],
             path: "Services/ClaimsIntake",
+            resources: [.copy("HTTP/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Payments",
             dependencies: ["ServiceSupport", "Messages"],
             path: "Services/Payments",
+            resources: [.copy("HTTP/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "AuditSampling",
             dependencies: ["ServiceSupport", "Messages"],
             path: "Services/AuditSampling",
+            resources: [.copy("HTTP/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -148,6 +151,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Services/Notifications",
+            resources: [.copy("HTTP/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -161,7 +165,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Services/Web",
-            resources: [.copy("Templates"), .copy("Assets")],
+            resources: [.copy("Templates"), .copy("Assets"), .copy("HTTP/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         // A test-only producer/consumer used by the bus tests on real processes.

@@ -15,7 +15,7 @@ enum AuditSampling {
                 handlers: { env in ClaimHandlers(outbox: env.outbox).handlers },
                 routes: { router, env in AuditRoutes(database: AuditDatabase(env)).add(to: router) },
                 background: { env in [ProviderReminders(database: AuditDatabase(env), logger: env.logger)] },
-                openAPI: OpenAPIDocument.yaml
+                openAPI: try OpenAPIDocument.load()
             )
         )
     }

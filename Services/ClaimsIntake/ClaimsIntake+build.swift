@@ -20,7 +20,7 @@ enum ClaimsIntake {
                     ClaimRoutes(database: IntakeDatabase(env)).add(to: router)
                 },
                 background: { env in [PlannerStatistics(env: env)] },
-                openAPI: OpenAPIDocument.yaml
+                openAPI: try OpenAPIDocument.load()
             )
         )
     }

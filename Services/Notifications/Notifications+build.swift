@@ -33,7 +33,7 @@ enum Notifications {
                         WindowReminders(database: env.database, claimsBaseURL: env.configuration.publicBaseURL, logger: env.logger, now: env.now),
                     ]
                 },
-                openAPI: OpenAPIDocument.yaml
+                openAPI: try OpenAPIDocument.load()
             )
         )
     }

@@ -14,7 +14,7 @@ enum Payments {
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { _ in ClaimCopyHandlers.handlers },
                 routes: { router, env in PaymentRoutes(database: PaymentsDatabase(env)).add(to: router) },
-                openAPI: OpenAPIDocument.yaml
+                openAPI: try OpenAPIDocument.load()
             )
         )
     }

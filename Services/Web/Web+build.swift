@@ -48,7 +48,7 @@ enum Web {
                     SupportNotificationRoutes(site: site).add(to: router)
                     ProviderRoutes(site: site).add(to: router)
                 },
-                openAPI: OpenAPIDocument.yaml
+                openAPI: try OpenAPIDocument.load()
             )
         )
         try await bootstrapSupportUsers(configuration, database: built.database, dependencies: dependencies)

@@ -69,7 +69,10 @@ import Testing
         for name in ServiceName.allCases {
             #expect(text.contains("for s in claims-intake payments audit-sampling notifications web") && text.contains(name.rawValue))
         }
-        #expect(text.contains("MentorClaims_Web.resources"), "web's templates are not in the image")
+        #expect(
+            text.contains("MentorClaims_*.resources"),
+            "the services' resource bundles (web's templates, every OpenAPI document) are not in the image"
+        )
         for package in ["libzmq5", "libsqlite3-0", "tzdata", "curl"] { #expect(text.contains(package)) }
         #expect(text.contains("FROM debian:bookworm-slim"))
         #expect(text.contains("USER mentorclaims"))
