@@ -151,6 +151,9 @@ public enum ServiceHost {
             now: dependencies.now
         )
         parts.routes(router, environment)
+        // Added last, it still wraps every route (the router builds its responder once every
+        // route is in), and now knows them all.
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (path: $0.path.description, method: $0.method) }))
 
         let service = configuration.service.rawValue
         let host = configuration.httpHost
