@@ -152,8 +152,11 @@ public enum ServiceHost {
         )
         parts.routes(router, environment)
         // Added last, it still wraps every route (the router builds its responder once every
-        // route is in), and now knows them all.
-        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (path: $0.path.description, method: $0.method) }))
+        // route is in), and now knows them all. Not for web: its pages answer a wrong method
+        // with its own error page and security headers.
+        if configuration.service != .web {
+            router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (path: $0.path.description, method: $0.method) }))
+        }
 
         let service = configuration.service.rawValue
         let host = configuration.httpHost
