@@ -48,7 +48,10 @@ enum Web {
                     SupportNotificationRoutes(site: site).add(to: router)
                     ProviderRoutes(site: site).add(to: router)
                 },
-                openAPI: try OpenAPIDocument.load()
+                openAPI: try OpenAPIDocument.load(),
+                // People asking a page with the wrong method get web's own page, with its
+                // security headers.
+                answersWrongMethodWith405: false
             )
         )
         try await bootstrapSupportUsers(configuration, database: built.database, dependencies: dependencies)

@@ -56,6 +56,9 @@ public struct ServiceParts: Sendable {
     public var background: @Sendable (ServiceEnvironment) -> [any Service]
     /// Its OpenAPI document.
     public var openAPI: String
+    /// Whether a wrong method on a path it serves is answered 405 with `Allow` (an API); a service
+    /// of pages answers it with its own error page instead.
+    public var answersWrongMethodWith405: Bool
 
     /// Creates parts.
     public init(
@@ -63,13 +66,15 @@ public struct ServiceParts: Sendable {
         handlers: @escaping @Sendable (ServiceEnvironment) -> [MessageHandler] = { _ in [] },
         routes: @escaping @Sendable (Router<ServiceRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
         background: @escaping @Sendable (ServiceEnvironment) -> [any Service] = { _ in [] },
-        openAPI: String
+        openAPI: String,
+        answersWrongMethodWith405: Bool = true
     ) {
         self.migrations = migrations
         self.handlers = handlers
         self.routes = routes
         self.background = background
         self.openAPI = openAPI
+        self.answersWrongMethodWith405 = answersWrongMethodWith405
     }
 }
 
@@ -152,9 +157,8 @@ public enum ServiceHost {
         )
         parts.routes(router, environment)
         // Added last, it still wraps every route (the router builds its responder once every
-        // route is in), and now knows them all. Not for web: its pages answer a wrong method
-        // with its own error page and security headers.
-        if configuration.service != .web {
+        // route is in), and now knows them all.
+        if parts.answersWrongMethodWith405 {
             router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (path: $0.path.description, method: $0.method) }))
         }
 

@@ -260,7 +260,12 @@ def download(driver, element, folder):
     element.click()
 
     def finished():
-        new = [f for f in set(os.listdir(folder)) - before if not f.endswith(".crdownload") and not f.endswith(".tmp")]
+        # Chromium may create the file's final name empty while it still writes `.crdownload`:
+        # the download is done when no partial file is left and the new file has its bytes.
+        names = set(os.listdir(folder)) - before
+        if any(f.endswith(".crdownload") or f.endswith(".tmp") for f in names):
+            return None
+        new = [f for f in names if os.path.getsize(os.path.join(folder, f)) > 0]
         return new[0] if new else None
     name = wait_for("a download", finished, timeout=20)
     with open(os.path.join(folder, name), encoding="utf-8-sig") as handle:

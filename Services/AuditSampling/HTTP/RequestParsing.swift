@@ -37,7 +37,7 @@ enum RequestParsing {
     static func sample(_ request: Request) async throws -> (AuditDatabase.SampleRequest, IdempotencyRequest) {
         let isCSV = request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true
         let body = Data(buffer: try await RequestDecoding.collect(request, limit: isCSV ? RequestDecoding.csvLimit : RequestDecoding.jsonLimit))
-        let idempotency = IdempotencyRequest(key: request.headers[IdempotencyStore.header], body: body)
+        let idempotency = IdempotencyRequest(request, body: body)
         if isCSV { return (.list(try ProviderFiles.sampleList(body)), idempotency) }
         struct Input: Decodable {
             var academicYear: Int

@@ -39,8 +39,17 @@ extension AuditDatabase {
                         {
                             throw AppliedMeanwhile(reply: earlier)
                         }
-                        let (year, seed, chosen) = try choose(db, sample)
-                        let view = try writeSample(db, year: year, seed: seed, sample: sample, chosen: chosen, by: requester, now: now)
+                        let (year, seed, paidPence, chosen) = try choose(db, sample)
+                        let view = try writeSample(
+                            db,
+                            year: year,
+                            seed: seed,
+                            paidPence: paidPence,
+                            sample: sample,
+                            chosen: chosen,
+                            by: requester,
+                            now: now
+                        )
                         if let listFingerprint {
                             try AppliedUpload.record(db, kind: "sample-list", scope: "", fingerprint: listFingerprint, reply: view, now: now)
                         }
@@ -54,14 +63,19 @@ extension AuditDatabase {
     }
 
     /// The claims to sample, with their reasons, and the year and seed of the sample.
-    private func choose(_ db: Database, _ sample: SampleRequest) throws -> (year: Int, seed: UInt64, [(reference: String, reason: String)]) {
+    private func choose(
+        _ db: Database,
+        _ sample: SampleRequest
+    ) throws -> (
+        year: Int, seed: UInt64, paidPence: Int64, [(reference: String, reason: String)]
+    ) {
         switch sample {
         case .list(let rows):
             var statuses: [String: ClaimStatus] = [:]
             for row in rows { statuses[row.reference] = try AuditClaimRecord.find(db, row.reference)?.status }
             let chosen = try ProviderFiles.checkList(rows, statuses: statuses)
             let year = try chosen.first.flatMap { try AuditClaimRecord.find(db, $0.reference)?.academicYear } ?? 0
-            return (year, UInt64.random(in: 1...UInt64(Int64.max)), chosen.map { ($0.reference, $0.reason) })
+            return (year, UInt64.random(in: 1...UInt64(Int64.max)), try paidTotal(db, year: year), chosen.map { ($0.reference, $0.reason) })
         case .share(let year, let share, let seed):
             let seed = seed ?? UInt64.random(in: 1...UInt64(Int64.max))
             var paid: [PaidClaim] = []
@@ -77,12 +91,13 @@ extension AuditDatabase {
             while let row = try cursor.next() {
                 paid.append(PaidClaim(reference: row[0], schoolURN: row[1], amountPence: row[2], flagged: row[3]))
             }
-            let chosen = SampleSelection.select(paid, share: share, seed: seed, yearTotal: try paidPence(db, year: year))
-            return (year, seed, chosen.map { ($0.claim.reference, $0.reason.rawValue) })
+            let yearTotal = try paidTotal(db, year: year)
+            let chosen = SampleSelection.select(paid, share: share, seed: seed, yearTotal: yearTotal)
+            return (year, seed, yearTotal, chosen.map { ($0.claim.reference, $0.reason.rawValue) })
         }
     }
 
-    private func paidPence(_ db: Database, year: Int) throws -> Int64 {
+    private func paidTotal(_ db: Database, year: Int) throws -> Int64 {
         try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT COALESCE(SUM(amount_pence), 0) FROM claims WHERE academic_year = ? AND status = ?"),
             arguments: [year, ClaimStatus.paid.rawValue]
@@ -93,6 +108,7 @@ extension AuditDatabase {
         _ db: Database,
         year: Int,
         seed: UInt64,
+        paidPence: Int64,
         sample: SampleRequest,
         chosen: [(reference: String, reason: String)],
         by requester: Requester,
@@ -103,7 +119,7 @@ extension AuditDatabase {
         try db.cachedStatement(
             sql:
                 "INSERT INTO samples (academic_year, seed, share_ppm, created_at, created_by, claim_count, sampled_pence, paid_pence) VALUES (?, ?, ?, ?, ?, ?, 0, ?)"
-        ).execute(arguments: [year, String(seed), share, Milliseconds(now), requester.email, chosen.count, try paidPence(db, year: year)])
+        ).execute(arguments: [year, String(seed), share, Milliseconds(now), requester.email, chosen.count, paidPence])
         let sampleID = db.lastInsertedRowID
         for claim in chosen {
             do {
@@ -135,10 +151,4 @@ extension AuditDatabase {
         }
         return try SampleView.load(db, id: sampleID)
     }
-}
-
-/// The `Idempotency-Key` of a create and the body it came with.
-struct IdempotencyRequest: Sendable {
-    var key: String?
-    var body: Data
 }

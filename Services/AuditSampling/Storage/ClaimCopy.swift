@@ -93,7 +93,7 @@ enum ClaimCopy {
         if (row["flags"] as String) != "[]" {
             try db.execute(sql: "UPDATE claims SET flags = '[]' WHERE reference = ?", arguments: [reference])
         }
-        let mentors = try JSONColumn.decode([ClaimMentorLine].self, row, "mentors").map(\.trn)
+        let mentors = try row.decodeJSON([ClaimMentorLine].self, column: "mentors").map(\.trn)
         try runChecks(
             db,
             year: row["academic_year"],
@@ -148,7 +148,7 @@ enum ClaimCopy {
         for row in affectedRows {
             schools.insert(row["school_urn"])
             let code: String = row["provider_code"]
-            for line in try JSONColumn.decode([ClaimMentorLine].self, row, "mentors") {
+            for line in try row.decodeJSON([ClaimMentorLine].self, column: "mentors") {
                 keys.insert("\(code)|\(line.trn)")
             }
         }
@@ -178,7 +178,7 @@ enum ClaimCopy {
                 providerCode: row["provider_code"],
                 academicYear: year,
                 amountPence: row["amount_pence"],
-                mentorTRNs: try JSONColumn.decode([ClaimMentorLine].self, row, "mentors").map(\.trn)
+                mentorTRNs: try row.decodeJSON([ClaimMentorLine].self, column: "mentors").map(\.trn)
             )
         }
         let flags = PrePaymentChecks.flags(claims)

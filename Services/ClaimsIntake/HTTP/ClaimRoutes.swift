@@ -84,7 +84,7 @@ struct ClaimRoutes {
     func createClaim(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let (user, urn) = try school(context)
         let body = Data(buffer: try await RequestDecoding.collect(request, limit: RequestDecoding.jsonLimit))
-        let idempotency = IdempotencyRequest(key: request.headers[IdempotencyStore.header], body: body)
+        let idempotency = IdempotencyRequest(request, body: body)
         if let key = idempotency.key, let earlier = try await IdempotencyStore.earlier(database.writer, user: user.id, key: key, body: body) {
             return earlier
         }

@@ -55,10 +55,7 @@ struct ClaimRecord: Sendable {
         submittedByID = row["submitted_by_id"]
         submittedByEmail = row["submitted_by_email"]
         statusReason = row["status_reason"]
-        let flagText: String = row["flags"]
-        do { flags = try JSONDecoder().decode([String].self, from: Data(flagText.utf8)) } catch {
-            throw UnknownStoredValue(column: "flags", value: flagText)
-        }
+        flags = try row.decodeJSON([String].self, column: "flags")
         version = row["version"]
         self.mentors = mentors
     }
@@ -77,7 +74,6 @@ struct ActivityEntry: Sendable {
 /// Claims, mentors and allowances in the service's database; each method runs inside the
 /// caller's transaction.
 enum ClaimStore {
-    static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
 
     static func claim(_ db: Database, reference: String) throws -> ClaimRecord? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM claims WHERE reference = ?", arguments: [reference]) else { return nil }
@@ -155,7 +151,7 @@ enum ClaimStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                reference, millis(at), entry.action, entry.from?.rawValue, entry.to?.rawValue, entry.actor.id, entry.actor.email,
+                reference, Milliseconds(at), entry.action, entry.from?.rawValue, entry.to?.rawValue, entry.actor.id, entry.actor.email,
                 entry.actor.service, entry.reason, entry.messageID.map { $0.uuidString.lowercased() },
             ]
         )

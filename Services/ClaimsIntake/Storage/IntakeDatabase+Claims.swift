@@ -107,7 +107,7 @@ extension IntakeDatabase {
                         """
                 ).execute(arguments: [
                     reference, school.urn, school.name, provider.code, window.academicYear.startYear, window.id, ClaimStatus.draft.rawValue,
-                    lines.reduce(0) { $0 + $1.hours }, ClaimStore.millis(now), user.id, user.email,
+                    lines.reduce(0) { $0 + $1.hours }, Milliseconds(now), user.id, user.email,
                 ])
                 try ClaimStore.replaceMentors(db, reference: reference, provider: provider.code, year: window.academicYear.startYear, lines: lines)
                 try ClaimStore.record(db, reference: reference, ActivityEntry(action: "created", to: .draft, actor: requester.actor), at: now)
@@ -182,7 +182,7 @@ extension IntakeDatabase {
                     WHERE reference = ?
                     """
             ).execute(arguments: [
-                to.rawValue, price.rate.value, price.amount.value, price.hours, ClaimStore.millis(now), user.id, user.email, user.name, reference,
+                to.rawValue, price.rate.value, price.amount.value, price.hours, Milliseconds(now), user.id, user.email, user.name, reference,
             ])
             try ClaimStore.record(
                 db,
@@ -243,10 +243,4 @@ extension IntakeDatabase {
             if claim.status != .draft { try outbox.append(ClaimDeleted(reference: reference, reason: reason, by: requester.actor), in: db) }
         }
     }
-}
-
-/// The `Idempotency-Key` of a create and the body it came with.
-struct IdempotencyRequest: Sendable {
-    var key: String?
-    var body: Data
 }

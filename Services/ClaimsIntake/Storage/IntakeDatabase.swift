@@ -29,7 +29,7 @@ struct IntakeDatabase: Sendable {
         try await writer.write { db in
             guard try ReferenceStore.school(db, urn: urn) != nil else { throw IntakeError.noSuchSchool }
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO mentors (urn, trn, first_name, last_name, added_at) VALUES (?, ?, ?, ?, ?)")
-                .execute(arguments: [urn, trn.value, firstName, lastName, ClaimStore.millis(now)])
+                .execute(arguments: [urn, trn.value, firstName, lastName, Milliseconds(now)])
             guard db.changesCount == 1 else { throw IntakeError.conflict("The mentor with TRN \(trn.value) is already on this school's list.") }
         }
     }

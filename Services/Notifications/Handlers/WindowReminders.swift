@@ -70,7 +70,7 @@ struct WindowReminders: Service {
                 for school in schools {
                     let urn: Int = school["urn"]
                     let name: String = school["name"]
-                    let contacts = try Directory.addresses(school["contact_emails"]) + (try Directory.users(db, urn: urn))
+                    let contacts = try school.decodeJSON([String].self, column: "contact_emails") + (try Directory.users(db, urn: urn))
                     let rendered: Templates.Rendered
                     if milestone == .opening {
                         rendered = Templates.windowOpen(

@@ -131,14 +131,7 @@ enum Directory {
 
     static func school(_ db: Database, urn: Int) throws -> (name: String, contacts: [String])? {
         guard let row = try Row.fetchOne(db, sql: "SELECT name, contact_emails FROM schools WHERE urn = ?", arguments: [urn]) else { return nil }
-        return (row["name"], try addresses(row["contact_emails"]))
-    }
-
-    /// The addresses of a stored JSON array; an unreadable column is an error, never no one.
-    static func addresses(_ json: String) throws -> [String] {
-        do { return try JSONDecoder().decode([String].self, from: Data(json.utf8)) } catch {
-            throw UnknownStoredValue(column: "contact_emails", value: json)
-        }
+        return (row["name"], try row.decodeJSON([String].self, column: "contact_emails"))
     }
 
     /// The claim windows open on `today`.
@@ -185,11 +178,7 @@ enum Directory {
 
     static func claim(_ db: Database, _ reference: String, url: String) throws -> Claim? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM claims WHERE reference = ?", arguments: [reference]) else { return nil }
-        let mentorText: String = row["mentors"]
-        let mentors: [ClaimMentor]
-        do { mentors = try JSONDecoder().decode([ClaimMentor].self, from: Data(mentorText.utf8)) } catch {
-            throw UnknownStoredValue(column: "mentors", value: mentorText)
-        }
+        let mentors = try row.decodeJSON([ClaimMentor].self, column: "mentors")
         return Claim(
             facts: ClaimFacts(
                 reference: reference,

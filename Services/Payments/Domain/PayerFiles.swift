@@ -84,8 +84,7 @@ enum PayerFiles {
             if !seen.insert(reference).inserted { problems.append("claim \(reference) is on more than one row") }
             let member = members[reference]
             if let member {
-                var lifecycle = PaymentLifecycle(member.status)
-                do { _ = try lifecycle.payerAnswered(.stillInProgress, in: kind) } catch { problems.append("claim \(reference) \(error.message)") }
+                do { try PaymentLifecycle(member.status).checkWithPayer(kind) } catch { problems.append("claim \(reference) \(error.message)") }
             } else {
                 problems.append("claim ‘\(reference)’ is not in this run")
             }

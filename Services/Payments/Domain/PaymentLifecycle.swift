@@ -58,9 +58,7 @@ struct PaymentLifecycle: Equatable, Sendable {
 
     /// The payer's answer for the claim, from a response to a run of `kind`.
     mutating func payerAnswered(_ outcome: PayerOutcome, in kind: RunKind) throws(LifecycleRefusal) -> Effect {
-        guard status == kind.inProgressStatus else {
-            throw LifecycleRefusal(message: "is no longer \(kind.inProgressStatus.rawValue) (it is \(status.rawValue))")
-        }
+        try checkWithPayer(kind)
         switch (kind, outcome) {
         case (.payment, .paid):
             status = .paid
@@ -75,6 +73,13 @@ struct PaymentLifecycle: Equatable, Sendable {
             return .none
         case (.payment, .clawbackComplete), (.clawback, .paid), (.clawback, .unpaid):
             throw LifecycleRefusal(message: "is in a \(kind.rawValue) run, which cannot be answered that way")
+        }
+    }
+
+    /// Whether the claim is still with the payer in a run of `kind`, so the payer can answer for it.
+    func checkWithPayer(_ kind: RunKind) throws(LifecycleRefusal) {
+        guard status == kind.inProgressStatus else {
+            throw LifecycleRefusal(message: "is no longer \(kind.inProgressStatus.rawValue) (it is \(status.rawValue))")
         }
     }
 

@@ -10,14 +10,15 @@ struct PaymentRoutes {
 
     func add(to router: Router<ServiceRequestContext>) {
         let api = router.group("api/v1/payments")
+        let links = PaymentLinkRoutes(database: database)
         for kind in RunKind.allCases {
             let runs = kind.pathSegment
             api.post("\(runs)") { request, context in try await createRun(request, context, kind) }
             api.get("\(runs)") { _, context in try await listRuns(context, kind) }
             api.get("\(runs)/:id") { _, context in try await getRun(context, kind) }
             api.get("\(runs)/:id/csv") { _, context in try await signedInDownload(context, kind) }
-            api.get("\(runs)/:id/file") { request, context in try await PaymentLinkRoutes(database: database).page(request, context, kind) }
-            api.post("\(runs)/:id/file") { request, context in try await PaymentLinkRoutes(database: database).download(request, context, kind) }
+            api.get("\(runs)/:id/file") { request, context in try await links.page(request, context, kind) }
+            api.post("\(runs)/:id/file") { request, context in try await links.download(request, context, kind) }
             api.post("\(runs)/:id/resend") { _, context in try await resend(context, kind) }
             api.post("\(runs)/:id/response") { request, context in try await importResponse(request, context, kind) }
         }

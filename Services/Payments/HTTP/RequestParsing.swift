@@ -28,7 +28,7 @@ enum RequestParsing {
         let buffer = try await RequestDecoding.collect(request, limit: RequestDecoding.jsonLimit)
         let body = Data(buffer: buffer)
         let input = buffer.readableBytes == 0 ? Input(claimWindowId: nil) : try RequestDecoding.decode(Input.self, from: body)
-        return (input.claimWindowId, IdempotencyRequest(key: request.headers[IdempotencyStore.header], body: body))
+        return (input.claimWindowId, IdempotencyRequest(request, body: body))
     }
 
     /// A rejection's reason: required, at most 2,000 characters.

@@ -129,12 +129,6 @@ struct PaymentsDatabase: Sendable {
     }
 }
 
-/// The `Idempotency-Key` of a create and the body it came with.
-struct IdempotencyRequest: Sendable {
-    var key: String?
-    var body: Data
-}
-
 extension PaymentsDatabase {
     /// The service's database, from what the composition root built.
     init(_ env: ServiceEnvironment) {

@@ -69,6 +69,26 @@ public enum IdempotencyStore {
     }
 }
 
+/// The `Idempotency-Key` of a create and the body it came with, read at the HTTP edge and passed
+/// to the database type that creates inside its transaction.
+public struct IdempotencyRequest: Sendable {
+    /// The key, if the request sent one.
+    public var key: String?
+    /// The body, compared with the first request's under the same key.
+    public var body: Data
+
+    /// A key and body as given.
+    public init(key: String?, body: Data) {
+        self.key = key
+        self.body = body
+    }
+
+    /// The request's `Idempotency-Key` header and its collected `body`.
+    public init(_ request: Request, body: Data) {
+        self.init(key: request.headers[IdempotencyStore.header], body: body)
+    }
+}
+
 /// What a create with an optional `Idempotency-Key` came to inside its transaction: something new,
 /// or the response saved for the key by an earlier request.
 public enum IdempotentOutcome<Value: Encodable & Sendable>: Sendable {

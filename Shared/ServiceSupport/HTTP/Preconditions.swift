@@ -7,13 +7,6 @@ public enum Precondition {
     /// The `ETag` header for `version`.
     public static func eTag(_ version: Int64) -> HTTPFields { [.eTag: "\"\(version)\""] }
 
-    /// 412 when the request's `If-Match` names another version than `version`; nothing when the
-    /// request has none (the header is optional) or asks for `*`.
-    public static func check(_ request: Request, version: Int64, what: String) throws {
-        guard !IfMatch(request).allows(version) else { return }
-        throw changed(what, version: version)
-    }
-
     /// The 412 problem for a view that moved on to `version`.
     public static func changed(_ what: String, version: Int64) -> Problem {
         Problem(

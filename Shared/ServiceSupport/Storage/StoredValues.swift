@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// A column held a value the code does not know: a status written by a newer release, or a row
@@ -23,5 +24,14 @@ extension Row {
         let text: String = try decode(String.self, forColumn: column)
         guard let value = Value(rawValue: text) else { throw UnknownStoredValue(column: column, value: text) }
         return value
+    }
+
+    /// The column's text decoded as JSON (with Foundation's default keys); text that does not
+    /// decode throws ``UnknownStoredValue``, never an empty default.
+    public func decodeJSON<Value: Decodable>(_ type: Value.Type, column: String) throws -> Value {
+        let text: String = try decode(String.self, forColumn: column)
+        do { return try JSONDecoder().decode(Value.self, from: Data(text.utf8)) } catch {
+            throw UnknownStoredValue(column: column, value: text)
+        }
     }
 }

@@ -125,7 +125,7 @@ extension AuditDatabase {
             arguments: [reference]
         ).map { r in
             AuditClaimView.SchoolResponse(
-                mentors: try JSONColumn.decode([[String]].self, r, "mentors").map { .init(trn: $0.first ?? "", reason: $0.count > 1 ? $0[1] : "") },
+                mentors: try r.decodeJSON([[String]].self, column: "mentors").map { .init(trn: $0.first ?? "", reason: $0.count > 1 ? $0[1] : "") },
                 recordedBy: r["recorded_by"],
                 recordedAt: (r["recorded_at"] as Milliseconds).date
             )

@@ -37,8 +37,8 @@ struct AuditClaimRecord: FetchableRecord, Sendable {
         ratePence = row["rate_pence"]
         submittedAt = row["submitted_at"]
         status = try row.decode(ClaimStatus.self, column: "status")
-        flags = try JSONColumn.decode([String].self, row, "flags")
-        mentors = try JSONColumn.decode([ClaimMentorLine].self, row, "mentors")
+        flags = try row.decodeJSON([String].self, column: "flags")
+        mentors = try row.decodeJSON([ClaimMentorLine].self, column: "mentors")
         version = row["version"]
     }
 

@@ -86,7 +86,7 @@ struct ClawbackRequestRecord: FetchableRecord, Sendable {
         requestedByID = row["requested_by_id"]
         requestedByEmail = row["requested_by_email"]
         requestedAt = row["requested_at"]
-        mentors = try JSONColumn.decode([[String]].self, row, "mentors").map(Self.line)
+        mentors = try row.decodeJSON([[String]].self, column: "mentors").map(Self.line)
         amountPence = row["amount_pence"]
         state = try row.decode(State.self, column: "state")
         decidedByEmail = row["decided_by_email"]

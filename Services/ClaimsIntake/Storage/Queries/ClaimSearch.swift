@@ -74,34 +74,19 @@ struct ClaimSearch: Sendable {
             if !codes.isEmpty { clauses.append("status IN (\(list(ClaimAccess.providerVisible.map(\.rawValue).sorted())))") }
         }
         if !statuses.isEmpty { clauses.append("status IN (\(list(statuses.map(\.rawValue))))") }
-        if let schoolURN {
-            clauses.append("school_urn = ?")
-            arguments.append(schoolURN)
+        /// `clause` with its one argument, when the filter is given.
+        func given(_ clause: String, _ value: (any DatabaseValueConvertible & Sendable)?) {
+            guard let value else { return }
+            clauses.append(clause)
+            arguments.append(value)
         }
-        if let providerCode {
-            clauses.append("provider_code = ?")
-            arguments.append(providerCode)
-        }
-        if let academicYear {
-            clauses.append("academic_year = ?")
-            arguments.append(academicYear)
-        }
-        if let claimWindowID {
-            clauses.append("claim_window_id = ?")
-            arguments.append(claimWindowID)
-        }
-        if let submittedAfter {
-            clauses.append("submitted_at >= ?")
-            arguments.append(submittedAfter)
-        }
-        if let submittedBefore {
-            clauses.append("submitted_at <= ?")
-            arguments.append(submittedBefore)
-        }
-        if let mentorTRN {
-            clauses.append("reference IN (SELECT reference FROM claim_mentors WHERE trn = ?)")
-            arguments.append(mentorTRN)
-        }
+        given("school_urn = ?", schoolURN)
+        given("provider_code = ?", providerCode)
+        given("academic_year = ?", academicYear)
+        given("claim_window_id = ?", claimWindowID)
+        given("submitted_at >= ?", submittedAfter)
+        given("submitted_at <= ?", submittedBefore)
+        given("reference IN (SELECT reference FROM claim_mentors WHERE trn = ?)", mentorTRN)
         if let text, text.count == 8, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
             // Eight digits are a claim reference (no school's name is eight digits).
             clauses.append("reference = ?")
@@ -194,17 +179,12 @@ extension IntakeDatabase {
                     totalHours: row["total_hours"],
                     amountPence: row["amount_pence"],
                     submittedAt: (row["submitted_at"] as Milliseconds?)?.date,
-                    flags: try Self.flags(row),
+                    flags: try row.decodeJSON([String].self, column: "flags"),
                     nextStep: ClaimLifecycle.nextStep(for: status, next)
                 )
             }
             return Page(items: items, page: pagination.page, perPage: pagination.perPage, total: total)
         }
-    }
-
-    private static func flags(_ row: Row) throws -> [String] {
-        let text: String = row["flags"]
-        do { return try JSONDecoder().decode([String].self, from: Data(text.utf8)) } catch { throw UnknownStoredValue(column: "flags", value: text) }
     }
 
     /// The claims `search` finds as the export file of `../spec/files.md`.
@@ -233,7 +213,7 @@ extension IntakeDatabase {
                     row["group_name"], row["provider_code"], row["provider_name"], String(row["academic_year"] as Int),
                     (row["amount_pence"] as Int64?).map(CSVWriter.pounds) ?? "",
                     (row["submitted_at"] as Milliseconds?).map { london.date(of: $0.date).description } ?? "", row["status"],
-                    try Self.flags(row).joined(separator: "; "),
+                    try row.decodeJSON([String].self, column: "flags").joined(separator: "; "),
                 ])
             }
             return csv.data
