@@ -59,7 +59,7 @@ struct ClaimRoutes {
     func allowance(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let (_, urn) = try school(context)
         let trn = try pathParameter(context, "trn") { try TRN(parsing: $0) }
-        guard let text = request.uri.queryParameters["provider"], text.count <= 10, let provider = try? ProviderCode(parsing: String(text)) else {
+        guard let text = QueryReader(request).raw("provider"), text.count <= 30, let provider = try? ProviderCode(parsing: text) else {
             throw IntakeError.invalid([FieldError(field: "provider", message: "Enter the provider code")])
         }
         let a = try await database.allowance(urn: urn.value, trn: trn, provider: provider)

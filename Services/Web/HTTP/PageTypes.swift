@@ -34,15 +34,7 @@ struct Form: Sendable {
 
     static func parse(_ text: String) -> Form {
         var form = Form()
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String {
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            let name = decode(parts[0])
-            guard !name.isEmpty else { continue }
-            form.values[name, default: []].append(parts.count > 1 ? decode(parts[1]) : "")
-        }
+        for (name, value) in QueryReader.pairs(text) { form.values[name, default: []].append(value) }
         return form
     }
 }

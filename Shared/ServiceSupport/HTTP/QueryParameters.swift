@@ -18,7 +18,22 @@ public struct QueryReader: Sendable {
 
     /// Reads the query of `request`.
     public init(_ request: Request) {
-        parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        parameters = Self.pairs(request.uri.query ?? "")
+    }
+
+    /// The name-value pairs of a query string or an `application/x-www-form-urlencoded` body, in
+    /// order: `+` is a space (as browsers and HTTP clients send it) and `%XX` a byte; a pair that
+    /// is not valid percent-encoded UTF-8 reads as an empty value, never as the raw text.
+    public static func pairs(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            let name = decode(parts[0])
+            guard !name.isEmpty else { return nil }
+            return (name, parts.count > 1 ? decode(parts[1]) : "")
+        }
     }
 
     /// Every value given for `name`, in order.
