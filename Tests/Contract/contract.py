@@ -125,6 +125,14 @@ def seed_claims():
         references.append(claim["reference"])
     for reference in references[:2]:
         call("POST", intake, f"/api/v1/claims/{reference}/submit", school, {"declaration_accepted": True})
+    # The first submitted claim goes to the payer in a payment run once payments has heard of it.
+    support = token()
+    deadline = time.time() + 30
+    while call("GET", url("payments"), "/api/v1/payments/payable", support)["claim_count"] < 2:
+        if time.time() > deadline:
+            raise SystemExit("contract: payments did not hear of the submitted claims within 30 s")
+        time.sleep(0.3)
+    call("POST", url("payments"), "/api/v1/payments/runs", support, {})
     return references
 
 
