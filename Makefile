@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test-deps build run test format lint bench chaos clean-data
+.PHONY: deps test-deps build run test contract format lint bench chaos clean-data
 
 deps:
 	@bash scripts/install-deps.sh
@@ -29,11 +29,17 @@ lint:
 	swift format lint --recursive --strict $(SWIFT_SOURCES)
 
 ## Runs every test, from state machines to end-to-end across the real executables, after checking
-## the formatting. Built once with the tests, then run without rebuilding (alternating rebuilds
-## dependencies).
+## the formatting and each service against its OpenAPI document. Built once with the tests, then
+## run without rebuilding (alternating rebuilds dependencies).
 test: test-deps lint
 	swift build --build-tests
+	python3 Tests/Contract/contract.py "$$(swift build --show-bin-path)"
 	swift test --skip-build --no-parallel
+
+## Each back-end service against its own OpenAPI document: schemathesis with every check on.
+contract: test-deps
+	swift build
+	python3 Tests/Contract/contract.py "$$(swift build --show-bin-path)"
 
 ## Runs the benchmarks (release build) and prints the figures for docs/benchmarks.md.
 bench: test-deps

@@ -41,6 +41,11 @@ if [ "${1:-}" = "--with-test-tools" ]; then
     echo "Installing Python test tools: pyzmq aiosmtpd PyYAML selenium axe-selenium-python oidc-provider-mock"
     pip_install pyzmq aiosmtpd PyYAML "selenium>=4" axe-selenium-python oidc-provider-mock
   fi
+  # The contract check (Tests/Contract): schemathesis, pinned so that a seeded run is repeatable.
+  if ! command -v st >/dev/null 2>&1 || ! st --version 2>/dev/null | grep -q "4.32.5"; then
+    echo "Installing schemathesis 4.32.5 (the contract check)"
+    pip_install "schemathesis==4.32.5"
+  fi
   # axe-core 4 (WCAG 2.1 and 2.2 rules): only the axe.min.js of this package is used, so its
   # Playwright dependency is not installed.
   if ! python3 -c "import importlib.util; assert importlib.util.find_spec('axe_playwright_python')" 2>/dev/null; then
