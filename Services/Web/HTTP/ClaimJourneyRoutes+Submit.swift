@@ -128,7 +128,7 @@ extension ClaimJourneyRoutes {
         let (user, urn, _) = try SchoolRoutes.school(request)
         let reference = try request.claimReference
         let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
-        guard claim.school.urn == urn, claim.status == "draft" else { throw PageError.notFound }
+        guard claim.school.urn == urn, ClaimStatus.draft ~= claim.status else { throw PageError.notFound }
         var journey = ClaimJourney(urn: urn, reference: reference, providerCode: claim.provider.code, providerName: claim.provider.name)
         journey.mentorTRNs = claim.mentors.map(\.trn)
         journey.hours = Dictionary(claim.mentors.map { ($0.trn, $0.hours) }) { a, _ in a }

@@ -32,7 +32,7 @@ extension SchoolRoutes {
             "rate": claim.ratePence.map(MoneyText.pounds) ?? "", "amount": claim.amountPence.map(MoneyText.pounds) ?? "",
             "clawback": claim.clawbackAmountPence > 0 ? MoneyText.pounds(claim.clawbackAmountPence) : "",
             "submitted": claim.submittedAt.map(Presentation.timestamp) ?? "", "submittedBy": claim.submittedBy ?? "",
-            "statusReason": claim.statusReason ?? "", "isDraft": claim.status == "draft",
+            "statusReason": claim.statusReason ?? "", "isDraft": ClaimStatus.draft ~= claim.status,
             "editHref": "/schools/\(urn)/claims/new/edit/\(claim.reference)", "removeHref": "/schools/\(urn)/claims/\(claim.reference)/remove",
         ]
         values["history"] = activity.items.reversed().map { Self.historyEntry($0, claim: claim) }
@@ -79,7 +79,7 @@ extension SchoolRoutes {
         let reference = try request.claimReference
         let school = try await loadSchool(urn, user)
         let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
-        guard claim.school.urn == urn, claim.status == "draft" else { throw PageError.notFound }
+        guard claim.school.urn == urn, ClaimStatus.draft ~= claim.status else { throw PageError.notFound }
         var values = Self.frame(site, user, urn, school, current: "claims")
         values["title"] = "Are you sure you want to remove this claim? - \(school.name)"
         values["reference"] = reference
@@ -128,7 +128,7 @@ extension SchoolRoutes {
     }
 
     static func yearRow(_ year: YearSummaryAPI) -> [String: Any] {
-        let count = year.claimsByStatus.filter { snakeCase($0.key) != "draft" }.values.reduce(0, +)
+        let count = year.claimsByStatus.filter { !(ClaimStatus.draft ~= snakeCase($0.key)) }.values.reduce(0, +)
         return [
             "year": Presentation.academicYear(year.academicYear), "claims": count, "claimed": MoneyText.pounds(year.claimedPence),
             "paid": MoneyText.pounds(year.paidPence), "clawedBack": MoneyText.pounds(year.clawedBackPence),
@@ -152,8 +152,8 @@ extension SchoolRoutes {
             let summary = try await site.client.get(SchoolSummaryAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/summary", as: actor)
             let year = school.academicYear ?? academicYear(of: site.now())
             let current = summary.years.first { $0.academicYear == year }
-            let claims = current.map { $0.claimsByStatus.filter { snakeCase($0.key) != "draft" }.values.reduce(0, +) } ?? 0
-            let drafts = current.map { $0.claimsByStatus.filter { snakeCase($0.key) == "draft" }.values.reduce(0, +) } ?? 0
+            let claims = current.map { $0.claimsByStatus.filter { !(ClaimStatus.draft ~= snakeCase($0.key)) }.values.reduce(0, +) } ?? 0
+            let drafts = current.map { $0.claimsByStatus.filter { ClaimStatus.draft ~= snakeCase($0.key) }.values.reduce(0, +) } ?? 0
             totals.claimed += current?.claimedPence ?? 0
             totals.paid += current?.paidPence ?? 0
             totals.clawed += current?.clawedBackPence ?? 0

@@ -121,7 +121,7 @@ struct SchoolRoutes {
             $1
         }
         values["hasClaims"] = !claims.items.isEmpty
-        let drafts = claims.items.filter { $0.status == "draft" }.count
+        let drafts = claims.items.filter { ClaimStatus.draft ~= $0.status }.count
         if drafts > 0 { values["draftsText"] = drafts == 1 ? "You have 1 draft claim to submit." : "You have \(drafts) draft claims to submit." }
         return .page("school-home", values)
     }

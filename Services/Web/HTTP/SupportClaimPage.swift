@@ -165,21 +165,18 @@ struct SupportClaimPage {
     /// Only what the status allows, as the service that would act sees it: payments and audit
     /// hear of each other's changes over the bus, so each decides its own actions.
     static func actions(_ status: String, _ views: Views, rejectedMentors: [[String: Any]]) -> [String: Any] {
-        var values: [String: Any] = [:]
-        // hear of each other's changes over the bus, so each decides its own actions.
-        let paying = views.payments?["status"]?.string
-        let auditing = views.audit?["status"]?.string
-        values["canDelete"] = status == "submitted" && (paying == nil || paying == "submitted")
-        values["canInformationSent"] = paying == "payment_information_requested"
-        values["canPaid"] = ["payment_information_requested", "payment_information_sent"].contains(paying ?? "")
-        values["canReject"] = values["canPaid"]
-        values["canApprove"] = ["sampling_in_progress", "sampling_provider_not_approved"].contains(auditing ?? "")
-        values["canSchoolResponse"] = auditing == "sampling_provider_not_approved" && !rejectedMentors.isEmpty
-        values["canClawback"] = ["sampling_not_approved", "clawback_rejected"].contains(auditing ?? "")
-        values["canDecide"] = auditing == "clawback_requires_approval"
-        values["hasActions"] = ["canDelete", "canPaid", "canApprove", "canSchoolResponse", "canClawback", "canDecide"].contains {
-            values[$0] as? Bool == true
-        }
+        let actions = SupportActions(
+            intake: status,
+            paying: views.payments?["status"]?.string,
+            auditing: views.audit?["status"]?.string,
+            hasRejectedMentors: !rejectedMentors.isEmpty
+        )
+        var values: [String: Any] = [
+            "canDelete": actions.delete, "canInformationSent": actions.informationSent, "canPaid": actions.paid,
+            "canReject": actions.reject, "canApprove": actions.approve, "canSchoolResponse": actions.schoolResponse,
+            "canClawback": actions.clawback, "canDecide": actions.decide,
+        ]
+        values["hasActions"] = actions.any
         return values
     }
 

@@ -15,11 +15,7 @@ struct SupportClaimRoutes {
         "q", "status", "school_urn", "provider_code", "academic_year", "claim_window_id", "submitted_after", "submitted_before",
         "mentor_trn", "flagged", "sort",
     ]
-    static let statuses = [
-        "submitted", "payment_in_progress", "payment_information_requested", "payment_information_sent", "paid", "payment_not_approved",
-        "sampling_in_progress", "sampling_provider_not_approved", "sampling_not_approved", "clawback_requires_approval", "clawback_rejected",
-        "clawback_requested", "clawback_in_progress", "clawback_complete",
-    ]
+    static let statuses = ClaimStatus.submittedStatuses.map(\.rawValue)
     static let sorts: [(String, String)] = [
         ("-submitted_at", "Newest submitted first"), ("submitted_at", "Oldest submitted first"), ("-amount", "Largest amount first"),
         ("amount", "Smallest amount first"), ("reference", "Reference"), ("school_name", "School name"),
