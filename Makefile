@@ -36,7 +36,7 @@ test: test-deps lint
 	python3 Tests/Contract/contract.py "$$(swift build --show-bin-path)"
 	swift test --skip-build --no-parallel
 
-## Each back-end service against its own OpenAPI document: schemathesis with every check on.
+## Each service against its own OpenAPI document: schemathesis with every check on.
 contract: test-deps
 	swift build
 	python3 Tests/Contract/contract.py "$$(swift build --show-bin-path)"

@@ -51,7 +51,7 @@ enum Web {
                 openAPI: try OpenAPIDocument.load(),
                 // People asking a page with the wrong method get web's own page, with its
                 // security headers.
-                answersWrongMethodWith405: false
+                wrongMethod: .thrown
             )
         )
         try await bootstrapSupportUsers(configuration, database: built.database, dependencies: dependencies)
@@ -174,7 +174,7 @@ enum SupportNames {
     }
 }
 
-/// "No such page" as a page: the router's 404 passes through here too.
+/// "No such page" as a page: the router's 404 and a wrong method's 405 pass through here too.
 struct PageNotFoundMiddleware: RouterMiddleware {
     typealias Context = ServiceRequestContext
     let site: Site
@@ -185,6 +185,8 @@ struct PageNotFoundMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError where error.status == .notFound || error.status == .methodNotAllowed {
             let record = SessionRecord(idHash: "", formToken: "", createdAt: Date(), lastSeenAt: Date())
             var response = try site.errorPage(error, request: request, record: record, user: nil)
+            // A wrong method's page says which methods the page takes (RFC 9110).
+            if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
             site.secure(&response)
             return response
         }

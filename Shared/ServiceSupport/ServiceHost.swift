@@ -56,9 +56,9 @@ public struct ServiceParts: Sendable {
     public var background: @Sendable (ServiceEnvironment) -> [any Service]
     /// Its OpenAPI document.
     public var openAPI: String
-    /// Whether a wrong method on a path it serves is answered 405 with `Allow` (an API); a service
-    /// of pages answers it with its own error page instead.
-    public var answersWrongMethodWith405: Bool
+    /// How a wrong method on a path it serves is answered: 405 with `Allow` either way, as a
+    /// problem (an API) or thrown for the service's own error page to render (pages).
+    public var wrongMethod: MethodNotAllowedMiddleware<ServiceRequestContext>.Answer
 
     /// Creates parts.
     public init(
@@ -67,14 +67,14 @@ public struct ServiceParts: Sendable {
         routes: @escaping @Sendable (Router<ServiceRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
         background: @escaping @Sendable (ServiceEnvironment) -> [any Service] = { _ in [] },
         openAPI: String,
-        answersWrongMethodWith405: Bool = true
+        wrongMethod: MethodNotAllowedMiddleware<ServiceRequestContext>.Answer = .problem
     ) {
         self.migrations = migrations
         self.handlers = handlers
         self.routes = routes
         self.background = background
         self.openAPI = openAPI
-        self.answersWrongMethodWith405 = answersWrongMethodWith405
+        self.wrongMethod = wrongMethod
     }
 }
 
@@ -158,9 +158,12 @@ public enum ServiceHost {
         parts.routes(router, environment)
         // Added last, it still wraps every route (the router builds its responder once every
         // route is in), and now knows them all.
-        if parts.answersWrongMethodWith405 {
-            router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (path: $0.path.description, method: $0.method) }))
-        }
+        router.add(
+            middleware: MethodNotAllowedMiddleware(
+                routes: router.routes.map { (path: $0.path.description, method: $0.method) },
+                answer: parts.wrongMethod
+            )
+        )
 
         let service = configuration.service.rawValue
         let host = configuration.httpHost

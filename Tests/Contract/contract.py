@@ -3,19 +3,23 @@
 
 Starts the five real executables on loopback (their own ports, buses and databases in a temporary
 folder), loads the demo data through the public APIs so that the operations have something to
-find, then runs `st run <document> --checks all` against each service as a support user, with the
+find, then runs `st run <document> --checks all` against each service as a support user (a bearer
+token for the four APIs, a session signed in through web's development sign-in for web), with the
 settings of `schemathesis.toml` beside this file. Exits non-zero when any service's run finds a
 failure; prints each run's summary.
 
     python3 Tests/Contract/contract.py .build/debug [service ...]
 """
+import http.cookiejar
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,6 +78,7 @@ def start(folder):
             AUDIT_SAMPLING_URL=url("audit-sampling"),
             NOTIFICATIONS_URL=url("notifications"),
             LOG_LEVEL="warning",
+            WEB_BOOTSTRAP_SUPPORT_EMAILS="sam.patel@education.gov.uk",
         )
         log = open(os.path.join(folder, f"{name}.log"), "w")
         processes[name] = subprocess.Popen([os.path.join(BIN, name)], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -110,6 +115,22 @@ def call(method, base, path, bearer, body=None, headers=None):
         return json.loads(answer.read() or b"null")
 
 
+def web_session():
+    """Signs in to web as the demo's support user through the development sign-in, as a person
+    would; returns the session cookie."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with browser.open(url("web") + "/sign-in", timeout=15) as answer:
+        form_token = re.search(r'name="_token" value="([^"]+)"', answer.read().decode()).group(1)
+    form = urllib.parse.urlencode({"_token": form_token, "email": "sam.patel@education.gov.uk"}).encode()
+    with browser.open(urllib.request.Request(url("web") + "/sign-in", data=form), timeout=15) as answer:
+        answer.read()
+    cookie = next((c for c in jar if c.name == "mentor_claims_session"), None)
+    if cookie is None:
+        raise SystemExit("contract: the development sign-in to web gave no session")
+    return f"{cookie.name}={cookie.value}"
+
+
 def seed_claims():
     """Two submitted claims and a draft at Alder Primary (the demo data's school), so that
     payments, audit-sampling and notifications have claims to show."""
@@ -141,24 +162,25 @@ def main():
     processes = start(folder)
     failed = []
     try:
-        env = dict(os.environ, CLAIMS_INTAKE_URL=url("claims-intake"), WEB_URL=url("web"), DEMO_WEB_USERS="0")
+        env = dict(os.environ, CLAIMS_INTAKE_URL=url("claims-intake"), WEB_URL=url("web"))
         subprocess.run([sys.executable, os.path.join(ROOT, "scripts/demo_data.py"), BIN], env=env, check=True, stdout=subprocess.DEVNULL)
         references = seed_claims()
         print(f"contract: claims {', '.join(references)} (two submitted, one draft)", flush=True)
         time.sleep(3)  # the submitted claims reach payments and audit-sampling over the bus
-        bearer = token()
+        # schemathesis.toml's [auth] reads these: the bearer scheme of the four APIs, web's session.
+        credentials = dict(CONTRACT_BEARER=token(), CONTRACT_SESSION=web_session().split("=", 1)[1])
         for name, (folder_name, port, _) in SERVICES.items():
             if ONLY and name not in ONLY:
                 continue
             document = os.path.join(ROOT, "Services", folder_name, "HTTP", "openapi.yaml")
             command = [
                 "st", "--config-file", os.path.join(HERE, "schemathesis.toml"), "run", document,
-                "--url", url(name), "--checks", "all", "-H", f"Authorization: Bearer {bearer}",
+                "--url", url(name), "--checks", "all",
                 "--max-examples", os.environ.get("CONTRACT_MAX_EXAMPLES", "20"), "--seed", os.environ.get("CONTRACT_SEED", "1"),
                 "--no-color",
             ]
             print(f"\n=== schemathesis against {name}'s document ({url(name)})", flush=True)
-            result = subprocess.run(command, cwd=folder, env=dict(os.environ, SCHEMATHESIS_HOOKS=""), capture_output=True, text=True)
+            result = subprocess.run(command, cwd=folder, env=dict(os.environ, SCHEMATHESIS_HOOKS="", **credentials), capture_output=True, text=True)
             output = result.stdout + result.stderr
             print(output if result.returncode != 0 or os.environ.get("CONTRACT_VERBOSE") else output[output.rfind("SUMMARY") - 40:], flush=True)
             if result.returncode != 0:

@@ -42,7 +42,11 @@ struct WebProcessTests {
             cookie.hasPrefix("mentor_claims_session=") && cookie.contains("Path=/; HttpOnly; SameSite=Lax") && !cookie.contains("Secure"),
             "\(cookie)"
         )
-        for reply in [missing, start] {
+        // A wrong method on a page web serves is web's own page too, 405 with the methods it takes.
+        let wrongMethod = try await http.send("DELETE", "/sign-in")
+        #expect(wrongMethod.status == 405 && wrongMethod.headers["allow"] == "GET, POST", "\(wrongMethod.status)")
+        #expect(wrongMethod.text.contains("This page cannot be opened that way") && wrongMethod.text.contains("govuk-footer"))
+        for reply in [missing, start, wrongMethod] {
             #expect(reply.headers["content-security-policy"]?.hasPrefix("default-src 'self'; frame-ancestors 'none'; form-action 'self'") == true)
             #expect(reply.headers["x-content-type-options"] == "nosniff")
             #expect(reply.headers["referrer-policy"] == "same-origin")

@@ -36,6 +36,16 @@ extension Site {
             )
         case PageError.badRequest(let detail):
             (status, title, body) = (.badRequest, "Sorry, there is a problem with your request", detail)
+        case ServiceCallError.invalid(let fields, let detail):
+            // A page that has no form for these values (an address typed or changed by hand): what
+            // the service refused, in its words, rather than a failure.
+            let messages = fields.map(\.message)
+            (status, title, body) = (
+                .badRequest, "Sorry, there is a problem with your request",
+                (messages.isEmpty ? detail : messages.joined(separator: ". ")) + ". Go back and try again."
+            )
+        case ServiceCallError.conflict(_, let detail):
+            (status, title, body) = (.conflict, "This has changed since you loaded it", "\(detail) Go back, refresh the page and try again.")
         case ServiceCallError.unavailable(let detail):
             logger.error("a service did not answer", metadata: ["detail": "\(detail)", "path": "\(request.uri.path)"])
             (status, title, body) = (
