@@ -4,13 +4,14 @@ import Metrics
 import Prometheus
 import ServiceSupport
 
-/// `audit-sampling`: serves the API and joins the bus; `audit-sampling token …` prints a development token and
-/// `audit-sampling routes` lists the routes it serves.
+/// `audit-sampling`: serves the API and joins the bus; `audit-sampling token …` prints a development token,
+/// `audit-sampling routes` lists the routes it serves and `configuration check` checks its settings.
 @main
 struct App {
     static func main() async {
         await ServiceMain.run(
             name: "audit-sampling",
+            variables: Configuration.variableNames,
             load: { try Configuration.load(from: $0) },
             common: { $0.common },
             bootstrap: { configuration in

@@ -4,13 +4,14 @@ import Metrics
 import Prometheus
 import ServiceSupport
 
-/// `claims-intake`: serves the API and joins the bus; `claims-intake token …` prints a development token and
-/// `claims-intake routes` lists the routes it serves.
+/// `claims-intake`: serves the API and joins the bus; `claims-intake token …` prints a development token,
+/// `claims-intake routes` lists the routes it serves and `configuration check` checks its settings.
 @main
 struct App {
     static func main() async {
         await ServiceMain.run(
             name: "claims-intake",
+            variables: Configuration.variableNames,
             load: { try Configuration.load(from: $0) },
             common: { $0.common },
             bootstrap: { configuration in

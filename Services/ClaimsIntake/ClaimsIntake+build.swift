@@ -14,10 +14,11 @@ enum ClaimsIntake {
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in ClaimStatusHandlers(outbox: env.outbox).handlers },
                 routes: { router, env in
-                    SchoolRoutes(database: IntakeDatabase(env)).add(to: router)
-                    ReferenceDataRoutes(database: IntakeDatabase(env)).add(to: router)
-                    ClaimSearchRoutes(database: IntakeDatabase(env)).add(to: router)
-                    ClaimRoutes(database: IntakeDatabase(env)).add(to: router)
+                    let database = IntakeDatabase(env, supportAddress: configuration.supportEmailAddress)
+                    SchoolRoutes(database: database).add(to: router)
+                    ReferenceDataRoutes(database: database).add(to: router)
+                    ClaimSearchRoutes(database: database).add(to: router)
+                    ClaimRoutes(database: database).add(to: router)
                 },
                 background: { env in [PlannerStatistics(env: env)] },
                 openAPI: try OpenAPIDocument.load()

@@ -4,13 +4,14 @@ import Metrics
 import Prometheus
 import ServiceSupport
 
-/// `notifications`: serves the API and joins the bus; `notifications token …` prints a development token and
-/// `notifications routes` lists the routes it serves.
+/// `notifications`: serves the API and joins the bus; `notifications token …` prints a development token,
+/// `notifications routes` lists the routes it serves and `configuration check` checks its settings.
 @main
 struct App {
     static func main() async {
         await ServiceMain.run(
             name: "notifications",
+            variables: Configuration.variableNames,
             load: { try Configuration.load(from: $0) },
             common: { $0.common },
             bootstrap: { configuration in

@@ -8,19 +8,19 @@ enum Notifications {
     /// The composition root: the service's parts wired to storage, the bus and HTTP. Tests call
     /// it too, with an in-memory bus and a fixed clock.
     static func build(configuration: Configuration, dependencies: ServiceDependencies) async throws -> BuiltService {
-        let transport = try mailTransport(configuration.common.mail, logger: dependencies.logger)
+        let mail = configuration.mail
+        let transport = try mailTransport(mail, logger: dependencies.logger)
         return try await ServiceHost.build(
             configuration: configuration.common,
             dependencies: dependencies,
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { env in
-                    EmailHandlers(claimsBaseURL: env.configuration.publicBaseURL, supportAddress: env.configuration.mail.supportAddress).handlers
+                    EmailHandlers(claimsBaseURL: env.configuration.publicBaseURL, supportAddress: mail.supportAddress).handlers
                 },
-                routes: { router, env in NotificationRoutes(env: env).add(to: router) },
+                routes: { router, env in NotificationRoutes(env: env, mail: mail).add(to: router) },
                 background: { env in
-                    let mail = env.configuration.mail
-                    return [
+                    [
                         EmailSender(
                             database: env.database,
                             outbox: env.outbox,
@@ -40,7 +40,7 @@ enum Notifications {
 
     /// `MAIL_TRANSPORT`: `.eml` files in `MAIL_DIR`, or the SMTP server of `SMTP_*`.
     static func mailTransport(_ mail: MailConfiguration, logger: Logger? = nil) throws -> any MailTransport {
-        guard mail.transport == "smtp", let host = mail.smtpHost else { return FileMailTransport(directory: mail.directory) }
+        guard mail.transport == .smtp, let host = mail.smtpHost else { return FileMailTransport(directory: mail.directory) }
         if !mail.smtpStartTLS && mail.smtpUsername != nil {
             logger?.warning("SMTP_STARTTLS=false: the SMTP password and every email are sent to \(host) unencrypted")
         }

@@ -4,13 +4,14 @@ import Metrics
 import Prometheus
 import ServiceSupport
 
-/// `payments`: serves the API and joins the bus; `payments token …` prints a development token and
-/// `payments routes` lists the routes it serves.
+/// `payments`: serves the API and joins the bus; `payments token …` prints a development token,
+/// `payments routes` lists the routes it serves and `configuration check` checks its settings.
 @main
 struct App {
     static func main() async {
         await ServiceMain.run(
             name: "payments",
+            variables: Configuration.variableNames,
             load: { try Configuration.load(from: $0) },
             common: { $0.common },
             bootstrap: { configuration in

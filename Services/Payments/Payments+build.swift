@@ -13,7 +13,9 @@ enum Payments {
             parts: ServiceParts(
                 migrations: { Migrations.register(in: &$0) },
                 handlers: { _ in ClaimCopyHandlers.handlers },
-                routes: { router, env in PaymentRoutes(database: PaymentsDatabase(env)).add(to: router) },
+                routes: { router, env in
+                    PaymentRoutes(database: PaymentsDatabase(env, payerAddresses: configuration.payerEmailAddresses)).add(to: router)
+                },
                 openAPI: try OpenAPIDocument.load()
             )
         )

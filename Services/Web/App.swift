@@ -5,7 +5,7 @@ import Prometheus
 import ServiceSupport
 
 /// `web`: serves the pages and joins the bus; `web users add-support EMAIL --first-name F
-/// --last-name L` adds a support user; `web routes` lists the routes it serves.
+/// --last-name L` adds a support user; `web routes` lists the routes it serves and `configuration check` checks its settings.
 @main
 struct App {
     static func main() async {
@@ -19,6 +19,7 @@ struct App {
         }
         await ServiceMain.run(
             name: "web",
+            variables: Configuration.variableNames,
             load: { try Configuration.load(from: $0) },
             common: { $0.common },
             bootstrap: { configuration in

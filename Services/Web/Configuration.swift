@@ -20,8 +20,13 @@ struct Configuration: Sendable {
     /// `WEB_BOOTSTRAP_SUPPORT_EMAILS`: support users created at start when missing.
     var bootstrapSupportEmails: [String]
 
-    /// The variables web reads besides the common ones.
-    static let variableNames = ServiceConfiguration.webVariableNames
+    /// Every variable web reads (`../spec/web.md`).
+    static let variableNames =
+        ServiceConfiguration.variableNames + [
+            "CLAIMS_INTAKE_URL", "PAYMENTS_URL", "AUDIT_SAMPLING_URL", "NOTIFICATIONS_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID",
+            "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "SESSION_IDLE_MINUTES", "WEB_SIGNING_KEY_FILE", "SUPPORT_EMAIL_DOMAINS",
+            "WEB_BOOTSTRAP_SUPPORT_EMAILS",
+        ]
 
     /// Whether pages are served over https, so the session cookie is `Secure`.
     var secureCookies: Bool { common.publicBaseURL.lowercased().hasPrefix("https://") }

@@ -3,19 +3,21 @@ import Logging
 import MessagingZMQ
 import Prometheus
 
-/// What every executable's `main` does after `App.swift` has chosen the service: the `token`
-/// and `routes` subcommands, or reading the configuration, bootstrapping (through the caller,
-/// which alone makes the process-wide calls) and running until SIGTERM/SIGINT.
+/// What every executable's `main` does after `App.swift` has chosen the service: the `token`,
+/// `routes` and `configuration` subcommands, or reading the configuration, bootstrapping (through
+/// the caller, which alone makes the process-wide calls) and running until SIGTERM/SIGINT.
 public enum ServiceMain {
     /// Runs the executable named `name`.
     ///
     /// - Parameters:
+    ///   - variables: every variable the service reads (`<service> configuration variables`).
     ///   - load: reads the service's configuration from an environment.
     ///   - common: the shared part of that configuration.
     ///   - bootstrap: installs logging and metrics for the process; returns the metrics registry.
     ///   - build: the service's composition root.
     public static func run<Configuration: Sendable>(
         name: String,
+        variables: [String],
         load: @Sendable (EnvironmentReader) throws -> Configuration,
         common: @Sendable (Configuration) -> ServiceConfiguration,
         bootstrap: @Sendable (ServiceConfiguration) -> PrometheusCollectorRegistry,
@@ -25,6 +27,9 @@ public enum ServiceMain {
         if arguments.first == "token" {
             await TokenCommand.main(Array(arguments.dropFirst()))
             return
+        }
+        if arguments.first == "configuration" {
+            checkConfiguration(name: name, command: Array(arguments.dropFirst()), variables: variables, load: load)
         }
         if arguments.first == "routes" {
             await printRoutes(name: name, load: load, common: common, build: build)
@@ -83,6 +88,34 @@ public enum ServiceMain {
         } catch {
             FileHandle.standardError.write(Data("cannot list routes: \(error)\n".utf8))
             exit(1)
+        }
+    }
+
+    /// `<service> configuration variables` lists the variables the service reads, one a line;
+    /// `<service> configuration check` reads them from the environment as the service would at
+    /// start, and says which one is wrong (exit 78) or that they are right (exit 0).
+    static func checkConfiguration<Configuration>(
+        name: String,
+        command: [String],
+        variables: [String],
+        load: (EnvironmentReader) throws -> Configuration
+    ) -> Never {
+        switch command.first {
+        case "variables":
+            print(variables.joined(separator: "\n"))
+            exit(0)
+        case "check":
+            do {
+                _ = try load(EnvironmentReader())
+                print("\(name): the configuration is right")
+                exit(0)
+            } catch {
+                FileHandle.standardError.write(Data("\(name) cannot start: \(error)\n".utf8))
+                exit(78)
+            }
+        default:
+            FileHandle.standardError.write(Data("usage: \(name) configuration variables|check\n".utf8))
+            exit(64)
         }
     }
 }

@@ -228,16 +228,15 @@ extension AuthenticationTests {
         #expect(configuration.databasePath == "./.data/payments.sqlite")
         #expect(configuration.busPublish == "tcp://127.0.0.1:5553")
         #expect(configuration.busPeers.map(\.name) == ["claims-intake", "audit-sampling", "notifications"])
-        #expect(configuration.mail.transport == "file")
-        #expect(configuration.payerEmailAddresses == ["payer@example.invalid"])
+        #expect(configuration.logLevel == .info && configuration.logFormat == .text)
         #expect(configuration.publicBaseURL == "http://127.0.0.1:8081")
         if case .sharedSecret(_, let isDefault) = configuration.auth.keys { #expect(isDefault) } else { Issue.record("no secret") }
     }
 
     @Test(arguments: [
         ("HTTP_PORT", "70000"), ("BUS_PUBLISH", "udp://x"), ("BUS_PEERS", "a=tcp://h:1,a=tcp://h:2"), ("BUS_MAX_MESSAGE_BYTES", "-1"),
-        ("AUTH_JWT_SECRET", "too-short"), ("PUBLIC_BASE_URL", "ftp://x"), ("PAYER_EMAIL_ADDRESSES", "not-an-email"),
-        ("MAIL_TRANSPORT", "pigeon"), ("SMTP_STARTTLS", "maybe"), ("LOG_LEVEL", "loud"), ("BUS_OUTBOX_RETENTION_DAYS", "7"),
+        ("AUTH_JWT_SECRET", "too-short"), ("PUBLIC_BASE_URL", "ftp://x"), ("LOG_FORMAT", "xml"), ("LOG_LEVEL", "loud"),
+        ("BUS_OUTBOX_RETENTION_DAYS", "7"),
         ("AUTH_JWT_PUBLIC_KEYS_FILE", "/nonexistent/keys.pem"), ("BUS_CURVE_SECRET_KEY_FILE", "/nonexistent/key"),
     ])
     func aBadValueIsRefusedNamingTheVariable(variable: String, value: String) {
@@ -249,12 +248,6 @@ extension AuthenticationTests {
             #expect(!error.message.isEmpty)
         } catch {
             Issue.record("unexpected \(error)")
-        }
-    }
-
-    @Test func smtpNeedsAHost() {
-        #expect(throws: ConfigurationError(variable: "SMTP_HOST", message: "required when MAIL_TRANSPORT is smtp")) {
-            try ServiceConfiguration.load(for: .notifications, from: EnvironmentReader(["MAIL_TRANSPORT": "smtp"]))
         }
     }
 
@@ -280,7 +273,7 @@ extension AuthenticationTests {
         }
     }
 
-    @Test(arguments: ["AUTH_JWT_SECRET", "AUTH_JWT_PUBLIC_KEYS_FILE", "SMTP_PASSWORD", "HTTP_HOST", "PAYER_EMAIL_ADDRESSES"])
+    @Test(arguments: ["AUTH_JWT_SECRET", "AUTH_JWT_PUBLIC_KEYS_FILE", "HTTP_HOST", "BUS_PEERS"])
     func aVariableSetToABlankValueIsAnErrorNeverUnset(variable: String) {
         for blank in ["", "   ", "\n"] {
             do {

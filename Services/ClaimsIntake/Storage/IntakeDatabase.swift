@@ -140,7 +140,7 @@ struct ActivityView: Encodable, Sendable {
 
 extension IntakeDatabase {
     /// The service's database, from what the composition root built.
-    init(_ env: ServiceEnvironment) {
-        self.init(writer: env.database, outbox: env.outbox, now: env.now, supportAddress: env.configuration.mail.supportAddress)
+    init(_ env: ServiceEnvironment, supportAddress: String) {
+        self.init(writer: env.database, outbox: env.outbox, now: env.now, supportAddress: supportAddress)
     }
 }

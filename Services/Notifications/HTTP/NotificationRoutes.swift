@@ -8,6 +8,7 @@ import ServiceSupport
 /// support officer's message to a school, and sending a failed email again.
 struct NotificationRoutes {
     let env: ServiceEnvironment
+    let mail: MailConfiguration
 
     func add(to router: Router<ServiceRequestContext>) {
         let api = router.group("api/v1/notifications")
@@ -65,7 +66,7 @@ struct NotificationRoutes {
             guard !recipients.isEmpty else {
                 throw Problem(.unprocessableContent, detail: "School \(body.schoolUrn) has no contact email address: add one in claims intake first.")
             }
-            let support = env.configuration.mail.supportAddress
+            let support = mail.supportAddress
             let rendered = Templates.supportMessage(schoolName: school.name, subject: subject, body: text, support: support)
             for recipient in recipients {
                 try EmailQueue.queue(db, fact: fact, rendered: rendered, to: recipient, reference: nil, at: now, replyTo: support)
@@ -83,7 +84,7 @@ struct NotificationRoutes {
             throw Problem.notFound("There is no email with that id.")
         }
         let now = Milliseconds(env.now())
-        let limit = env.configuration.mail.maxAttempts
+        let limit = mail.maxAttempts
         try await env.database.write { db in
             switch try EmailLog.queueAgain(db, id: id, now: now, attempts: limit) {
             case .queued: break

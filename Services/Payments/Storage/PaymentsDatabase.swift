@@ -131,12 +131,12 @@ struct PaymentsDatabase: Sendable {
 
 extension PaymentsDatabase {
     /// The service's database, from what the composition root built.
-    init(_ env: ServiceEnvironment) {
+    init(_ env: ServiceEnvironment, payerAddresses: [String]) {
         self.init(
             writer: env.database,
             outbox: env.outbox,
             now: env.now,
-            payerAddresses: env.configuration.payerEmailAddresses,
+            payerAddresses: payerAddresses,
             publicBaseURL: env.configuration.publicBaseURL
         )
     }

@@ -78,6 +78,19 @@ public struct EnvironmentReader: Sendable {
     }
 
     /// A list separated by `separator`, blanks dropped, or `fallback` when unset.
+    /// One of `T`'s raw values; anything else names the values allowed.
+    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws -> T where T.RawValue == String {
+        let text = try choice(name, default: fallback.rawValue, allowed: T.allCases.map(\.rawValue))
+        return T(rawValue: text) ?? fallback
+    }
+
+    /// Exactly one email address.
+    public func email(_ name: String, default fallback: String) throws -> String {
+        let addresses = try emails(name, default: [fallback])
+        guard addresses.count == 1 else { throw ConfigurationError(variable: name, message: "give one address, not \(addresses.count)") }
+        return addresses[0]
+    }
+
     public func list(_ name: String, separator: Character = ",", default fallback: [String]) -> [String] {
         guard let text = raw(name) else { return fallback }
         return text.split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Messaging
 import MessagingZMQ
 
@@ -56,7 +57,16 @@ public enum ServiceName: String, Sendable, CaseIterable {
 /// The development signing secret used when `AUTH_JWT_SECRET` is unset (with a warning).
 public let developmentJWTSecret = "mentor-claims-development-secret-do-not-use-in-production"
 
-/// Configuration every service reads, from the variables of `../spec/operations.md`.
+/// `LOG_FORMAT`: how log lines are written.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// One readable line per event (a terminal).
+    case text
+    /// One JSON object per line (containers).
+    case json
+}
+
+/// Configuration every service reads, from the variables of `../spec/operations.md`; what only
+/// one service reads is in that service's own `Configuration`.
 public struct ServiceConfiguration: Sendable {
     /// Which service this is.
     public var service: ServiceName
@@ -81,33 +91,20 @@ public struct ServiceConfiguration: Sendable {
     public var auth: AuthConfiguration
     /// `PUBLIC_BASE_URL`: base of links in emails.
     public var publicBaseURL: String
-    /// `PAYER_EMAIL_ADDRESSES`: the payer's addresses.
-    public var payerEmailAddresses: [String]
-    /// `MAIL_TRANSPORT`, `MAIL_DIR`, `MAIL_FROM`, `SMTP_*`.
-    public var mail: MailConfiguration
     /// `LOG_LEVEL`: trace, debug, info, notice, warning, error or critical.
-    public var logLevel: String
+    public var logLevel: Logger.Level
     /// `LOG_FORMAT`: `text` or `json`.
-    public var logFormat: String
+    public var logFormat: LogFormat
     /// `HTTP_IDLE_TIMEOUT_SECONDS`: a connection that sends nothing for this long, before or
     /// during a request, is closed (slow clients cannot hold connections open).
     public var httpIdleTimeoutSeconds: Int = 30
 
-    /// Every variable a service reads, for documentation and deployment checks.
+    /// The variables every service reads; each service's `Configuration.variableNames` adds its own.
     public static let variableNames: [String] = [
         "HTTP_HOST", "HTTP_PORT", "DATABASE_PATH", "BUS_PUBLISH", "BUS_PEERS", "BUS_CURVE_SECRET_KEY_FILE",
         "BUS_CURVE_ALLOWED_KEYS", "BUS_PEER_KEYS", "BUS_MAX_MESSAGE_BYTES", "BUS_OUTBOX_RETENTION_DAYS", "AUTH_JWT_SECRET",
-        "AUTH_JWT_PUBLIC_KEYS_FILE", "AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE", "PUBLIC_BASE_URL", "PAYER_EMAIL_ADDRESSES",
-        "MAIL_TRANSPORT", "MAIL_DIR", "MAIL_FROM", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD",
-        "SMTP_STARTTLS", "SMTP_CA_FILE", "MAIL_RATE_PER_SECOND", "MAIL_MAX_ATTEMPTS", "MAIL_RETRY_BASE_SECONDS",
-        "LOG_LEVEL", "LOG_FORMAT", "HTTP_IDLE_TIMEOUT_SECONDS", "SUPPORT_EMAIL_ADDRESS",
-    ]
-
-    /// The variables `web` reads besides the common ones (`../spec/web.md`).
-    public static let webVariableNames: [String] = [
-        "CLAIMS_INTAKE_URL", "PAYMENTS_URL", "AUDIT_SAMPLING_URL", "NOTIFICATIONS_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID",
-        "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "SESSION_IDLE_MINUTES", "WEB_SIGNING_KEY_FILE", "SUPPORT_EMAIL_DOMAINS",
-        "WEB_BOOTSTRAP_SUPPORT_EMAILS",
+        "AUTH_JWT_PUBLIC_KEYS_FILE", "AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE", "PUBLIC_BASE_URL", "LOG_LEVEL", "LOG_FORMAT",
+        "HTTP_IDLE_TIMEOUT_SECONDS",
     ]
 
     /// Whether `host` is a loopback address (or `localhost`): the only place where development
@@ -193,14 +190,8 @@ public struct ServiceConfiguration: Sendable {
         guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ConfigurationError(variable: "PUBLIC_BASE_URL", message: "'\(baseURL)' is not an http(s) URL")
         }
-        let payer = try env.emails("PAYER_EMAIL_ADDRESSES", default: ["payer@example.invalid"])
-        let mail = try MailConfiguration.load(from: env)
-        let logLevel = try env.choice(
-            "LOG_LEVEL",
-            default: "info",
-            allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-        )
-        let logFormat = try env.choice("LOG_FORMAT", default: "text", allowed: ["text", "json"])
+        let logLevel = try env.choice("LOG_LEVEL", default: Logger.Level.info)
+        let logFormat = try env.choice("LOG_FORMAT", default: LogFormat.text)
         return ServiceConfiguration(
             service: service,
             httpHost: httpHost,
@@ -213,8 +204,6 @@ public struct ServiceConfiguration: Sendable {
             busOutboxRetentionDays: retention,
             auth: auth,
             publicBaseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
-            payerEmailAddresses: payer,
-            mail: mail,
             logLevel: logLevel,
             logFormat: logFormat,
             httpIdleTimeoutSeconds: idleTimeout
@@ -231,71 +220,5 @@ public struct ServiceConfiguration: Sendable {
             map[parts[0]] = parts[1]
         }
         return map
-    }
-}
-
-/// Email settings.
-public struct MailConfiguration: Sendable, Equatable {
-    /// `MAIL_TRANSPORT`: `file` or `smtp`.
-    public var transport: String
-    /// `MAIL_DIR`: where the file transport writes `.eml` files.
-    public var directory: String
-    /// `MAIL_FROM`: the sender.
-    public var from: String
-    /// `SMTP_HOST`.
-    public var smtpHost: String?
-    /// `SMTP_PORT`.
-    public var smtpPort: Int
-    /// `SMTP_USERNAME`.
-    public var smtpUsername: String?
-    /// `SMTP_PASSWORD`.
-    public var smtpPassword: String?
-    /// `SMTP_STARTTLS`.
-    public var smtpStartTLS: Bool
-    /// `SMTP_CA_FILE`: an extra certificate authority (PEM) to trust for STARTTLS.
-    public var smtpCAFile: String?
-    /// `MAIL_RATE_PER_SECOND`: the steady pace of sending.
-    public var ratePerSecond: Int
-    /// `MAIL_MAX_ATTEMPTS`: tries before an email is marked failed.
-    public var maxAttempts: Int
-    /// `MAIL_RETRY_BASE_SECONDS`: the first retry's wait, doubled for each further one.
-    public var retryBaseSeconds: Double
-    /// `SUPPORT_EMAIL_ADDRESS`: where people write to DfE support; the `Reply-To` of every email
-    /// that asks for a reply, and named in it (and in a claim's next step).
-    public var supportAddress: String = "support@example.invalid"
-
-    static func load(from env: EnvironmentReader) throws -> MailConfiguration {
-        let support = try env.emails("SUPPORT_EMAIL_ADDRESS", default: ["support@example.invalid"])
-        guard support.count == 1 else {
-            throw ConfigurationError(variable: "SUPPORT_EMAIL_ADDRESS", message: "give one address, not \(support.count)")
-        }
-        let transport = try env.choice("MAIL_TRANSPORT", default: "file", allowed: ["file", "smtp"])
-        let host = env.raw("SMTP_HOST")
-        if transport == "smtp" && host == nil {
-            throw ConfigurationError(variable: "SMTP_HOST", message: "required when MAIL_TRANSPORT is smtp")
-        }
-        return MailConfiguration(
-            transport: transport,
-            directory: env.string("MAIL_DIR", default: "./.data/mail"),
-            from: env.string("MAIL_FROM", default: "Claim funding for mentor training <no-reply@example.invalid>"),
-            smtpHost: host,
-            smtpPort: try env.int("SMTP_PORT", default: 587, in: 1...65535),
-            smtpUsername: env.raw("SMTP_USERNAME"),
-            smtpPassword: env.raw("SMTP_PASSWORD"),
-            smtpStartTLS: try env.bool("SMTP_STARTTLS", default: true),
-            smtpCAFile: env.raw("SMTP_CA_FILE"),
-            ratePerSecond: try env.int("MAIL_RATE_PER_SECOND", default: 20, in: 1...100_000),
-            maxAttempts: try env.int("MAIL_MAX_ATTEMPTS", default: 6, in: 1...100),
-            retryBaseSeconds: try Self.seconds(env, "MAIL_RETRY_BASE_SECONDS", default: 30),
-            supportAddress: support[0]
-        )
-    }
-
-    static func seconds(_ env: EnvironmentReader, _ name: String, default fallback: Double) throws -> Double {
-        guard let raw = env.raw(name) else { return fallback }
-        guard let value = Double(raw), value >= 0.01, value <= 3600 else {
-            throw ConfigurationError(variable: name, message: "must be a number of seconds from 0.01 to 3600, not \"\(raw)\"")
-        }
-        return value
     }
 }

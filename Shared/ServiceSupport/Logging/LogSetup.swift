@@ -42,10 +42,9 @@ public struct JSONLogHandler: LogHandler {
 /// Bootstraps logging once per process (called from `App.swift` only).
 public enum LogSetup {
     /// Installs text or JSON logging at `level` for `service`.
-    public static func bootstrap(service: String, format: String, level: String) {
-        let level = Logger.Level(rawValue: level) ?? .info
+    public static func bootstrap(service: String, format: LogFormat, level: Logger.Level) {
         LoggingSystem.bootstrap { label in
-            if format == "json" {
+            if format == .json {
                 return JSONLogHandler(label: label, service: service, level: level)
             }
             var handler = StreamLogHandler.standardOutput(label: label)
