@@ -43,6 +43,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // The web front door's page templates (the Hummingbird ecosystem's Mustache engine).
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // web's clients of the four services, generated from their OpenAPI documents at build
+        // time, and their transport over Foundation's URLSession.
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession.git", from: "1.4.0"),
     ],
     targets: [
         // The only code that touches libzmq.
@@ -157,7 +162,8 @@ let package = Package(
         .executableTarget(
             name: "Web",
             dependencies: [
-                "ServiceSupport", "Messages", "Messaging", "Storage",
+                "ServiceSupport", "Messages", "Messaging", "Storage", "NotificationsAPI",
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -167,6 +173,14 @@ let package = Package(
             path: "Services/Web",
             resources: [.copy("Templates"), .copy("Assets"), .copy("HTTP/openapi.yaml")],
             swiftSettings: swiftSettings
+        ),
+        // web's client of notifications, generated from notifications' own document.
+        .target(
+            name: "NotificationsAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            path: "Clients/NotificationsAPI",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         // A test-only producer/consumer used by the bus tests on real processes.
         .executableTarget(

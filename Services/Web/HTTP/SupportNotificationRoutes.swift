@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NotificationsAPI
 import ServiceSupport
 
 /// `/support/notifications`: the delivery log (filtered, 25 a page), a failed email sent again,
@@ -26,25 +27,29 @@ struct SupportNotificationRoutes {
         var entered: [String: String] = [:]
         for (name, value) in chosen { entered[name] = value }
         do {
-            let list = try await site.client.json(
-                .notifications,
-                "/api/v1/notifications?\(SupportClaimRoutes.query(chosen + [("page", "\(page)"), ("per_page", "25")]))",
-                as: Actors.support(user)
-            )
-            values["emails"] = list.items.map { item -> [String: Any] in
-                var row = item
-                row["failed"] = item["status"] as? String == "failed"
-                row["status_text"] =
-                    (item["status"] as? String).map { ["queued": "Waiting to send", "sent": "Sent", "failed": "Failed"][$0] ?? $0 } ?? ""
-                row["status_tag"] =
-                    (item["status"] as? String).map { ["queued": "yellow", "sent": "green", "failed": "red"][$0] ?? "grey" } ?? "grey"
-                return row
+            let status = try entered["status"].map { text in
+                guard let status = Operations.ListEmails.Input.Query.StatusPayload(rawValue: text) else {
+                    throw ServiceCallError.invalid([ServiceFieldError(field: "status", message: "Use queued, sent or failed.")], detail: "")
+                }
+                return status
             }
+            let query = Operations.ListEmails.Input.Query(
+                claimReference: entered["claim_reference"],
+                to: entered["to"],
+                template: entered["template"],
+                status: status,
+                page: page,
+                perPage: 25
+            )
+            let client = try await site.client.notifications(as: Actors.support(user))
+            let list = try await site.client.generated(.notifications) { try await client.listEmails(query: query).ok.body.json }
+            values["emails"] = list.items.map(Self.row)
             values["hasEmails"] = !list.items.isEmpty
-            let total = Int(list["total"]?.integer ?? 0)
-            values["total"] = total == 1 ? "1 email" : "\(total) emails"
+            values["total"] = list.total == 1 ? "1 email" : "\(list.total) emails"
             values.merge(
-                Paging(page: page, perPage: 25, total: total).values { "/support/notifications?\(base)\(base.isEmpty ? "" : "&")page=\($0)" }
+                Paging(page: page, perPage: 25, total: list.total).values {
+                    "/support/notifications?\(base)\(base.isEmpty ? "" : "&")page=\($0)"
+                }
             ) { $1 }
         } catch ServiceCallError.invalid(let fields, let detail) {
             for field in fields { errors.add(Self.filters.contains(field.field) ? field.field : "to", field.message) }
@@ -59,11 +64,26 @@ struct SupportNotificationRoutes {
         return .page("support-notifications", values, status: errors.isEmpty ? .ok : .unprocessableContent)
     }
 
+    /// One email of the delivery log, as the page shows it.
+    static func row(_ email: Components.Schemas.Email) -> [String: Any] {
+        var row: [String: Any] = [
+            "id": email.id, "to": email.to, "subject": email.subject, "template": email.template, "attempts": email.attempts,
+            "created_at_text": Presentation.timestamp(email.createdAt.formatted(.iso8601)), "failed": email.status == .failed,
+            "status_text": ["queued": "Waiting to send", "sent": "Sent", "failed": "Failed"][email.status.rawValue] ?? email.status.rawValue,
+            "status_tag": ["queued": "yellow", "sent": "green", "failed": "red"][email.status.rawValue] ?? "grey",
+        ]
+        if let reference = email.claimReference { row["claim_reference"] = reference }
+        if let sent = email.sentAt { row["sent_at_text"] = Presentation.timestamp(sent.formatted(.iso8601)) }
+        if let error = email.lastError { row["last_error"] = error }
+        return row
+    }
+
     func retry(_ request: PageRequest) async throws -> PageResult {
         let user = try request.supportUser
         guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text) else { throw PageError.notFound }
         do {
-            try await site.client.call(.notifications, "POST", "/api/v1/notifications/\(id)/retry", as: Actors.support(user))
+            let client = try await site.client.notifications(as: Actors.support(user))
+            _ = try await site.client.generated(.notifications) { try await client.retryEmail(path: .init(id: Int(id))).accepted }
             try await site.sessions.setFlash(request.session, "Email \(id) will be sent again")
         } catch ServiceCallError.conflict(_, let detail) {
             try await site.sessions.setFlash(request.session, detail, important: true)
@@ -94,16 +114,12 @@ struct SupportNotificationRoutes {
             return try await newMessage(request, errors: errors, entered: entered)
         }
         do {
-            let answer = try await site.client.call(
-                .notifications,
-                "POST",
-                "/api/v1/notifications/messages",
-                as: Actors.support(user),
-                body: try JSONSerialization.data(withJSONObject: ["school_urn": urn, "subject": entered["subject"]!, "body": entered["body"]!]),
-                contentType: "application/json",
-                headers: ["Idempotency-Key": String((form["idempotency_key"] ?? Secrets.random()).prefix(100))]
+            let client = try await site.client.notifications(as: Actors.support(user))
+            let message = Operations.SendMessage.Input(
+                headers: .init(idempotencyKey: String((form["idempotency_key"] ?? Secrets.random()).prefix(100))),
+                body: .json(.init(schoolUrn: urn, subject: entered["subject"]!, body: entered["body"]!))
             )
-            let recipients = (try JSONValue.parse(answer.body)["recipients"]?.array ?? []).compactMap(\.string)
+            let recipients = try await site.client.generated(.notifications) { try await client.sendMessage(message).accepted.body.json.recipients }
             try await site.sessions.setFlash(request.session, "Your message is being sent to \(recipients.joined(separator: ", "))")
             return .redirect("/support/notifications?template=support_message")
         } catch ServiceCallError.invalid(let fields, let detail) {
