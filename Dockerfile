@@ -14,6 +14,7 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY Shared ./Shared
 COPY Services ./Services
+COPY Clients ./Clients
 COPY Tools ./Tools
 COPY Tests ./Tests
 # One product per invocation (swift build takes a single --product).
