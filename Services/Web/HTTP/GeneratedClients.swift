@@ -17,7 +17,7 @@ extension ServiceClient {
         NotificationsAPI.Client(
             serverURL: urls.notifications,
             transport: URLSessionTransport(configuration: .init(session: session)),
-            middlewares: [Bearer(token: try await signer.sign(user, lifetime: Self.tokenLifetime)), Refusals(backend: .notifications)]
+            middlewares: [AsSignedInPerson(token: try await signer.sign(user, lifetime: Self.tokenLifetime), backend: .notifications)]
         )
     }
 
@@ -38,9 +38,12 @@ extension ServiceClient {
     }
 }
 
-/// Sends the signed-in person's token.
-struct Bearer: ClientMiddleware {
+/// Sends the signed-in person's token, and turns a service's answer outside 2xx into the
+/// ``ServiceCallError`` it means (404, 403, 422 with its field errors, 409, 412, 5xx), read from its
+/// problem+json exactly as for hand-written calls.
+struct AsSignedInPerson: ClientMiddleware {
     let token: String
+    let backend: Backend
 
     func intercept(
         _ request: HTTPRequest,
@@ -51,22 +54,6 @@ struct Bearer: ClientMiddleware {
     ) async throws -> (HTTPResponse, HTTPBody?) {
         var request = request
         request.headerFields[.authorization] = "Bearer \(token)"
-        return try await next(request, body, baseURL)
-    }
-}
-
-/// A service's answer outside 2xx becomes the ``ServiceCallError`` it means (404, 403, 422 with
-/// its field errors, 409, 412, 5xx), read from its problem+json exactly as for hand-written calls.
-struct Refusals: ClientMiddleware {
-    let backend: Backend
-
-    func intercept(
-        _ request: HTTPRequest,
-        body: HTTPBody?,
-        baseURL: URL,
-        operationID: String,
-        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
-    ) async throws -> (HTTPResponse, HTTPBody?) {
         let (response, answer) = try await next(request, body, baseURL)
         guard (200..<300).contains(response.status.code) else {
             var data = Data()
