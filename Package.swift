@@ -6,6 +6,18 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// web's client of one service, generated at build time from that service's own OpenAPI document
+/// (`Clients/<name>/openapi.yaml` links to it).
+func generatedClient(_ name: String) -> Target {
+    .target(
+        name: name,
+        dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+        path: "Clients/\(name)",
+        swiftSettings: swiftSettings,
+        plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+    )
+}
+
 let package = Package(
     name: "MentorClaims",
     platforms: [.macOS(.v15)],
@@ -162,7 +174,7 @@ let package = Package(
         .executableTarget(
             name: "Web",
             dependencies: [
-                "ServiceSupport", "Messages", "Messaging", "Storage", "NotificationsAPI",
+                "ServiceSupport", "Messages", "Messaging", "Storage", "ClaimsIntakeAPI", "PaymentsAPI", "AuditSamplingAPI", "NotificationsAPI",
                 .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -173,14 +185,6 @@ let package = Package(
             path: "Services/Web",
             resources: [.copy("Templates"), .copy("Assets"), .copy("HTTP/openapi.yaml")],
             swiftSettings: swiftSettings
-        ),
-        // web's client of notifications, generated from notifications' own document.
-        .target(
-            name: "NotificationsAPI",
-            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
-            path: "Clients/NotificationsAPI",
-            swiftSettings: swiftSettings,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         // A test-only producer/consumer used by the bus tests on real processes.
         .executableTarget(
@@ -335,7 +339,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WebTests",
-            dependencies: ["Web", "TestSupport", "Messages", "Messaging", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Web", "TestSupport", "Messages", "Messaging", "Storage", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
             path: "Tests/WebTests",
             swiftSettings: swiftSettings
         ),
@@ -350,3 +357,5 @@ let package = Package(
         ),
     ]
 )
+
+package.targets += ["ClaimsIntakeAPI", "PaymentsAPI", "AuditSamplingAPI", "NotificationsAPI"].map(generatedClient)

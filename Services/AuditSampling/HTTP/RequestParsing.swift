@@ -57,6 +57,11 @@ enum RequestParsing {
                 ])
             }
         }
+        if let seed = input.seed, seed > UInt64(Int64.max) {
+            throw AuditError.invalid([
+                FieldError(field: "seed", message: "Enter a seed of at most 9223372036854775807, or leave it out for a new one")
+            ])
+        }
         guard QueryReader.years.contains(input.academicYear) else {
             throw AuditError.invalid([FieldError(field: "academic_year", message: "Enter an academic year such as 2025")])
         }

@@ -60,3 +60,8 @@ struct SupportActions: Equatable, Sendable {
     /// Whether the page shows its actions at all.
     var any: Bool { delete || paid || approve || schoolResponse || clawback || decide }
 }
+
+/// Where a claim window stands, as claims-intake says: only a current window takes claims.
+enum ClaimWindowState: String, Decodable, Sendable {
+    case upcoming, current, past
+}

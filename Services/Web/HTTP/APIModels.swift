@@ -57,7 +57,7 @@ struct WindowAPI: Decodable, Sendable {
     var opensOn: String
     var closesOn: String
     var closesAt: String
-    var state: String
+    var state: ClaimWindowState
     var daysLeft: Int?
 }
 
@@ -167,4 +167,18 @@ struct SchoolSummaryAPI: Decodable, Sendable {
 func academicYear(of date: Date) -> Int {
     let parts = LondonDates.calendar.dateComponents([.year, .month], from: date)
     return parts.month! >= 9 ? parts.year! : parts.year! - 1
+}
+
+extension Decodable {
+    /// A generated client's answer read as web's model of it: the answer was decoded and checked
+    /// against the service's document by the client, and is read here by the same names.
+    init(reading answer: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { self = try decoder.decode(Self.self, from: try encoder.encode(answer)) } catch {
+            throw ServiceCallError.failed(status: 200, detail: "an answer web cannot read: \(error)")
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import ClaimsIntakeAPI
 import Foundation
 import Hummingbird
 import ServiceSupport
@@ -10,8 +11,8 @@ extension ClaimJourneyRoutes {
         guard let journey = journey(request, urn: urn), journey.providerCode != nil else { return .redirect(base(urn)) }
         if journey.mentorTRNs.isEmpty { return .redirect("\(base(urn))/mentors") }
         if journey.mentorTRNs.contains(where: { journey.hours[$0] == nil }) { return .redirect(nextStep(journey)) }
-        let mentors = try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: Actors.school(user))
-        let names = Dictionary(mentors.items.map { ($0.trn, $0.name) }) { a, _ in a }
+        let mentors = try await site.client.mentors(urn, as: Actors.school(user))
+        let names = Dictionary(mentors.map { ($0.trn, $0.name) }) { a, _ in a }
         let totalHours = journey.mentorTRNs.compactMap { journey.hours[$0] }.reduce(0, +)
         var values = SchoolRoutes.frame(site, user, urn, school, current: "claims")
         values["title"] = (errors.isEmpty ? "" : "Error: ") + "Check your answers - Add claim - \(school.name)"
@@ -44,47 +45,33 @@ extension ClaimJourneyRoutes {
             return .redirect(base(urn))
         }
         let actor = Actors.school(user)
-        struct Line: Encodable {
-            var trn: String
-            var hours: Int
-        }
-        struct Body: Encodable {
-            var providerCode: String
-            var mentors: [Line]
-        }
-        let body = Body(providerCode: provider, mentors: journey.mentorTRNs.map { Line(trn: $0, hours: journey.hours[$0] ?? 0) })
+        let body = ClaimsIntakeAPI.Components.Schemas.ClaimInput(
+            providerCode: provider,
+            mentors: journey.mentorTRNs.map { .init(trn: $0, hours: journey.hours[$0] ?? 0) }
+        )
         let saveOnly = request.form["action"] == "draft"
         var errors = PageErrors()
         do {
             let reference: String
             if let existing = journey.reference {
-                try await site.client.call(.claimsIntake, "PATCH", "/api/v1/claims/\(existing)", as: actor, json: body)
+                _ = try await site.client.claimsIntake(as: actor) { try await $0.updateClaim(path: .init(reference: existing), body: .json(body)).ok }
                 reference = existing
             } else {
                 // The same answers sent twice (a double click) make one claim.
                 let key = Secrets.hash("\(request.session.idHash)|\(String(decoding: try JSONEncoder().encode(journey), as: UTF8.self))")
-                reference = try await site.client.call(
-                    .claimsIntake,
-                    "POST",
-                    "/api/v1/schools/\(urn)/claims",
-                    as: actor,
-                    json: body,
-                    headers: ["Idempotency-Key": key]
-                ).decode(ClaimAPI.self).reference
+                reference = try await site.client.claimsIntake(as: actor) {
+                    try await $0.createClaim(path: .init(urn: urn), headers: .init(idempotencyKey: key), body: .json(body)).created.body.json
+                        .reference
+                }
             }
             if saveOnly {
                 try await save(nil, request)
                 try await site.sessions.setFlash(request.session, "Claim \(reference) has been saved as a draft")
                 return .redirect("/schools/\(urn)/claims/\(reference)")
             }
-            struct Declaration: Encodable { var declarationAccepted: Bool }
-            try await site.client.call(
-                .claimsIntake,
-                "POST",
-                "/api/v1/claims/\(reference)/submit",
-                as: actor,
-                json: Declaration(declarationAccepted: true)
-            )
+            _ = try await site.client.claimsIntake(as: actor) {
+                try await $0.submitClaim(path: .init(reference: reference), body: .json(.init(declarationAccepted: true))).ok
+            }
             try await save(nil, request)
             return .redirect("\(base(urn))/confirmation/\(reference)")
         } catch ServiceCallError.invalid(let fields, let detail) {
@@ -110,8 +97,8 @@ extension ClaimJourneyRoutes {
     func confirmation(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try SchoolRoutes.school(request)
         let reference = try request.claimReference
-        let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
-        let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
+        let school = try await site.client.school(urn, as: Actors.school(user))
+        let claim = try await site.client.claim(reference, as: Actors.school(user))
         guard claim.school.urn == urn else { throw PageError.notFound }
         var values = SchoolRoutes.frame(site, user, urn, school, current: "claims")
         values["title"] = "Claim submitted - \(school.name)"
@@ -127,7 +114,7 @@ extension ClaimJourneyRoutes {
     func edit(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try SchoolRoutes.school(request)
         let reference = try request.claimReference
-        let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
+        let claim = try await site.client.claim(reference, as: Actors.school(user))
         guard claim.school.urn == urn, ClaimStatus.draft ~= claim.status else { throw PageError.notFound }
         var journey = ClaimJourney(urn: urn, reference: reference, providerCode: claim.provider.code, providerName: claim.provider.name)
         journey.mentorTRNs = claim.mentors.map(\.trn)

@@ -58,7 +58,7 @@ struct ClaimJourneyRoutes {
     /// The school, checked ready to claim: grant conditions accepted, eligible, a window open.
     func ready(_ request: PageRequest) async throws -> (User, Int, SchoolAPI, PageResult?) {
         let (user, urn, _) = try SchoolRoutes.school(request)
-        let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
+        let school = try await site.client.school(urn, as: Actors.school(user))
         if !school.grantConditionsAccepted { return (user, urn, school, .redirect("/schools/\(urn)/grant-conditions")) }
         return (user, urn, school, nil)
     }
@@ -76,20 +76,15 @@ struct ClaimJourneyRoutes {
             try await save(journey, request)
         }
         let search = request.query("q").map { String($0.prefix(100)) }
-        let providers = try await site.client.get(
-            ItemsAPI<ProviderAPI>.self,
-            .claimsIntake,
-            "/api/v1/providers\(search.map { "?q=\(queryValue($0))" } ?? "")",
-            as: Actors.school(user)
-        )
+        let providers = try await site.client.providers(matching: search, as: Actors.school(user))
         var values = SchoolRoutes.frame(site, user, urn, school, current: "claims")
         values["title"] = (errors.isEmpty ? "" : "Error: ") + "Accredited provider - Add claim - \(school.name)"
         values["search"] = search ?? ""
         values["searched"] = search != nil
-        values["providers"] = providers.items.prefix(50).map {
+        values["providers"] = providers.prefix(50).map {
             ["code": $0.code, "name": $0.name, "ukprn": $0.ukprn, "checked": $0.code == journey?.providerCode]
         }
-        values["noProviders"] = providers.items.isEmpty
+        values["noProviders"] = providers.isEmpty
         values["action"] = base(urn)
         values["back"] = journey?.reference == nil ? "/schools/\(urn)" : "\(base(urn))/check"
         values.merge(errors.context) { $1 }
@@ -105,13 +100,8 @@ struct ClaimJourneyRoutes {
             errors.add("provider", "Select the accredited provider the mentors trained with")
             return try await providerPage(request, errors: errors)
         }
-        let providers = try await site.client.get(
-            ItemsAPI<ProviderAPI>.self,
-            .claimsIntake,
-            "/api/v1/providers?q=\(queryValue(code))",
-            as: Actors.school(user)
-        )
-        guard let provider = providers.items.first(where: { $0.code == code }) else {
+        let providers = try await site.client.providers(matching: code, as: Actors.school(user))
+        guard let provider = providers.first(where: { $0.code == code }) else {
             var errors = PageErrors()
             errors.add("provider", "Select an accredited provider from the list")
             return try await providerPage(request, errors: errors)
@@ -133,7 +123,7 @@ struct ClaimJourneyRoutes {
     /// The school's mentors (at most 200 are offered).
     func mentors(_ user: User, _ urn: Int) async throws -> [MentorAPI] {
         Array(
-            try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: Actors.school(user)).items
+            try await site.client.mentors(urn, as: Actors.school(user))
                 .prefix(200)
         )
     }
@@ -141,12 +131,7 @@ struct ClaimJourneyRoutes {
     /// What is left of `mentor`'s allowance with `provider`.
     func allowance(_ user: User, _ urn: Int, _ mentor: MentorAPI, provider: String) async throws -> MentorChoice {
         let allowance = try await found {
-            try await site.client.get(
-                AllowanceAPI.self,
-                .claimsIntake,
-                "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider))",
-                as: Actors.school(user)
-            )
+            try await site.client.allowance(urn, mentor.trn, provider: provider, as: Actors.school(user))
         }
         return MentorChoice(mentor: mentor, allowance: allowance)
     }

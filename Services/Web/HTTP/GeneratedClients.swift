@@ -1,32 +1,61 @@
+import AuditSamplingAPI
+import ClaimsIntakeAPI
 import Foundation
 import HTTPTypes
 import NotificationsAPI
 import OpenAPIRuntime
 import OpenAPIURLSession
+import PaymentsAPI
 import ServiceSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// web's clients generated from the services' OpenAPI documents, calling as the signed-in person
-/// with the same short-lived token, timeouts and errors as ``ServiceClient/call(_:_:_:as:json:body:contentType:headers:)``.
+/// web's clients generated from the services' OpenAPI documents (`Clients/`), calling as the
+/// signed-in person with a short-lived token, the session's timeouts, and the services' refusals as
+/// ``ServiceCallError``:
+/// `try await site.client.payments(as: actor) { try await $0.getPaymentRun(path: .init(id: id)).ok.body.json }`.
+/// A path, parameter or body that the document no longer has fails web's build; an answer that no
+/// longer matches it fails the call (and the suites), never silently.
 extension ServiceClient {
-    /// notifications' client, calling as `user`.
-    func notifications(as user: AuthenticatedUser) async throws -> NotificationsAPI.Client {
-        NotificationsAPI.Client(
-            serverURL: urls.notifications,
-            transport: URLSessionTransport(configuration: .init(session: session)),
-            middlewares: [AsSignedInPerson(token: try await signer.sign(user, lifetime: Self.tokenLifetime), backend: .notifications)]
-        )
+    /// Calls claims-intake as `user`.
+    func claimsIntake<T>(as user: AuthenticatedUser, _ call: (ClaimsIntakeAPI.Client) async throws -> T) async throws -> T {
+        try await generated(.claimsIntake, as: user) {
+            try await call(ClaimsIntakeAPI.Client(serverURL: urls.claimsIntake, transport: $0, middlewares: [$1]))
+        }
+    }
+
+    /// Calls payments as `user`.
+    func payments<T>(as user: AuthenticatedUser, _ call: (PaymentsAPI.Client) async throws -> T) async throws -> T {
+        try await generated(.payments, as: user) { try await call(PaymentsAPI.Client(serverURL: urls.payments, transport: $0, middlewares: [$1])) }
+    }
+
+    /// Calls audit-sampling as `user`.
+    func auditSampling<T>(as user: AuthenticatedUser, _ call: (AuditSamplingAPI.Client) async throws -> T) async throws -> T {
+        try await generated(.auditSampling, as: user) {
+            try await call(AuditSamplingAPI.Client(serverURL: urls.auditSampling, transport: $0, middlewares: [$1]))
+        }
+    }
+
+    /// Calls notifications as `user`.
+    func notifications<T>(as user: AuthenticatedUser, _ call: (NotificationsAPI.Client) async throws -> T) async throws -> T {
+        try await generated(.notifications, as: user) {
+            try await call(NotificationsAPI.Client(serverURL: urls.notifications, transport: $0, middlewares: [$1]))
+        }
     }
 
     /// The answer of a generated client's call, with its failures as the ``ServiceCallError`` the
     /// pages handle: a refusal as the service gave it, a service that does not answer as
     /// unavailable, and an answer that does not match the document as a failure.
-    func generated<T>(_ backend: Backend, _ call: () async throws -> T) async throws -> T {
+    private func generated<T>(
+        _ backend: Backend,
+        as user: AuthenticatedUser,
+        _ call: (URLSessionTransport, AsSignedInPerson) async throws -> T
+    ) async throws -> T {
+        let person = AsSignedInPerson(token: try await signer.sign(user, lifetime: Self.tokenLifetime), backend: backend)
         do {
-            return try await call()
+            return try await call(URLSessionTransport(configuration: .init(session: session)), person)
         } catch let error as ClientError {
             switch error.underlyingError {
             case let refusal as ServiceCallError: throw refusal
@@ -38,9 +67,26 @@ extension ServiceClient {
     }
 }
 
+extension JSONValue {
+    /// A generated client's answer as page values, keyed by the document's own (snake_case) names
+    /// and with its times as ISO 8601 text, for the pages that show what a service says as it says it.
+    init(_ answer: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        self = try JSONValue.parse(try encoder.encode(answer))
+    }
+}
+
+extension HTTPBody {
+    /// A file a service answered with (a CSV), whole: files are at most 32 MiB.
+    var file: Data {
+        get async throws { try await Data(collecting: self, upTo: 32 << 20) }
+    }
+}
+
 /// Sends the signed-in person's token, and turns a service's answer outside 2xx into the
 /// ``ServiceCallError`` it means (404, 403, 422 with its field errors, 409, 412, 5xx), read from its
-/// problem+json exactly as for hand-written calls.
+/// problem+json.
 struct AsSignedInPerson: ClientMiddleware {
     let token: String
     let backend: Backend
@@ -54,6 +100,8 @@ struct AsSignedInPerson: ClientMiddleware {
     ) async throws -> (HTTPResponse, HTTPBody?) {
         var request = request
         request.headerFields[.authorization] = "Bearer \(token)"
+        // The runtime percent-encodes header parameters; an entity tag is sent as RFC 9110 writes it.
+        if let version = request.headerFields[.ifMatch] { request.headerFields[.ifMatch] = version.removingPercentEncoding ?? version }
         let (response, answer) = try await next(request, body, baseURL)
         guard (200..<300).contains(response.status.code) else {
             var data = Data()

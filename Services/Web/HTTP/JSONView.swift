@@ -102,10 +102,3 @@ enum JSONValue: Decodable, Sendable {
         return list.compactMap { $0.page as? [String: Any] }
     }
 }
-
-extension ServiceClient {
-    /// GET as plain JSON (see ``JSONValue``).
-    func json(_ backend: Backend, _ path: String, as user: AuthenticatedUser) async throws -> JSONValue {
-        try JSONValue.parse(try await call(backend, "GET", path, as: user).body)
-    }
-}

@@ -1,5 +1,7 @@
+import AuditSamplingAPI
 import Foundation
 import Hummingbird
+import OpenAPIRuntime
 import ServiceSupport
 
 /// `/providers/{code}`: a provider's open audit requests with their due dates and what is still
@@ -23,26 +25,32 @@ struct ProviderRoutes {
         return (user, code)
     }
 
-    func requestID(_ request: PageRequest) throws -> Int64 {
-        guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text), id > 0 else { throw PageError.notFound }
+    func requestID(_ request: PageRequest) throws -> Int {
+        guard let text = request.parameter("id"), text.count <= 12, let id = Int(text), id > 0 else { throw PageError.notFound }
         return id
     }
 
-    func home(_ request: PageRequest, requestErrors: [Int64: FileRefusal] = [:]) async throws -> PageResult {
+    func home(_ request: PageRequest, requestErrors: [Int: FileRefusal] = [:]) async throws -> PageResult {
         let (user, code) = try Self.provider(request)
         let actor = Actors.provider(user)
         let client = site.client
-        async let requestsCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/provider-requests?provider_code=\(code)", as: actor) }
-        async let claimsCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/claims?provider_code=\(code)", as: actor) }
+        async let requestsCall = outcome {
+            try JSONValue(
+                try await client.auditSampling(as: actor) { try await $0.listProviderRequests(query: .init(providerCode: code)).ok.body.json }
+            )
+        }
+        async let claimsCall = outcome {
+            try JSONValue(try await client.auditSampling(as: actor) { try await $0.listSampledClaims(query: .init(providerCode: code)).ok.body.json })
+        }
         async let nameCall = outcome {
-            try await client.get(ItemsAPI<ProviderAPI>.self, .claimsIntake, "/api/v1/providers?q=\(queryValue(code))", as: actor)
+            try await client.claimsIntake(as: actor) { try await $0.listProviders(query: .init(q: code)).ok.body.json.items }
         }
         let (requests, claims, names) = await (requestsCall, claimsCall, nameCall)
-        let name = (try? names.get())?.items.first { $0.code == code }?.name ?? code
+        let name = (try? names.get())?.first { $0.code == code }?.name ?? code
         var errors = PageErrors()
         let open = try requests.get().items.map { item -> [String: Any] in
             var row = item
-            let id = item["id"] as? Int64 ?? 0
+            let id = (item["id"] as? Int64).map(Int.init) ?? 0
             row["unanswered"] = (item["unanswered_claims"] as? Int64).map { $0 == 1 ? "1 claim" : "\($0) claims" } ?? ""
             if let refusal = requestErrors[id] {
                 errors.add("file-\(id)", refusal.message)
@@ -71,8 +79,10 @@ struct ProviderRoutes {
     func file(_ request: PageRequest) async throws -> PageResult {
         let (user, _) = try Self.provider(request)
         let id = try requestID(request)
-        let answer = try await site.client.call(.auditSampling, "GET", "/api/v1/audit/provider-requests/\(id)/csv", as: Actors.provider(user))
-        return .csv(answer.body, fileName: "sampling-request-\(id).csv")
+        let file = try await site.client.auditSampling(as: Actors.provider(user)) {
+            try await $0.providerRequestCSV(path: .init(id: id)).ok.body.csv.file
+        }
+        return .csv(file, fileName: "sampling-request-\(id).csv")
     }
 
     func response(_ request: PageRequest) async throws -> PageResult {
@@ -82,15 +92,10 @@ struct ProviderRoutes {
             return try await home(request, requestErrors: [id: FileRefusal(file: "Select your response file (a CSV)")])
         }
         do {
-            let answer = try await site.client.call(
-                .auditSampling,
-                "POST",
-                "/api/v1/audit/provider-requests/\(id)/response",
-                as: Actors.provider(user),
-                body: upload.data,
-                contentType: "text/csv"
-            )
-            try await site.sessions.setFlash(request.session, Self.responseMessage(try JSONValue.parse(answer.body)))
+            let summary = try await site.client.auditSampling(as: Actors.provider(user)) {
+                try await $0.recordProviderResponse(path: .init(id: id), body: .csv(HTTPBody(upload.data))).ok.body.json
+            }
+            try await site.sessions.setFlash(request.session, Self.responseMessage(try JSONValue(summary)))
             return .redirect("/providers/\(code)")
         } catch ServiceCallError.invalid(let fields, let detail) {
             return try await home(request, requestErrors: [id: FileRefusal(fields, detail: detail)])

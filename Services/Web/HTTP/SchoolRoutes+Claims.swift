@@ -1,3 +1,4 @@
+import ClaimsIntakeAPI
 import Foundation
 import Hummingbird
 import ServiceSupport
@@ -10,9 +11,9 @@ extension SchoolRoutes {
         let reference = try request.claimReference
         let client = site.client
         async let schoolCall = outcome { try await loadSchool(urn, user) }
-        async let claimCall = outcome { try await client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: actor) }
+        async let claimCall = outcome { try await client.claim(reference, as: actor) }
         async let activityCall = outcome {
-            try await client.get(ItemsAPI<ActivityAPI>.self, .claimsIntake, "/api/v1/claims/\(reference)/activity", as: actor)
+            try await client.activity(reference, as: actor)
         }
         let (schoolResult, claimResult, activityResult) = await (schoolCall, claimCall, activityCall)
         let (school, claim, activity) = (try schoolResult.get(), try claimResult.get(), try activityResult.get())
@@ -35,7 +36,7 @@ extension SchoolRoutes {
             "statusReason": claim.statusReason ?? "", "isDraft": ClaimStatus.draft ~= claim.status,
             "editHref": "/schools/\(urn)/claims/new/edit/\(claim.reference)", "removeHref": "/schools/\(urn)/claims/\(claim.reference)/remove",
         ]
-        values["history"] = activity.items.reversed().map { Self.historyEntry($0, claim: claim) }
+        values["history"] = activity.reversed().map { Self.historyEntry($0, claim: claim) }
         return .page("claim", values)
     }
 
@@ -78,7 +79,7 @@ extension SchoolRoutes {
         let (user, urn, _) = try Self.school(request)
         let reference = try request.claimReference
         let school = try await loadSchool(urn, user)
-        let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
+        let claim = try await site.client.claim(reference, as: Actors.school(user))
         guard claim.school.urn == urn, ClaimStatus.draft ~= claim.status else { throw PageError.notFound }
         var values = Self.frame(site, user, urn, school, current: "claims")
         values["title"] = "Are you sure you want to remove this claim? - \(school.name)"
@@ -92,9 +93,9 @@ extension SchoolRoutes {
     func removeClaim(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try Self.school(request)
         let reference = try request.claimReference
-        let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(reference)", as: Actors.school(user))
+        let claim = try await site.client.claim(reference, as: Actors.school(user))
         guard claim.school.urn == urn else { throw PageError.notFound }
-        try await site.client.call(.claimsIntake, "DELETE", "/api/v1/claims/\(reference)", as: Actors.school(user))
+        _ = try await site.client.claimsIntake(as: Actors.school(user)) { try await $0.deleteClaim(path: .init(reference: reference)).noContent }
         try await site.sessions.setFlash(request.session, "Claim \(reference) has been removed")
         return .redirect("/schools/\(urn)")
     }
@@ -105,9 +106,9 @@ extension SchoolRoutes {
         let (user, urn, _) = try Self.school(request)
         let actor = Actors.school(user)
         let school = try await loadSchool(urn, user)
-        let summary = try await site.client.get(SchoolSummaryAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/summary", as: actor)
+        let summary = try await site.client.schoolSummary(urn, as: actor)
         let year = school.academicYear ?? academicYear(of: site.now())
-        let rates = try await found { try await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: actor) }
+        let rates = try await found { try await site.client.rates(year, as: actor) }
         var values = Self.frame(site, user, urn, school, current: "funding")
         values["title"] = "Funding - \(school.name)"
         values["years"] = summary.years.reversed().map { Self.yearRow($0) }
@@ -145,11 +146,11 @@ extension SchoolRoutes {
         var rows: [[String: Any]] = []
         var totals = (claimed: Int64(0), paid: Int64(0), clawed: Int64(0), claims: 0)
         for urn in user.schoolURNs {
-            guard let school = try await found({ try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: actor) }),
+            guard let school = try await found({ try await site.client.school(urn, as: actor) }),
                 school.trust?.uid == uid
             else { continue }
             trustName = school.trust?.name
-            let summary = try await site.client.get(SchoolSummaryAPI.self, .claimsIntake, "/api/v1/schools/\(urn)/summary", as: actor)
+            let summary = try await site.client.schoolSummary(urn, as: actor)
             let year = school.academicYear ?? academicYear(of: site.now())
             let current = summary.years.first { $0.academicYear == year }
             let claims = current.map { $0.claimsByStatus.filter { !(ClaimStatus.draft ~= snakeCase($0.key)) }.values.reduce(0, +) } ?? 0

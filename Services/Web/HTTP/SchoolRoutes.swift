@@ -1,3 +1,4 @@
+import ClaimsIntakeAPI
 import Foundation
 import Hummingbird
 import ServiceSupport
@@ -48,7 +49,7 @@ struct SchoolRoutes {
     }
 
     func loadSchool(_ urn: Int, _ user: User) async throws -> SchoolAPI {
-        try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
+        try await site.client.school(urn, as: Actors.school(user))
     }
 
     /// The window banner: days left from 30 days before the close, hours on the last day.
@@ -85,17 +86,12 @@ struct SchoolRoutes {
         let client = site.client
         let guessedYear = academicYear(of: site.now())
         let page = request.query("page").flatMap { Int($0) }.map { min(max($0, 1), 10_000) } ?? 1
-        let listQuery = "per_page=\(Self.perPage)&page=\(page)&sort=-submitted_at"
-        async let schoolCall = outcome { try await loadSchool(urn, user) }
-        async let windowCall = outcome { try await client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: actor) }
-        async let claimsCall = outcome {
-            try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self,
-                .claimsIntake,
-                "/api/v1/claims?school_urn=\(urn)&academic_year=\(guessedYear)&\(listQuery)",
-                as: actor
-            )
+        @Sendable func inYear(_ year: Int) -> ClaimsIntakeAPI.Operations.SearchClaims.Input.Query {
+            .init(schoolUrn: urn, academicYear: year, sort: ._hyphen_submittedAt, page: page, perPage: Self.perPage)
         }
+        async let schoolCall = outcome { try await loadSchool(urn, user) }
+        async let windowCall = outcome { try await client.currentWindow(as: actor) }
+        async let claimsCall = outcome { try await client.claims(inYear(guessedYear), as: actor) }
         let (schoolResult, windowResult, claimsResult) = await (schoolCall, windowCall, claimsCall)
         let school = try schoolResult.get()
         if !school.grantConditionsAccepted { return .redirect("/schools/\(urn)/grant-conditions") }
@@ -103,12 +99,7 @@ struct SchoolRoutes {
         let year = window?.academicYear ?? school.academicYear ?? guessedYear
         var claims = try claimsResult.get()
         if year != guessedYear {
-            claims = try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self,
-                .claimsIntake,
-                "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&\(listQuery)",
-                as: actor
-            )
+            claims = try await client.claims(inYear(year), as: actor)
         }
         var values = Self.frame(site, user, urn, school, current: "claims")
         values["title"] = "Claims - \(school.name)"
@@ -156,13 +147,7 @@ struct SchoolRoutes {
             errors.add("accept", "Confirm that you have read and accept the grant conditions")
             return try await grantConditions(request, errors: errors)
         }
-        try await site.client.call(
-            .claimsIntake,
-            "POST",
-            "/api/v1/schools/\(urn)/grant-conditions",
-            as: Actors.school(user),
-            json: [String: String]()
-        )
+        _ = try await site.client.claimsIntake(as: Actors.school(user)) { try await $0.acceptGrantConditions(path: .init(urn: urn)).created }
         try await site.sessions.setFlash(request.session, "You have accepted the grant conditions")
         return .redirect("/schools/\(urn)")
     }
@@ -174,30 +159,20 @@ struct SchoolRoutes {
         let actor = Actors.school(user)
         let school = try await loadSchool(urn, user)
         if !school.grantConditionsAccepted { return .redirect("/schools/\(urn)/grant-conditions") }
-        let list = try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: actor)
+        let list = try await site.client.mentors(urn, as: actor)
         // Remaining hours per provider the school claims with this year.
         let year = school.academicYear ?? academicYear(of: site.now())
-        let claims = try await site.client.get(
-            ItemsAPI<ClaimListItemAPI>.self,
-            .claimsIntake,
-            "/api/v1/claims?school_urn=\(urn)&academic_year=\(year)&per_page=100",
-            as: actor
-        )
+        let claims = try await site.client.claims(.init(schoolUrn: urn, academicYear: year, perPage: 100), as: actor)
         var providers: [(code: String, name: String)] = []
         for claim in claims.items where !providers.contains(where: { $0.code == claim.provider.code }) {
             providers.append((claim.provider.code, claim.provider.name))
         }
         var rows: [[String: Any]] = []
-        for mentor in list.items {
+        for mentor in list {
             var hours: [[String: Any]] = []
             for provider in providers.prefix(5) {
                 if let allowance = try await found({
-                    try await site.client.get(
-                        AllowanceAPI.self,
-                        .claimsIntake,
-                        "/api/v1/schools/\(urn)/mentors/\(mentor.trn)/allowance?provider=\(queryValue(provider.code))",
-                        as: actor
-                    )
+                    try await site.client.allowance(urn, mentor.trn, provider: provider.code, as: actor)
                 }) {
                     hours.append([
                         "provider": provider.name, "remaining": Presentation.hours(allowance.remainingHours), "total": allowance.totalHours,
@@ -230,19 +205,10 @@ struct SchoolRoutes {
         if last.isEmpty { errors.add("last_name", "Enter the mentor's last name") }
         let entered = ["trn": trn, "first_name": first, "last_name": last]
         guard errors.isEmpty else { return try await mentors(request, errors: errors, entered: entered) }
-        struct Body: Encodable {
-            var trn: String
-            var firstName: String
-            var lastName: String
-        }
         do {
-            try await site.client.call(
-                .claimsIntake,
-                "POST",
-                "/api/v1/schools/\(urn)/mentors",
-                as: Actors.school(user),
-                json: Body(trn: trn, firstName: first, lastName: last)
-            )
+            _ = try await site.client.claimsIntake(as: Actors.school(user)) {
+                try await $0.addMentor(path: .init(urn: urn), body: .json(.init(trn: trn, firstName: first, lastName: last))).created
+            }
         } catch ServiceCallError.invalid(let fields, let detail) {
             for field in fields { errors.add(["trn", "first_name", "last_name"].contains(field.field) ? field.field : "trn", field.message) }
             if errors.isEmpty { errors.add("trn", detail) }
@@ -258,8 +224,8 @@ struct SchoolRoutes {
     func confirmRemoveMentor(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try Self.school(request)
         let school = try await loadSchool(urn, user)
-        let list = try await site.client.get(ItemsAPI<MentorAPI>.self, .claimsIntake, "/api/v1/schools/\(urn)/mentors", as: Actors.school(user))
-        guard let mentor = list.items.first(where: { $0.trn == request.parameter("trn") }) else { throw PageError.notFound }
+        let list = try await site.client.mentors(urn, as: Actors.school(user))
+        guard let mentor = list.first(where: { $0.trn == request.parameter("trn") }) else { throw PageError.notFound }
         var values = Self.frame(site, user, urn, school, current: "mentors")
         values["title"] = "Are you sure you want to remove \(mentor.name)? - \(school.name)"
         values["mentor"] = ["name": mentor.name, "trn": mentor.trn]
@@ -273,7 +239,7 @@ struct SchoolRoutes {
         let (user, urn, _) = try Self.school(request)
         guard let trn = request.parameter("trn"), trn.count == 7, trn.allSatisfy(\.isNumber) else { throw PageError.notFound }
         do {
-            try await site.client.call(.claimsIntake, "DELETE", "/api/v1/schools/\(urn)/mentors/\(trn)", as: Actors.school(user))
+            _ = try await site.client.claimsIntake(as: Actors.school(user)) { try await $0.removeMentor(path: .init(urn: urn, trn: trn)).noContent }
             try await site.sessions.setFlash(request.session, "The mentor has been removed")
         } catch ServiceCallError.conflict(_, let detail) {
             try await site.sessions.setFlash(request.session, detail, important: true)

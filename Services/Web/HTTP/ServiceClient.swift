@@ -32,7 +32,8 @@ enum ServiceCallError: Error, Equatable {
     case failed(status: Int, detail: String)
 }
 
-/// Calls the services' HTTP APIs with a token of at most five minutes for the signed-in person.
+/// Calls the services' HTTP APIs with a token of at most five minutes for the signed-in person,
+/// through the clients generated from their documents (`GeneratedClients.swift`).
 struct ServiceClient: Sendable {
     let urls: ServiceURLs
     let signer: TokenSigner
@@ -48,72 +49,6 @@ struct ServiceClient: Sendable {
         configuration.httpMaximumConnectionsPerHost = 16
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         self.session = URLSession(configuration: configuration)
-    }
-
-    func base(_ backend: Backend) -> URL {
-        switch backend {
-        case .claimsIntake: return urls.claimsIntake
-        case .payments: return urls.payments
-        case .auditSampling: return urls.auditSampling
-        case .notifications: return urls.notifications
-        }
-    }
-
-    /// The answer to a call that succeeded (2xx).
-    struct Answer: Sendable {
-        var status: Int
-        var body: Data
-        var etag: String?
-        func decode<T: Decodable>(_ type: T.Type) throws -> T {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            do { return try decoder.decode(type, from: body) } catch {
-                throw ServiceCallError.failed(status: status, detail: "unreadable answer: \(error)")
-            }
-        }
-    }
-
-    /// Calls `method path` on `backend` as `user`; throws ``ServiceCallError`` unless 2xx.
-    @discardableResult
-    func call(
-        _ backend: Backend,
-        _ method: String,
-        _ path: String,
-        as user: AuthenticatedUser,
-        json: (any Encodable)? = nil,
-        body: Data? = nil,
-        contentType: String? = nil,
-        headers: [String: String] = [:]
-    ) async throws -> Answer {
-        guard let url = URL(string: base(backend).absoluteString + path) else { throw ServiceCallError.failed(status: 0, detail: "bad path \(path)") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        let token = try await signer.sign(user, lifetime: Self.tokenLifetime)
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            request.httpBody = try encoder.encode(json)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        } else if let body {
-            request.httpBody = body
-            request.setValue(contentType ?? "application/octet-stream", forHTTPHeaderField: "Content-Type")
-        }
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await session.data(for: request)
-        } catch {
-            throw ServiceCallError.unavailable("\(backend) did not answer: \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse else { throw ServiceCallError.unavailable("\(backend) gave no HTTP answer") }
-        let status = http.statusCode
-        if (200..<300).contains(status) {
-            return Answer(status: status, body: data, etag: http.value(forHTTPHeaderField: "ETag"))
-        }
-        throw Self.refusal(status: status, body: data, from: backend)
     }
 
     /// A service's non-2xx answer as the error the pages handle.
@@ -141,11 +76,6 @@ struct ServiceClient: Sendable {
         case 502, 503, 504: return ServiceCallError.unavailable("\(backend) answered \(status)")
         default: return ServiceCallError.failed(status: status, detail: detail)
         }
-    }
-
-    /// GET and decode.
-    func get<T: Decodable>(_ type: T.Type, _ backend: Backend, _ path: String, as user: AuthenticatedUser) async throws -> T {
-        try await call(backend, "GET", path, as: user).decode(type)
     }
 }
 

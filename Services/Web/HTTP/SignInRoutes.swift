@@ -36,9 +36,9 @@ struct SignInRoutes {
         var rates: RatesAPI?
         var unavailable = false
         do {
-            window = try await found { try await site.client.get(WindowAPI.self, .claimsIntake, "/api/v1/claim-windows/current", as: visitor) }
+            window = try await found { try await site.client.currentWindow(as: visitor) }
             let year = window?.academicYear ?? academicYear(of: site.now())
-            rates = try await found { try await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: visitor) }
+            rates = try await found { try await site.client.rates(year, as: visitor) }
         } catch {
             site.logger.warning("the start page could not read the window or rates", metadata: ["error": "\(error)"])
             unavailable = true
@@ -204,7 +204,7 @@ struct SignInRoutes {
         if user.schoolURNs.count > 1 {
             let actor = Actors.school(user)
             for urn in user.schoolURNs {
-                if let school = try? await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: actor),
+                if let school = try? await site.client.school(urn, as: actor),
                     let trust = school.trust
                 {
                     trusts[trust.uid] = trust.name
@@ -234,7 +234,7 @@ struct SignInRoutes {
             throw PageError.notFound
         }
         if !user.schoolURNs.isEmpty {
-            let claim = try await site.client.get(ClaimAPI.self, .claimsIntake, "/api/v1/claims/\(queryValue(reference))", as: Actors.school(user))
+            let claim = try await site.client.claim(queryValue(reference), as: Actors.school(user))
             return .redirect("/schools/\(claim.school.urn)/claims/\(claim.reference)")
         }
         if user.isSupport { return .redirect("/support/claims/\(queryValue(reference))") }

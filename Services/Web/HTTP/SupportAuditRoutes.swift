@@ -1,5 +1,8 @@
+import AuditSamplingAPI
+import ClaimsIntakeAPI
 import Foundation
 import Hummingbird
+import OpenAPIRuntime
 import ServiceSupport
 
 /// `/support/audit`: flags, samples (by share and seed, or from a list), each provider's
@@ -16,8 +19,8 @@ struct SupportAuditRoutes {
         site.on(router, .post, "/support/audit/provider-requests/:id/response") { try await response($0) }
     }
 
-    func id(_ request: PageRequest) throws -> Int64 {
-        guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text), id > 0 else { throw PageError.notFound }
+    func id(_ request: PageRequest) throws -> Int {
+        guard let text = request.parameter("id"), text.count <= 12, let id = Int(text), id > 0 else { throw PageError.notFound }
         return id
     }
 
@@ -32,24 +35,12 @@ struct SupportAuditRoutes {
         let client = site.client
         let thisYear = academicYear(of: site.now())
         let year = request.query("academic_year").flatMap { Int($0) }.flatMap { (2000...2100).contains($0) ? $0 : nil } ?? thisYear
-        async let flagsCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/flags?academic_year=\(year)", as: actor) }
-        async let samplesCall = outcome { try await client.json(.auditSampling, "/api/v1/audit/samples", as: actor) }
-        async let waitingCall = outcome {
-            try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self,
-                .claimsIntake,
-                "/api/v1/claims?status=sampling_provider_not_approved&per_page=1",
-                as: actor
-            )
+        async let flagsCall = outcome {
+            try JSONValue(try await client.auditSampling(as: actor) { try await $0.listFlags(query: .init(academicYear: year)).ok.body.json })
         }
-        async let approvalCall = outcome {
-            try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self,
-                .claimsIntake,
-                "/api/v1/claims?status=clawback_requires_approval&per_page=1",
-                as: actor
-            )
-        }
+        async let samplesCall = outcome { try JSONValue(try await client.auditSampling(as: actor) { try await $0.listSamples().ok.body.json }) }
+        async let waitingCall = outcome { try await Self.claimCount(client, as: actor, .samplingProviderNotApproved) }
+        async let approvalCall = outcome { try await Self.claimCount(client, as: actor, .clawbackRequiresApproval) }
         let (flags, samples, waiting, approval) = await (flagsCall, samplesCall, waitingCall, approvalCall)
         var values: [String: Any] = ["title": errors.isEmpty ? "Audit" : "Error: Audit", "year": year, "yearText": Presentation.academicYear(year)]
         let flagged = try flags.get().items
@@ -67,8 +58,8 @@ struct SupportAuditRoutes {
         }
         values["samples"] = sampleItems
         values["hasSamples"] = !sampleItems.isEmpty
-        let schoolResponses = try waiting.get().total ?? 0
-        let approvals = try approval.get().total ?? 0
+        let schoolResponses = try waiting.get()
+        let approvals = try approval.get()
         values["schoolResponses"] = schoolResponses == 1 ? "1 claim" : "\(schoolResponses) claims"
         values["approvals"] = approvals == 1 ? "1 clawback" : "\(approvals) clawbacks"
         values["entered"] = entered.isEmpty ? ["academic_year": "\(thisYear)", "share": "10"] : entered
@@ -84,16 +75,11 @@ struct SupportAuditRoutes {
         var errors = PageErrors()
         var entered: [String: String] = [:]
         for name in ["academic_year", "share", "seed"] { entered[name] = form[name] ?? "" }
-        guard let (body, contentType) = try sampleRequest(form, &errors) else { return try await home(request, errors: errors, entered: entered) }
-        let answer: ServiceClient.Answer
+        guard let body = try sampleRequest(form, &errors) else { return try await home(request, errors: errors, entered: entered) }
+        let sample: JSONValue
         do {
-            answer = try await site.client.call(
-                .auditSampling,
-                "POST",
-                "/api/v1/audit/samples",
-                as: Actors.support(user),
-                body: body,
-                contentType: contentType
+            sample = try JSONValue(
+                try await site.client.auditSampling(as: Actors.support(user)) { try await $0.createSample(body: body).created.body.json }
             )
         } catch ServiceCallError.invalid(let fields, let detail) {
             let rows = refusal(fields, detail: detail, form: form, &errors)
@@ -102,7 +88,6 @@ struct SupportAuditRoutes {
             errors.add(form["method"] == "list" ? "file" : "share", detail)
             return try await home(request, errors: errors, entered: entered)
         }
-        let sample = try JSONValue.parse(answer.body)
         let count = sample["claim_count"]?.integer ?? 0
         try await site.sessions.setFlash(
             request.session,
@@ -113,13 +98,13 @@ struct SupportAuditRoutes {
 
     /// The sample request the form asks for: support's uploaded list, or the year, share and seed
     /// as JSON; nil with the errors when the form is wrong.
-    func sampleRequest(_ form: Form, _ errors: inout PageErrors) throws -> (Data, String)? {
+    func sampleRequest(_ form: Form, _ errors: inout PageErrors) throws -> AuditSamplingAPI.Operations.CreateSample.Input.Body? {
         if form["method"] == "list" {
             guard let upload = form.files["file"], !upload.data.isEmpty else {
                 errors.add("file", "Select a CSV file of claim_reference and sample_reason")
                 return nil
             }
-            return (upload.data, "text/csv")
+            return .csv(HTTPBody(upload.data))
         }
         guard let year = form["academic_year"].flatMap({ Int($0) }) else {
             errors.add("academic_year", "Enter the academic year's first year, such as \(academicYear(of: site.now()))")
@@ -129,15 +114,18 @@ struct SupportAuditRoutes {
             errors.add("share", "Enter the share of paid claims to sample, as a percentage more than 0 and at most 100, such as 10")
             return nil
         }
-        var body: [String: Any] = ["academic_year": year, "share": NSDecimalNumber(decimal: percent / 100).doubleValue]
+        var body = AuditSamplingAPI.Operations.CreateSample.Input.Body.JsonPayload(
+            academicYear: year,
+            share: NSDecimalNumber(decimal: percent / 100).doubleValue
+        )
         if let seedText = form["seed"] {
-            guard let seed = UInt64(seedText), seed > 0 else {
-                errors.add("seed", "Enter the seed as a whole number, or leave it blank for a new one")
+            guard seedText.count <= 19, let seed = Int(seedText), seed > 0 else {
+                errors.add("seed", "Enter the seed as a whole number of at most 9223372036854775807, or leave it blank for a new one")
                 return nil
             }
-            body["seed"] = seed
+            body.seed = seed
         }
-        return (try JSONSerialization.data(withJSONObject: body), "application/json")
+        return .json(body)
     }
 
     /// audit-sampling's refusal as the page's errors, and the list's row errors for the table.
@@ -158,17 +146,19 @@ struct SupportAuditRoutes {
 
     func sample(
         _ request: PageRequest,
-        sampleID: Int64? = nil,
-        requestErrors: [Int64: FileRefusal] = [:]
+        sampleID: Int? = nil,
+        requestErrors: [Int: FileRefusal] = [:]
     ) async throws -> PageResult {
         let user = try request.supportUser
         let id = try sampleID ?? id(request)
-        let sample = try await site.client.json(.auditSampling, "/api/v1/audit/samples/\(id)", as: Actors.support(user))
+        let sample = try JSONValue(
+            try await site.client.auditSampling(as: Actors.support(user)) { try await $0.getSample(path: .init(id: id)).ok.body.json }
+        )
         var values = sample.values
         var errors = PageErrors()
         values["providers"] = (sample["providers"]?.array ?? []).map { provider -> [String: Any] in
             var row = provider.values
-            let requestID = provider["request_id"]?.integer ?? 0
+            let requestID = Int(provider["request_id"]?.integer ?? 0)
             if let refusal = requestErrors[requestID] {
                 errors.add("file-\(requestID)", refusal.message)
                 row.merge(refusal.values) { $1 }
@@ -183,23 +173,25 @@ struct SupportAuditRoutes {
     func file(_ request: PageRequest) async throws -> PageResult {
         let user = try request.supportUser
         let id = try id(request)
-        let answer = try await site.client.call(.auditSampling, "GET", "/api/v1/audit/provider-requests/\(id)/csv", as: Actors.support(user))
-        return .csv(answer.body, fileName: "sampling-request-\(id).csv")
+        let file = try await site.client.auditSampling(as: Actors.support(user)) {
+            try await $0.providerRequestCSV(path: .init(id: id)).ok.body.csv.file
+        }
+        return .csv(file, fileName: "sampling-request-\(id).csv")
     }
 
     func resend(_ request: PageRequest) async throws -> PageResult {
         let user = try request.supportUser
         let id = try id(request)
-        try await site.client.call(.auditSampling, "POST", "/api/v1/audit/provider-requests/\(id)/resend", as: Actors.support(user))
+        _ = try await site.client.auditSampling(as: Actors.support(user)) { try await $0.resendProviderRequest(path: .init(id: id)).noContent }
         try await site.sessions.setFlash(request.session, "New links have been emailed to the provider. Earlier links no longer work.")
-        guard let sample = request.form["sample_id"].flatMap({ Int64($0) }) else { return .redirect("/support/audit") }
+        guard let sample = request.form["sample_id"].flatMap({ Int($0) }) else { return .redirect("/support/audit") }
         return .redirect("/support/audit/samples/\(sample)")
     }
 
     func response(_ request: PageRequest) async throws -> PageResult {
         let user = try request.supportUser
         let id = try id(request)
-        guard let sampleID = request.form["sample_id"].flatMap({ Int64($0) }) else {
+        guard let sampleID = request.form["sample_id"].flatMap({ Int($0) }) else {
             throw PageError.badRequest("The form is incomplete. Go back and try again.")
         }
         guard let upload = request.form.files["file"], !upload.data.isEmpty else {
@@ -210,18 +202,22 @@ struct SupportAuditRoutes {
             )
         }
         do {
-            let answer = try await site.client.call(
-                .auditSampling,
-                "POST",
-                "/api/v1/audit/provider-requests/\(id)/response",
-                as: Actors.support(user),
-                body: upload.data,
-                contentType: "text/csv"
-            )
-            try await site.sessions.setFlash(request.session, ProviderRoutes.responseMessage(try JSONValue.parse(answer.body)))
+            let summary = try await site.client.auditSampling(as: Actors.support(user)) {
+                try await $0.recordProviderResponse(path: .init(id: id), body: .csv(HTTPBody(upload.data))).ok.body.json
+            }
+            try await site.sessions.setFlash(request.session, ProviderRoutes.responseMessage(try JSONValue(summary)))
             return .redirect("/support/audit/samples/\(sampleID)")
         } catch ServiceCallError.invalid(let fields, let detail) {
             return try await sample(request, sampleID: sampleID, requestErrors: [id: FileRefusal(fields, detail: detail)])
         }
+    }
+
+    /// How many claims are in `status`, for the counts on the audit page.
+    static func claimCount(
+        _ client: ServiceClient,
+        as actor: AuthenticatedUser,
+        _ status: ClaimsIntakeAPI.Components.Schemas.ClaimStatus
+    ) async throws -> Int {
+        try await client.claimsIntake(as: actor) { try await $0.searchClaims(query: .init(status: [status], perPage: 1)).ok.body.json.total }
     }
 }

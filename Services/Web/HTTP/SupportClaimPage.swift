@@ -23,32 +23,6 @@ struct SupportClaimPage {
         site.on(router, .post, "/support/claims/:reference/clawback/decision") { try await act($0, .decision) }
     }
 
-    /// One support action on a claim: which service takes it, and what it is called.
-    enum Action {
-        case delete, informationSent, paid, reject, approve, schoolResponse, clawback, decision
-
-        var backend: Backend {
-            switch self {
-            case .delete: return .claimsIntake
-            case .informationSent, .paid, .reject: return .payments
-            case .approve, .schoolResponse, .clawback, .decision: return .auditSampling
-            }
-        }
-
-        var done: String {
-            switch self {
-            case .delete: return "The claim has been deleted"
-            case .informationSent: return "The claim is marked as information sent to the payer"
-            case .paid: return "The claim is marked as paid"
-            case .reject: return "The claim is marked as rejected by the payer"
-            case .approve: return "The claim has been approved and is paid"
-            case .schoolResponse: return "The school's response has been recorded"
-            case .clawback: return "The clawback has been requested: another support user must approve it"
-            case .decision: return "The clawback decision has been recorded"
-            }
-        }
-    }
-
     /// The three services' views of a claim, as the page shows them.
     struct Views {
         var claim: ClaimAPI
@@ -63,28 +37,26 @@ struct SupportClaimPage {
     func load(_ reference: String, _ user: User) async throws -> Views {
         let actor = Actors.support(user)
         let client = site.client
-        async let claimCall = outcome { try await client.call(.claimsIntake, "GET", "/api/v1/claims/\(reference)", as: actor) }
-        async let activityCall = outcome {
-            try await client.get(ItemsAPI<ActivityAPI>.self, .claimsIntake, "/api/v1/claims/\(reference)/activity", as: actor)
-        }
+        async let claimCall = outcome { try await client.claimsIntake(as: actor) { try await $0.getClaim(path: .init(reference: reference)).ok } }
+        async let activityCall = outcome { try await client.activity(reference, as: actor) }
         async let paymentsCall = outcome {
-            try await found { try await client.call(.payments, "GET", "/api/v1/payments/claims/\(reference)", as: actor) }
+            try await found { try await client.payments(as: actor) { try await $0.getClaimPayment(path: .init(reference: reference)).ok } }
         }
         async let auditCall = outcome {
-            try await found { try await client.call(.auditSampling, "GET", "/api/v1/audit/claims/\(reference)", as: actor) }
+            try await found { try await client.auditSampling(as: actor) { try await $0.getSampledClaim(path: .init(reference: reference)).ok } }
         }
         let (claimResult, activityResult, paymentsResult, auditResult) = await (claimCall, activityCall, paymentsCall, auditCall)
-        let claimAnswer = try claimResult.get()
+        let claim = try claimResult.get()
         let payments = try paymentsResult.get()
         let audit = try auditResult.get()
         return Views(
-            claim: try claimAnswer.decode(ClaimAPI.self),
-            claimVersion: claimAnswer.etag ?? "",
-            activity: try activityResult.get().items,
-            payments: try payments.map { try JSONValue.parse($0.body) },
-            paymentsVersion: payments?.etag,
-            audit: try audit.map { try JSONValue.parse($0.body) },
-            auditVersion: audit?.etag
+            claim: try ClaimAPI(reading: try claim.body.json),
+            claimVersion: claim.headers.eTag ?? "",
+            activity: try activityResult.get(),
+            payments: try payments.map { try JSONValue(try $0.body.json) },
+            paymentsVersion: payments?.headers.eTag,
+            audit: try audit.map { try JSONValue(try $0.body.json) },
+            auditVersion: audit?.headers.eTag
         )
     }
 
@@ -184,7 +156,7 @@ struct SupportClaimPage {
         let user = try request.supportUser
         let reference = try request.claimReference
         let form = request.form
-        guard let (versionField, method, path, json) = Self.backendRequest(action, reference, form) else {
+        guard let (versionField, call) = Self.backendRequest(action, reference, form) else {
             var errors = PageErrors()
             errors.add("decision", "Select whether to approve or reject the clawback")
             return .page(
@@ -196,17 +168,8 @@ struct SupportClaimPage {
         guard let version = form[versionField] else {
             throw PageError.badRequest("The form is missing the claim's version. Go back, refresh the page and try again.")
         }
-        let body = try JSONSerialization.data(withJSONObject: json)
         do {
-            try await site.client.call(
-                action.backend,
-                method,
-                path,
-                as: Actors.support(user),
-                body: json.isEmpty && method == "DELETE" ? nil : body,
-                contentType: "application/json",
-                headers: ["If-Match": version]
-            )
+            try await call(site.client, Actors.support(user), version)
         } catch ServiceCallError.conflict(let status, let detail) {
             return try await changed(request, reference, user, action: action, detail: status == 412 ? nil : detail)
         } catch ServiceCallError.invalid(let fields, let detail) {
@@ -232,41 +195,6 @@ struct SupportClaimPage {
 
     /// The backend call an action makes: the version field its If-Match comes from, the method,
     /// path and JSON body; nil when a clawback decision names neither approve nor reject.
-    static func backendRequest(_ action: Action, _ reference: String, _ form: Form) -> (String, String, String, [String: Any])? {
-        let versionField: String
-        var method = "POST"
-        var path: String
-        var json: [String: Any] = [:]
-        switch action {
-        case .delete:
-            (versionField, method, path) = ("claims_version", "DELETE", "/api/v1/claims/\(reference)")
-            if let reason = form["reason"] { json["reason"] = reason }
-        case .informationSent: (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/information-sent")
-        case .paid: (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/paid")
-        case .reject:
-            (versionField, path) = ("payments_version", "/api/v1/payments/claims/\(reference)/reject")
-            json["reason"] = form["reason"] ?? ""
-        case .approve: (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/approve")
-        case .schoolResponse:
-            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/school-response")
-            json["mentors"] = form.all("trn").map { ["trn": $0, "reason": form["reason-\($0)"] ?? ""] }
-        case .clawback:
-            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback")
-            json["mentors"] = clawbackLines(form).map { ["trn": $0.trn, "hours_trained": $0.hoursTrained, "notes": $0.notes] }
-        case .decision:
-            (versionField, path) = ("audit_version", "/api/v1/audit/claims/\(reference)/clawback/decision")
-            switch form["decision"] {
-            case "approve": json["approved"] = true
-            case "reject":
-                json["approved"] = false
-                json["reason"] = form["reason"] ?? ""
-            default:
-                return nil
-            }
-        }
-        return (versionField, method, path, json)
-    }
-
     func entered(_ form: Form) -> [String: String] {
         var out: [String: String] = [:]
         for (name, values) in form.values where name != "_token" { out[name] = values.first ?? "" }

@@ -1,3 +1,4 @@
+import ClaimsIntakeAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -9,8 +10,8 @@ import ServiceSupport
 struct SupportClaimRoutes {
     let site: Site
 
-    /// The filters of claims-intake's `GET /api/v1/claims`, passed on as given (claims-intake
-    /// checks them and says what is wrong with each).
+    /// The filters of claims-intake's `GET /api/v1/claims`: the numbers, flags and choices read
+    /// here by claims-intake's own rules, the text passed on for claims-intake to check.
     static let filters = [
         "q", "status", "school_urn", "provider_code", "academic_year", "claim_window_id", "submitted_after", "submitted_before",
         "mentor_trn", "flagged", "sort",
@@ -42,6 +43,34 @@ struct SupportClaimRoutes {
         pairs.map { "\($0.0)=\(queryValue($0.1))" }.joined(separator: "&")
     }
 
+    typealias Search = ClaimsIntakeAPI.Operations.SearchClaims.Input.Query
+
+    /// The filters as claims-intake's search, or what is wrong with them, field by field.
+    static func search(_ pairs: [(String, String)]) -> Result<Search, ServiceCallError> {
+        var reader = QueryReader(pairs: pairs)
+        var search = Search()
+        let statuses = reader.all("status")
+        if let wrong = statuses.first(where: { ClaimsIntakeAPI.Components.Schemas.ClaimStatus(rawValue: $0) == nil }) {
+            reader.add("status", "'\(wrong.prefix(40))' is not a claim status")
+        } else if !statuses.isEmpty {
+            search.status = Array(Set(statuses.compactMap(ClaimsIntakeAPI.Components.Schemas.ClaimStatus.init(rawValue:)))).sorted {
+                $0.rawValue < $1.rawValue
+            }
+        }
+        search.schoolUrn = reader.urn("school_urn")
+        search.academicYear = reader.academicYear()
+        search.claimWindowId = reader.id("claim_window_id", message: "Enter a claim window id: a whole number of 1 or more").map(Int.init)
+        search.flagged = reader.bool("flagged")
+        let sorts = Search.SortPayload.allCases.map(\.rawValue).sorted()
+        search.sort = reader.oneOf("sort", sorts, message: "Sort by one of \(sorts.joined(separator: ", "))").flatMap(Search.SortPayload.init)
+        (search.providerCode, search.mentorTrn, search.q) = (reader.raw("provider_code"), reader.raw("mentor_trn"), reader.raw("q"))
+        (search.submittedAfter, search.submittedBefore) = (reader.raw("submitted_after"), reader.raw("submitted_before"))
+        guard reader.errors.isEmpty else {
+            return .failure(.invalid(reader.errors.map { ServiceFieldError(field: $0.field, message: $0.message) }, detail: "Check the filters"))
+        }
+        return .success(search)
+    }
+
     func list(_ request: PageRequest) async throws -> PageResult {
         let user = try request.supportUser
         let chosen = Self.chosen(request)
@@ -49,12 +78,9 @@ struct SupportClaimRoutes {
         var values: [String: Any] = ["title": "Claims"]
         var errors = PageErrors()
         do {
-            let claims = try await site.client.get(
-                ItemsAPI<ClaimListItemAPI>.self,
-                .claimsIntake,
-                "/api/v1/claims?\(Self.query(chosen + [("per_page", "25"), ("page", "\(page)")]))",
-                as: Actors.support(user)
-            )
+            var search = try Self.search(chosen).get()
+            (search.page, search.perPage) = (page, 25)
+            let claims = try await site.client.claims(search, as: Actors.support(user))
             values["claims"] = claims.items.map { claim -> [String: Any] in
                 let tag = Presentation.tag(claim.status)
                 return [
@@ -91,12 +117,21 @@ struct SupportClaimRoutes {
 
     func download(_ request: PageRequest) async throws -> PageResult {
         let user = try request.supportUser
-        let answer = try await site.client.call(
-            .claimsIntake,
-            "GET",
-            "/api/v1/claims/export.csv?\(Self.query(Self.chosen(request)))",
-            as: Actors.support(user)
+        let search = try Self.search(Self.chosen(request)).get()
+        let filters = ClaimsIntakeAPI.Operations.ExportClaims.Input.Query(
+            status: search.status,
+            schoolUrn: search.schoolUrn,
+            providerCode: search.providerCode,
+            academicYear: search.academicYear,
+            claimWindowId: search.claimWindowId,
+            submittedAfter: search.submittedAfter,
+            submittedBefore: search.submittedBefore,
+            mentorTrn: search.mentorTrn,
+            q: search.q,
+            flagged: search.flagged,
+            sort: search.sort.flatMap { .init(rawValue: $0.rawValue) }
         )
-        return .csv(answer.body, fileName: "claims.csv")
+        let file = try await site.client.claimsIntake(as: Actors.support(user)) { try await $0.exportClaims(query: filters).ok.body.csv.file }
+        return .csv(file, fileName: "claims.csv")
     }
 }

@@ -28,12 +28,12 @@ struct SupportNotificationRoutes {
         for (name, value) in chosen { entered[name] = value }
         do {
             let status = try entered["status"].map { text in
-                guard let status = Operations.ListEmails.Input.Query.StatusPayload(rawValue: text) else {
+                guard let status = NotificationsAPI.Operations.ListEmails.Input.Query.StatusPayload(rawValue: text) else {
                     throw ServiceCallError.invalid([ServiceFieldError(field: "status", message: "Use queued, sent or failed.")], detail: "")
                 }
                 return status
             }
-            let query = Operations.ListEmails.Input.Query(
+            let query = NotificationsAPI.Operations.ListEmails.Input.Query(
                 claimReference: entered["claim_reference"],
                 to: entered["to"],
                 template: entered["template"],
@@ -41,8 +41,7 @@ struct SupportNotificationRoutes {
                 page: page,
                 perPage: 25
             )
-            let client = try await site.client.notifications(as: Actors.support(user))
-            let list = try await site.client.generated(.notifications) { try await client.listEmails(query: query).ok.body.json }
+            let list = try await site.client.notifications(as: Actors.support(user)) { try await $0.listEmails(query: query).ok.body.json }
             values["emails"] = list.items.map(Self.row)
             values["hasEmails"] = !list.items.isEmpty
             values["total"] = list.total == 1 ? "1 email" : "\(list.total) emails"
@@ -65,7 +64,7 @@ struct SupportNotificationRoutes {
     }
 
     /// One email of the delivery log, as the page shows it.
-    static func row(_ email: Components.Schemas.Email) -> [String: Any] {
+    static func row(_ email: NotificationsAPI.Components.Schemas.Email) -> [String: Any] {
         var row: [String: Any] = [
             "id": email.id, "to": email.to, "subject": email.subject, "template": email.template, "attempts": email.attempts,
             "created_at_text": Presentation.timestamp(email.createdAt.formatted(.iso8601)), "failed": email.status == .failed,
@@ -82,8 +81,7 @@ struct SupportNotificationRoutes {
         let user = try request.supportUser
         guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text) else { throw PageError.notFound }
         do {
-            let client = try await site.client.notifications(as: Actors.support(user))
-            _ = try await site.client.generated(.notifications) { try await client.retryEmail(path: .init(id: Int(id))).accepted }
+            _ = try await site.client.notifications(as: Actors.support(user)) { try await $0.retryEmail(path: .init(id: Int(id))).accepted }
             try await site.sessions.setFlash(request.session, "Email \(id) will be sent again")
         } catch ServiceCallError.conflict(_, let detail) {
             try await site.sessions.setFlash(request.session, detail, important: true)
@@ -114,12 +112,13 @@ struct SupportNotificationRoutes {
             return try await newMessage(request, errors: errors, entered: entered)
         }
         do {
-            let client = try await site.client.notifications(as: Actors.support(user))
-            let message = Operations.SendMessage.Input(
+            let message = NotificationsAPI.Operations.SendMessage.Input(
                 headers: .init(idempotencyKey: String((form["idempotency_key"] ?? Secrets.random()).prefix(100))),
                 body: .json(.init(schoolUrn: urn, subject: entered["subject"]!, body: entered["body"]!))
             )
-            let recipients = try await site.client.generated(.notifications) { try await client.sendMessage(message).accepted.body.json.recipients }
+            let recipients = try await site.client.notifications(as: Actors.support(user)) {
+                try await $0.sendMessage(message).accepted.body.json.recipients
+            }
             try await site.sessions.setFlash(request.session, "Your message is being sent to \(recipients.joined(separator: ", "))")
             return .redirect("/support/notifications?template=support_message")
         } catch ServiceCallError.invalid(let fields, let detail) {

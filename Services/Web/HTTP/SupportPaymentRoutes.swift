@@ -1,7 +1,9 @@
+import ClaimsIntakeAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PaymentsAPI
 import ServiceSupport
 
 /// `/support/payments`: sending a window's submitted claims to the payer (a check page first,
@@ -25,15 +27,8 @@ struct SupportPaymentRoutes {
         }
     }
 
-    enum RunKind: Sendable {
-        case payment, clawback
-        /// The path segment, the same in payments' API and in these pages.
-        var path: String { self == .payment ? "runs" : "clawback-runs" }
-        var name: String { self == .payment ? "Payment run" : "Clawback run" }
-    }
-
-    func runID(_ request: PageRequest) throws -> Int64 {
-        guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text), id > 0 else { throw PageError.notFound }
+    func runID(_ request: PageRequest) throws -> Int {
+        guard let text = request.parameter("id"), text.count <= 12, let id = Int(text), id > 0 else { throw PageError.notFound }
         return id
     }
 
@@ -41,32 +36,32 @@ struct SupportPaymentRoutes {
         let user = try request.supportUser
         let actor = Actors.support(user)
         let client = site.client
-        async let windowsCall = outcome { try await client.get(ItemsAPI<WindowAPI>.self, .claimsIntake, "/api/v1/claim-windows", as: actor) }
-        async let runsCall = outcome { try await client.json(.payments, "/api/v1/payments/runs", as: actor) }
-        async let clawbackRunsCall = outcome { try await client.json(.payments, "/api/v1/payments/clawback-runs", as: actor) }
+        async let windowsCall = outcome { try await Self.windows(client, as: actor) }
+        async let runsCall = outcome { try JSONValue(try await client.payments(as: actor) { try await $0.listPaymentRuns().ok.body.json }) }
+        async let clawbackRunsCall = outcome { try JSONValue(try await client.payments(as: actor) { try await $0.listClawbackRuns().ok.body.json }) }
         async let loopCall = outcome {
-            try await client.get(
-                ItemsAPI<ClaimListItemAPI>.self,
-                .claimsIntake,
-                "/api/v1/claims?status=payment_information_requested&status=payment_information_sent&per_page=1",
-                as: actor
-            )
+            try await client.claimsIntake(as: actor) {
+                try await $0.searchClaims(query: .init(status: [.paymentInformationRequested, .paymentInformationSent], perPage: 1)).ok.body.json
+                    .total
+            }
         }
-        async let readyCall = outcome { try await client.json(.payments, "/api/v1/payments/payable?kind=clawback", as: actor) }
+        async let readyCall = outcome {
+            try JSONValue(try await client.payments(as: actor) { try await $0.listPayable(query: .init(kind: .clawback)).ok.body.json })
+        }
         let (windows, runs, clawbackRuns, loop, ready) = await (windowsCall, runsCall, clawbackRunsCall, loopCall, readyCall)
         var values: [String: Any] = ["title": "Payments"]
-        values["windows"] = try windows.get().items.filter { $0.state != "upcoming" }.map {
+        values["windows"] = try windows.get().filter { $0.state != .upcoming }.map {
             [
                 "id": $0.id,
                 "label": "\(Presentation.academicYear($0.academicYear)): \(Presentation.date($0.opensOn)) to \(Presentation.date($0.closesOn))",
-                "current": $0.state == "current",
+                "current": $0.state == .current,
             ]
         }
         values["runs"] = try runs.get().items
         values["hasRuns"] = !(try runs.get().items.isEmpty)
         values["clawbackRuns"] = try clawbackRuns.get().items
         values["hasClawbackRuns"] = !(try clawbackRuns.get().items.isEmpty)
-        let inLoop = try loop.get().total ?? 0
+        let inLoop = try loop.get()
         values["inLoop"] = inLoop == 1 ? "1 claim" : "\(inLoop) claims"
         values["hasLoop"] = inLoop > 0
         let clawbacks = try ready.get()
@@ -81,9 +76,10 @@ struct SupportPaymentRoutes {
     func check(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
         let user = try request.supportUser
         let window = request.query("claim_window_id")
-        if let window, Int64(window) == nil { throw PageError.notFound }
-        let query = kind == .payment ? (window.map { "?claim_window_id=\($0)" } ?? "") : "?kind=clawback"
-        let payable = try await site.client.json(.payments, "/api/v1/payments/payable\(query)", as: Actors.support(user))
+        if let window, window.count > 12 || Int(window) == nil { throw PageError.notFound }
+        let query =
+            kind == .payment ? PaymentsAPI.Operations.ListPayable.Input.Query(claimWindowId: window.flatMap { Int($0) }) : .init(kind: .clawback)
+        let payable = try JSONValue(try await site.client.payments(as: Actors.support(user)) { try await $0.listPayable(query: query).ok.body.json })
         let count = Int(payable["claim_count"]?.integer ?? 0)
         var values: [String: Any] = [
             "title": kind == .payment ? "Check the claims to send to the payer" : "Check the clawbacks to send to the payer",
@@ -95,8 +91,8 @@ struct SupportPaymentRoutes {
             "idempotencyKey": Secrets.random(),
         ]
         if let window,
-            let windows = try? await site.client.get(ItemsAPI<WindowAPI>.self, .claimsIntake, "/api/v1/claim-windows", as: Actors.support(user)),
-            let chosen = windows.items.first(where: { "\($0.id)" == window })
+            let windows = try? await Self.windows(site.client, as: Actors.support(user)),
+            let chosen = windows.first(where: { "\($0.id)" == window })
         {
             values["window"] =
                 "\(Presentation.academicYear(chosen.academicYear)) window, \(Presentation.date(chosen.opensOn)) to \(Presentation.date(chosen.closesOn))"
@@ -109,22 +105,15 @@ struct SupportPaymentRoutes {
         guard let key = request.form["idempotency_key"], key.count <= 100 else {
             throw PageError.badRequest("The form is incomplete. Go back and try again.")
         }
-        var body: [String: Any] = [:]
+        var body = PaymentsAPI.Components.Schemas.NewRun()
         if kind == .payment, let window = request.form["claim_window_id"] {
-            guard let id = Int64(window) else { throw PageError.badRequest("The claim window is not one of the service's. Go back and choose one.") }
-            body["claim_window_id"] = id
+            guard window.count <= 12, let id = Int(window) else {
+                throw PageError.badRequest("The claim window is not one of the service's. Go back and choose one.")
+            }
+            body.claimWindowId = id
         }
         do {
-            let answer = try await site.client.call(
-                .payments,
-                "POST",
-                "/api/v1/payments/\(kind.path)",
-                as: Actors.support(user),
-                body: try JSONSerialization.data(withJSONObject: body),
-                contentType: "application/json",
-                headers: ["Idempotency-Key": key]
-            )
-            let run = try JSONValue.parse(answer.body)
+            let run = try JSONValue(try await site.client.payments(as: Actors.support(user)) { try await kind.create($0, body, idempotencyKey: key) })
             let id = run["id"]?.integer ?? 0
             let count = run["claim_count"]?.integer ?? 0
             try await site.sessions.setFlash(
@@ -141,7 +130,7 @@ struct SupportPaymentRoutes {
     func run(_ request: PageRequest, kind: RunKind, refusal: FileRefusal? = nil) async throws -> PageResult {
         let user = try request.supportUser
         let id = try runID(request)
-        let run = try await site.client.json(.payments, "/api/v1/payments/\(kind.path)/\(id)", as: Actors.support(user))
+        let run = try JSONValue(try await site.client.payments(as: Actors.support(user)) { try await kind.run($0, id) })
         var values = run.values
         values["title"] = "\(refusal != nil ? "Error: " : "")\(kind.name) \(id)"
         values["kindName"] = kind.name
@@ -161,14 +150,14 @@ struct SupportPaymentRoutes {
     func file(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
         let user = try request.supportUser
         let id = try runID(request)
-        let answer = try await site.client.call(.payments, "GET", "/api/v1/payments/\(kind.path)/\(id)/csv", as: Actors.support(user))
-        return .csv(answer.body, fileName: "\(kind == .payment ? "payment" : "clawback")-run-\(id).csv")
+        let file = try await site.client.payments(as: Actors.support(user)) { try await kind.csv($0, id).file }
+        return .csv(file, fileName: "\(kind == .payment ? "payment" : "clawback")-run-\(id).csv")
     }
 
     func resend(_ request: PageRequest, kind: RunKind) async throws -> PageResult {
         let user = try request.supportUser
         let id = try runID(request)
-        try await site.client.call(.payments, "POST", "/api/v1/payments/\(kind.path)/\(id)/resend", as: Actors.support(user))
+        try await site.client.payments(as: Actors.support(user)) { try await kind.resend($0, id) }
         try await site.sessions.setFlash(request.session, "A new link has been emailed to the payer. Earlier links no longer work.")
         return .redirect("/support/payments/\(kind.path)/\(id)")
     }
@@ -180,15 +169,7 @@ struct SupportPaymentRoutes {
             return try await run(request, kind: kind, refusal: FileRefusal(file: "Select the payer's response file (a CSV)"))
         }
         do {
-            let answer = try await site.client.call(
-                .payments,
-                "POST",
-                "/api/v1/payments/\(kind.path)/\(id)/response",
-                as: Actors.support(user),
-                body: upload.data,
-                contentType: "text/csv"
-            )
-            let reply = try JSONValue.parse(answer.body)
+            let reply = try JSONValue(try await site.client.payments(as: Actors.support(user)) { try await kind.response($0, id, upload.data) })
             let message: String
             if reply["already_applied"]?.bool == true {
                 message = "This response had already been applied: nothing changed."
@@ -207,28 +188,40 @@ struct SupportPaymentRoutes {
 
     func ledger(_ request: PageRequest) async throws -> PageResult {
         let user = try request.supportUser
-        var parts: [String] = []
         var entered: [String: String] = [:]
-        for name in ["academic_year", "school_urn"] {
-            if let value = request.query(name), value.count <= 10 {
-                parts.append("\(name)=\(queryValue(value))")
-                entered[name] = value
-            }
-        }
+        for name in ["academic_year", "school_urn"] { entered[name] = request.query(name).map { String($0.prefix(10)) } }
         var values: [String: Any] = ["title": "Ledger", "entered": entered]
-        do {
-            let ledger = try await site.client.json(.payments, "/api/v1/payments/ledger?\(parts.joined(separator: "&"))", as: Actors.support(user))
-            values["lines"] = ledger.items
-            values["hasLines"] = !ledger.items.isEmpty
-            values["totals"] = ledger["totals"]?.values ?? [:]
-        } catch ServiceCallError.invalid(let fields, let detail) {
-            var errors = PageErrors()
-            for field in fields { errors.add(["academic_year", "school_urn"].contains(field.field) ? field.field : "academic_year", field.message) }
-            if errors.isEmpty { errors.add("academic_year", detail) }
+        // Read with payments' own bounds and messages; a field left blank is no filter.
+        var errors = PageErrors()
+        func number(_ name: String, in range: ClosedRange<Int>, _ message: String) -> Int? {
+            guard let text = request.query(name) else { return nil }
+            guard text.count <= 10, let value = Int(text), range.contains(value) else {
+                errors.add(name, message)
+                return nil
+            }
+            return value
+        }
+        let years = QueryReader.years
+        let year = number("academic_year", in: years, "Enter an academic year between \(years.lowerBound) and \(years.upperBound), such as 2025")
+        let urn = number("school_urn", in: 1...9_999_999, "Enter a URN: a whole number of up to 7 digits")
+        guard errors.isEmpty else {
             values["title"] = "Error: Ledger"
             values.merge(errors.context) { $1 }
             return .page("support-payments-ledger", values, status: .unprocessableContent)
         }
+        let ledger = try JSONValue(
+            try await site.client.payments(as: Actors.support(user)) {
+                try await $0.ledger(query: .init(academicYear: year, schoolUrn: urn)).ok.body.json
+            }
+        )
+        values["lines"] = ledger.items
+        values["hasLines"] = !ledger.items.isEmpty
+        values["totals"] = ledger["totals"]?.values ?? [:]
         return .page("support-payments-ledger", values)
+    }
+
+    /// The claim windows, for the choice of which window's claims to send.
+    static func windows(_ client: ServiceClient, as actor: AuthenticatedUser) async throws -> [WindowAPI] {
+        try [WindowAPI](reading: try await client.claimsIntake(as: actor) { try await $0.listClaimWindows().ok.body.json.items })
     }
 }

@@ -1,3 +1,4 @@
+import ClaimsIntakeAPI
 import Foundation
 import Hummingbird
 import ServiceSupport
@@ -7,7 +8,9 @@ extension SupportReferenceRoutes {
     func providers(_ request: PageRequest, errors: PageErrors = PageErrors(), entered: [String: String] = [:]) async throws -> PageResult {
         let user = try request.supportUser
         let q = request.query("q").map { String($0.prefix(100)) } ?? ""
-        let list = try await site.client.json(.claimsIntake, "/api/v1/providers?all=true&q=\(queryValue(q))", as: Actors.support(user))
+        let list = try JSONValue(
+            try await site.client.claimsIntake(as: Actors.support(user)) { try await $0.listProviders(query: .init(q: q, all: true)).ok.body.json }
+        )
         var form = entered
         if form.isEmpty, let code = request.query("edit"), let chosen = list.items.first(where: { $0["code"] as? String == code }) {
             form = [
@@ -35,21 +38,16 @@ extension SupportReferenceRoutes {
             errors.add("code", "Enter the provider's code, up to 10 letters and digits, such as 1TX")
             return try await providers(request, errors: errors, entered: entered)
         }
-        let body: [String: Any] = [
-            "name": entered["name"]!, "ukprn": entered["ukprn"]!, "accredited": entered["accredited"] != "no",
-            "email_addresses": entered["email_addresses"]!.split(whereSeparator: { $0 == ";" || $0 == "," }).map {
+        let body = ClaimsIntakeAPI.Components.Schemas.ProviderInput(
+            name: entered["name"]!,
+            ukprn: entered["ukprn"]!,
+            accredited: entered["accredited"] != "no",
+            emailAddresses: entered["email_addresses"]!.split(whereSeparator: { $0 == ";" || $0 == "," }).map {
                 $0.trimmingCharacters(in: .whitespaces)
-            }.filter { !$0.isEmpty },
-        ]
+            }.filter { !$0.isEmpty }
+        )
         do {
-            try await site.client.call(
-                .claimsIntake,
-                "PUT",
-                "/api/v1/providers/\(code)",
-                as: Actors.support(user),
-                body: try JSONSerialization.data(withJSONObject: body),
-                contentType: "application/json"
-            )
+            _ = try await site.client.claimsIntake(as: Actors.support(user)) { try await $0.putProvider(path: .init(code: code), body: .json(body)) }
         } catch ServiceCallError.invalid(let fields, let detail) {
             for field in fields { errors.add(field.field.components(separatedBy: "[").first ?? "name", field.message) }
             if errors.isEmpty { errors.add("name", detail) }
@@ -63,16 +61,16 @@ extension SupportReferenceRoutes {
 
     func windows(_ request: PageRequest, errors: PageErrors = PageErrors(), entered: [String: String] = [:]) async throws -> PageResult {
         let user = try request.supportUser
-        let list = try await site.client.get(ItemsAPI<WindowAPI>.self, .claimsIntake, "/api/v1/claim-windows", as: Actors.support(user))
+        let list = try await site.client.windows(as: Actors.support(user))
         var values: [String: Any] = [
             "title": errors.isEmpty ? "Claim windows" : "Error: Claim windows",
-            "windows": list.items.map { window -> [String: Any] in
+            "windows": list.map { window -> [String: Any] in
                 [
                     "id": window.id, "year": Presentation.academicYear(window.academicYear), "opens": Presentation.date(window.opensOn),
-                    "closes": Presentation.date(window.closesOn), "state": window.state.capitalized, "removable": window.state != "past",
+                    "closes": Presentation.date(window.closesOn), "state": window.state.rawValue.capitalized, "removable": window.state != .past,
                 ]
             },
-            "hasWindows": !list.items.isEmpty,
+            "hasWindows": !list.isEmpty,
             "entered": entered.isEmpty ? ["academic_year": "\(academicYear(of: site.now()))"] : entered,
         ]
         values.merge(errors.context) { $1 }
@@ -90,16 +88,12 @@ extension SupportReferenceRoutes {
             return try await windows(request, errors: errors, entered: entered)
         }
         do {
-            try await site.client.call(
-                .claimsIntake,
-                "POST",
-                "/api/v1/claim-windows",
-                as: Actors.support(user),
-                body: try JSONSerialization.data(withJSONObject: [
-                    "academic_year": year, "opens_on": entered["opens_on"]!, "closes_on": entered["closes_on"]!,
-                ]),
-                contentType: "application/json"
+            let window = ClaimsIntakeAPI.Components.Schemas.WindowInput(
+                academicYear: year,
+                opensOn: entered["opens_on"]!,
+                closesOn: entered["closes_on"]!
             )
+            _ = try await site.client.claimsIntake(as: Actors.support(user)) { try await $0.createClaimWindow(body: .json(window)).created }
         } catch ServiceCallError.invalid(let fields, let detail) {
             for field in fields {
                 errors.add(["academic_year", "opens_on", "closes_on"].contains(field.field) ? field.field : "opens_on", field.message)
@@ -113,9 +107,9 @@ extension SupportReferenceRoutes {
 
     func removeWindow(_ request: PageRequest) async throws -> PageResult {
         let user = try request.supportUser
-        guard let text = request.parameter("id"), text.count <= 12, let id = Int64(text) else { throw PageError.notFound }
+        guard let text = request.parameter("id"), text.count <= 12, let id = Int(text) else { throw PageError.notFound }
         do {
-            try await site.client.call(.claimsIntake, "DELETE", "/api/v1/claim-windows/\(id)", as: Actors.support(user))
+            _ = try await site.client.claimsIntake(as: Actors.support(user)) { try await $0.deleteClaimWindow(path: .init(id: id)).noContent }
             try await site.sessions.setFlash(request.session, "The claim window has been removed")
         } catch ServiceCallError.conflict(_, let detail) {
             try await site.sessions.setFlash(request.session, detail, important: true)
@@ -131,7 +125,7 @@ extension SupportReferenceRoutes {
             request.query("academic_year").flatMap { Int($0) }.flatMap { (2000...2100).contains($0) ? $0 : nil }
             ?? entered?["academic_year"].flatMap { Int($0) } ?? academicYear(of: site.now())
         let current = try await found {
-            try await site.client.get(RatesAPI.self, .claimsIntake, "/api/v1/funding-rates/\(year)", as: Actors.support(user))
+            try await site.client.rates(year, as: Actors.support(user))
         }
         var fields = entered ?? [:]
         if entered == nil, let current {
@@ -183,28 +177,31 @@ extension SupportReferenceRoutes {
         let form = request.form
         var entered: [String: String] = ["academic_year": form["academic_year"] ?? ""]
         var errors = PageErrors()
-        var body: [String: Any] = [:]
+        var pence: [String: Int] = [:]
         guard let year = form["academic_year"].flatMap({ Int($0) }), (2000...2100).contains(year) else {
             throw PageError.badRequest("The form is incomplete. Go back and try again.")
         }
         for region in Self.regions {
             entered[region] = form[region] ?? ""
-            if let pence = Self.pence(form[region] ?? "") {
-                body["\(region)_pence"] = pence
+            if let amount = Self.pence(form[region] ?? "") {
+                pence[region] = Int(amount)
             } else {
                 errors.add(region, "Enter the hourly rate for \(Presentation.region(region)) in pounds and pence, such as 53.60")
             }
         }
-        if errors.isEmpty {
+        if errors.isEmpty, let inner = pence["inner_london"], let outer = pence["outer_london"], let fringe = pence["fringe"],
+            let rest = pence["rest_of_england"]
+        {
+            let rates = ClaimsIntakeAPI.Components.Schemas.RatesInput(
+                innerLondonPence: inner,
+                outerLondonPence: outer,
+                fringePence: fringe,
+                restOfEnglandPence: rest
+            )
             do {
-                try await site.client.call(
-                    .claimsIntake,
-                    "PUT",
-                    "/api/v1/funding-rates/\(year)",
-                    as: Actors.support(user),
-                    body: try JSONSerialization.data(withJSONObject: body),
-                    contentType: "application/json"
-                )
+                _ = try await site.client.claimsIntake(as: Actors.support(user)) {
+                    try await $0.putFundingRates(path: .init(academicYear: year), body: .json(rates)).ok
+                }
                 try await site.sessions.setFlash(request.session, "The rates for \(Presentation.academicYear(year)) have been saved")
                 return .redirect("/support/funding-rates?academic_year=\(year)")
             } catch ServiceCallError.invalid(let fields, let detail) {

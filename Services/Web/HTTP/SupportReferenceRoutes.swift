@@ -1,5 +1,7 @@
+import ClaimsIntakeAPI
 import Foundation
 import Hummingbird
+import OpenAPIRuntime
 import ServiceSupport
 
 /// Support's reference data: schools (find, edit, import, eligibility, grant conditions, their
@@ -38,7 +40,11 @@ struct SupportReferenceRoutes {
         let user = try request.supportUser
         let q = request.query("q").map { String($0.prefix(100)) } ?? ""
         let page = request.query("page").flatMap { Int($0) }.map { min(max($0, 1), 10_000) } ?? 1
-        let list = try await site.client.json(.claimsIntake, "/api/v1/schools?q=\(queryValue(q))&page=\(page)&per_page=25", as: Actors.support(user))
+        let list = try JSONValue(
+            try await site.client.claimsIntake(as: Actors.support(user)) {
+                try await $0.listSchools(query: .init(q: q, page: page, perPage: 25)).ok.body.json
+            }
+        )
         let total = Int(list["total"]?.integer ?? 0)
         var values: [String: Any] = [
             "title": errors.isEmpty ? "Schools" : "Error: Schools", "q": q, "schools": list.items, "hasSchools": !list.items.isEmpty,
@@ -57,18 +63,12 @@ struct SupportReferenceRoutes {
             return try await schools(request, errors: errors)
         }
         do {
-            let answer = try await site.client.call(
-                .claimsIntake,
-                "POST",
-                "/api/v1/schools/import",
-                as: Actors.support(user),
-                body: upload.data,
-                contentType: "text/csv"
-            )
-            let reply = try JSONValue.parse(answer.body)
+            let reply = try await site.client.claimsIntake(as: Actors.support(user)) {
+                try await $0.importSchools(body: .csv(HTTPBody(upload.data))).ok.body.json
+            }
             try await site.sessions.setFlash(
                 request.session,
-                "Schools imported: \(reply["created"]?.integer ?? 0) added, \(reply["updated"]?.integer ?? 0) changed, \(reply["unchanged"]?.integer ?? 0) unchanged."
+                "Schools imported: \(reply.created) added, \(reply.updated) changed, \(reply.unchanged) unchanged."
             )
             return .redirect("/support/schools")
         } catch ServiceCallError.invalid(let fields, let detail) {
@@ -92,8 +92,12 @@ struct SupportReferenceRoutes {
         let urn = try urn(request)
         let actor = Actors.support(user)
         let client = site.client
-        async let schoolCall = outcome { try await client.json(.claimsIntake, "/api/v1/schools/\(urn)", as: actor) }
-        async let summaryCall = outcome { try await client.json(.claimsIntake, "/api/v1/schools/\(urn)/summary", as: actor) }
+        async let schoolCall = outcome {
+            try JSONValue(try await client.claimsIntake(as: actor) { try await $0.getSchool(path: .init(urn: urn)).ok.body.json })
+        }
+        async let summaryCall = outcome {
+            try JSONValue(try await client.claimsIntake(as: actor) { try await $0.schoolSummary(path: .init(urn: urn)).ok.body.json })
+        }
         let (schoolResult, summaryResult) = await (schoolCall, summaryCall)
         let school = try schoolResult.get()
         let summary = try summaryResult.get()
@@ -114,7 +118,9 @@ struct SupportReferenceRoutes {
         let user = try request.supportUser
         var fields: [String: String] = entered ?? [:]
         if entered == nil, let urn {
-            let school = try await site.client.json(.claimsIntake, "/api/v1/schools/\(urn)", as: Actors.support(user))
+            let school = try JSONValue(
+                try await site.client.claimsIntake(as: Actors.support(user)) { try await $0.getSchool(path: .init(urn: urn)).ok.body.json }
+            )
             for key in ["name", "postcode", "local_authority", "type_of_establishment", "group", "region"] { fields[key] = school[key]?.string ?? "" }
             fields["trust_uid"] = school["trust"]?["uid"]?.string ?? ""
             fields["trust_name"] = school["trust"]?["name"]?.string ?? ""
@@ -145,25 +151,27 @@ struct SupportReferenceRoutes {
             errors.add("urn", "Enter the school's URN, 1 to 7 digits")
             return try await schoolForm(request, urn: nil, errors: errors, entered: entered)
         }
-        var body: [String: Any] = [
-            "name": entered["name"]!, "postcode": entered["postcode"]!, "local_authority": entered["local_authority"]!,
-            "type_of_establishment": entered["type_of_establishment"]!, "group": entered["group"]!, "region": entered["region"]!,
-            "contact_emails": entered["contact_emails"]!.split(whereSeparator: { $0 == ";" || $0 == "," }).map {
+        guard let region = ClaimsIntakeAPI.Components.Schemas.Region(rawValue: entered["region"]!.trimmingCharacters(in: .whitespaces).lowercased())
+        else {
+            errors.add("region", "Select the school's region")
+            return try await schoolForm(request, urn: given, errors: errors, entered: entered)
+        }
+        var body = ClaimsIntakeAPI.Components.Schemas.SchoolInput(
+            name: entered["name"]!,
+            postcode: entered["postcode"]!,
+            localAuthority: entered["local_authority"]!,
+            typeOfEstablishment: entered["type_of_establishment"]!,
+            group: entered["group"]!,
+            region: region,
+            contactEmails: entered["contact_emails"]!.split(whereSeparator: { $0 == ";" || $0 == "," }).map {
                 $0.trimmingCharacters(in: .whitespaces)
-            }.filter { !$0.isEmpty },
-        ]
+            }.filter { !$0.isEmpty }
+        )
         if !entered["trust_uid"]!.isEmpty || !entered["trust_name"]!.isEmpty {
-            body["trust"] = ["uid": entered["trust_uid"]!, "name": entered["trust_name"]!]
+            body.trust = .init(uid: entered["trust_uid"]!, name: entered["trust_name"]!)
         }
         do {
-            try await site.client.call(
-                .claimsIntake,
-                "PUT",
-                "/api/v1/schools/\(urn)",
-                as: Actors.support(user),
-                body: try JSONSerialization.data(withJSONObject: body),
-                contentType: "application/json"
-            )
+            _ = try await site.client.claimsIntake(as: Actors.support(user)) { try await $0.putSchool(path: .init(urn: urn), body: .json(body)) }
         } catch ServiceCallError.invalid(let fields, let detail) {
             for field in fields {
                 errors.add(field.field.replacingOccurrences(of: "trust.", with: "trust_").components(separatedBy: "[").first ?? "name", field.message)
@@ -181,14 +189,9 @@ struct SupportReferenceRoutes {
         guard let year = request.form["academic_year"].flatMap({ Int($0) }) else {
             throw PageError.badRequest("The form is incomplete. Go back and try again.")
         }
-        try await site.client.call(
-            .claimsIntake,
-            "POST",
-            "/api/v1/schools/\(urn)/eligibility",
-            as: Actors.support(user),
-            body: try JSONSerialization.data(withJSONObject: ["academic_year": year]),
-            contentType: "application/json"
-        )
+        _ = try await site.client.claimsIntake(as: Actors.support(user)) {
+            try await $0.recordEligibility(path: .init(urn: urn), body: .json(.init(academicYear: year))).created
+        }
         try await site.sessions.setFlash(request.session, "The school can now claim for \(Presentation.academicYear(year))")
         return .redirect("/support/schools/\(urn)")
     }

@@ -20,19 +20,14 @@ extension UserRoutes {
         if value.count == 6, let urn = Int(value) {
             // No such school is the person's mistake; claims-intake not answering is not (503).
             do {
-                let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.support(user))
+                let school = try await site.client.school(urn, as: Actors.support(user))
                 return Membership(kind: .school, organisationID: String(urn), organisationName: school.name)
             } catch ServiceCallError.notFound {
                 return nil
             }
         }
-        let providers = try await site.client.get(
-            ItemsAPI<ProviderAPI>.self,
-            .claimsIntake,
-            "/api/v1/providers?q=\(queryValue(value))",
-            as: Actors.support(user)
-        )
-        guard let provider = providers.items.first(where: { $0.code.lowercased() == value.lowercased() }) else { return nil }
+        let providers = try await site.client.providers(matching: value, as: Actors.support(user))
+        guard let provider = providers.first(where: { $0.code.lowercased() == value.lowercased() }) else { return nil }
         return Membership(kind: .provider, organisationID: provider.code, organisationName: provider.name)
     }
 

@@ -59,7 +59,7 @@ struct UserRoutes {
 
     func schoolUsers(_ request: PageRequest) async throws -> PageResult {
         let (user, urn, _) = try SchoolRoutes.school(request)
-        let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
+        let school = try await site.client.school(urn, as: Actors.school(user))
         let members = try await site.users.database.read { try UserStore.members($0, kind: .school, organisationID: String(urn)) }
         var values = SchoolRoutes.frame(site, user, urn, school, current: "users")
         values["title"] = "Users - \(school.name)"
@@ -72,7 +72,7 @@ struct UserRoutes {
 
     func newSchoolUser(_ request: PageRequest, errors: PageErrors) async throws -> PageResult {
         let (user, urn, _) = try SchoolRoutes.school(request)
-        let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
+        let school = try await site.client.school(urn, as: Actors.school(user))
         var values = SchoolRoutes.frame(site, user, urn, school, current: "users")
         values["title"] = (errors.isEmpty ? "" : "Error: ") + "Add a user - \(school.name)"
         values["action"] = "/schools/\(urn)/users/new"
@@ -88,7 +88,7 @@ struct UserRoutes {
         let (user, urn, membership) = try SchoolRoutes.school(request)
         var errors = PageErrors()
         guard let person = Self.person(request.form, &errors) else { return try await newSchoolUser(request, errors: errors) }
-        let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
+        let school = try await site.client.school(urn, as: Actors.school(user))
         let (_, added) = try await site.users.addMembership(
             email: person.email,
             firstName: person.firstName,
@@ -108,7 +108,7 @@ struct UserRoutes {
         let (user, urn, _) = try SchoolRoutes.school(request)
         let members = try await site.users.database.read { try UserStore.members($0, kind: .school, organisationID: String(urn)) }
         guard let member = members.first(where: { $0.id == request.parameter("id") }), member.id != user.id else { throw PageError.notFound }
-        let school = try await site.client.get(SchoolAPI.self, .claimsIntake, "/api/v1/schools/\(urn)", as: Actors.school(user))
+        let school = try await site.client.school(urn, as: Actors.school(user))
         var values = SchoolRoutes.frame(site, user, urn, school, current: "users")
         values["title"] = "Are you sure you want to remove \(member.name)? - \(school.name)"
         values["member"] = ["name": member.name, "email": member.email]

@@ -21,6 +21,11 @@ public struct QueryReader: Sendable {
         parameters = Self.pairs(request.uri.query ?? "")
     }
 
+    /// Reads name-value pairs already taken from a query (a page's filters, passed on to a service).
+    public init(pairs: [(String, String)]) {
+        parameters = pairs
+    }
+
     /// The name-value pairs of a query string or an `application/x-www-form-urlencoded` body, in
     /// order: `+` is a space (as browsers and HTTP clients send it) and `%XX` a byte; a pair that
     /// is not valid percent-encoded UTF-8 reads as an empty value, never as the raw text.

@@ -249,6 +249,17 @@ import Testing
         #expect(try await status(h, "55555555") == "sampling_in_progress")
         let precise = try await h.http.send(.post, "/api/v1/audit/samples", token: support, json: ["academic_year": 2025, "share": 0.1234567])
         #expect(precise.status == 422)
+        // A seed is at most 2^63 - 1, as the service draws them and its document says.
+        let tooLarge = try await h.http.send(
+            .post,
+            "/api/v1/audit/samples",
+            token: support,
+            body: #"{"academic_year": 2025, "share": 1, "seed": 9223372036854775808}"#,
+            contentType: "application/json"
+        )
+        #expect(tooLarge.status == 422, "\(tooLarge.text)")
+        #expect(tooLarge.text.contains("\"field\":\"seed\"") && tooLarge.text.contains("9223372036854775807"), "\(tooLarge.text)")
+        #expect(try await status(h, "66666666") == "sampling_in_progress", "a refused sample changes nothing")
     }
 
     @Test func aFlagWhoseConditionNoLongerHoldsIsRemoved() async throws {

@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import OpenAPIRuntime
 import Testing
 
 @testable import Web
@@ -61,4 +63,67 @@ import Testing
         ]
         for (template, section) in expected { #expect(Site.supportSection(template) == section, "\(template)") }
     }
+
+    @Test func theClaimFiltersAreReadByClaimsIntakesRulesBeforeClaimsIntakeIsAsked() throws {
+        let good = try SupportClaimRoutes.search([
+            ("academic_year", "2025"), ("claim_window_id", "3"), ("flagged", "true"), ("mentor_trn", "1234567"), ("q", "Oak"),
+            ("school_urn", "100001"), ("sort", "-amount"), ("status", "paid"), ("status", "submitted"), ("status", "paid"),
+            ("submitted_after", "2025-09-01"),
+        ]).get()
+        #expect(good.academicYear == 2025 && good.claimWindowId == 3 && good.flagged == true && good.schoolUrn == 100_001)
+        #expect(good.status == [.paid, .submitted], "each status once")
+        #expect(good.sort == ._hyphen_amount && good.mentorTrn == "1234567" && good.q == "Oak" && good.submittedAfter == "2025-09-01")
+        let bad = SupportClaimRoutes.search([
+            ("academic_year", "1999"), ("claim_window_id", "0"), ("flagged", "maybe"), ("school_urn", "12345678"), ("sort", "price"),
+            ("status", "lost"),
+        ])
+        guard case .failure(.invalid(let fields, _)) = bad else {
+            Issue.record("bad filters were not refused: \(bad)")
+            return
+        }
+        let messages = Dictionary(fields.map { ($0.field, $0.message) }) { first, _ in first }
+        #expect(Set(messages.keys) == ["academic_year", "claim_window_id", "flagged", "school_urn", "sort", "status"])
+        #expect(messages["status"] == "'lost' is not a claim status")
+        #expect(messages["school_urn"] == "Enter a URN: a whole number of up to 7 digits")
+        #expect(messages["sort"]?.hasPrefix("Sort by one of") == true)
+    }
+
+    @Test func theGeneratedClientsCallAsThePersonAndTurnARefusalIntoWhatThePageShows() async throws {
+        let middleware = AsSignedInPerson(token: "a.b.c", backend: .claimsIntake)
+        var request = HTTPRequest(method: .delete, scheme: "http", authority: "127.0.0.1", path: "/api/v1/claims/12345678")
+        request.headerFields[.ifMatch] = "%227%22"
+        let sent = Sent()
+        let refusal = #"{"type":"about:blank","title":"Invalid","status":422,"errors":[{"field":"reason","message":"Enter a reason"}]}"#
+        await #expect(throws: ServiceCallError.invalid([ServiceFieldError(field: "reason", message: "Enter a reason")], detail: "Invalid")) {
+            _ = try await middleware.intercept(request, body: nil, baseURL: URL(string: "http://127.0.0.1")!, operationID: "deleteClaim") {
+                request,
+                _,
+                _ in
+                await sent.record(request)
+                return (HTTPResponse(status: .unprocessableContent), HTTPBody(refusal))
+            }
+        }
+        let seen = try #require(await sent.request)
+        #expect(seen.headerFields[.authorization] == "Bearer a.b.c")
+        #expect(seen.headerFields[.ifMatch] == "\"7\"", "the entity tag as RFC 9110 writes it, not percent-encoded")
+        let answer = try await middleware.intercept(request, body: nil, baseURL: URL(string: "http://127.0.0.1")!, operationID: "getClaim") {
+            _,
+            _,
+            _ in (HTTPResponse(status: .ok), HTTPBody("{}"))
+        }
+        #expect(answer.0.status == .ok)
+        await #expect(throws: ServiceCallError.notFound) {
+            _ = try await middleware.intercept(request, body: nil, baseURL: URL(string: "http://127.0.0.1")!, operationID: "getClaim") {
+                _,
+                _,
+                _ in (HTTPResponse(status: .notFound), nil)
+            }
+        }
+    }
+}
+
+/// What a middleware passed on.
+private actor Sent {
+    var request: HTTPRequest?
+    func record(_ request: HTTPRequest) { self.request = request }
 }
