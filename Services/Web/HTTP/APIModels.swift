@@ -173,11 +173,9 @@ extension Decodable {
     /// A generated client's answer read as web's model of it: the answer was decoded and checked
     /// against the service's document by the client, and is read here by the same names.
     init(reading answer: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do { self = try decoder.decode(Self.self, from: try encoder.encode(answer)) } catch {
+        do { self = try decoder.decode(Self.self, from: try answerJSON(answer)) } catch {
             throw ServiceCallError.failed(status: 200, detail: "an answer web cannot read: \(error)")
         }
     }

@@ -67,13 +67,18 @@ extension ServiceClient {
     }
 }
 
+/// A generated client's answer as JSON again, keyed by the document's own (snake_case) names and
+/// with its times as ISO 8601 text, as the service sent it: how pages read it as their values.
+func answerJSON(_ answer: some Encodable) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    return try encoder.encode(answer)
+}
+
 extension JSONValue {
-    /// A generated client's answer as page values, keyed by the document's own (snake_case) names
-    /// and with its times as ISO 8601 text, for the pages that show what a service says as it says it.
+    /// A generated client's answer as page values, for the pages that show what a service says.
     init(_ answer: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        self = try JSONValue.parse(try encoder.encode(answer))
+        self = try JSONValue.parse(try answerJSON(answer))
     }
 }
 
@@ -100,8 +105,12 @@ struct AsSignedInPerson: ClientMiddleware {
     ) async throws -> (HTTPResponse, HTTPBody?) {
         var request = request
         request.headerFields[.authorization] = "Bearer \(token)"
-        // The runtime percent-encodes header parameters; an entity tag is sent as RFC 9110 writes it.
-        if let version = request.headerFields[.ifMatch] { request.headerFields[.ifMatch] = version.removingPercentEncoding ?? version }
+        // OpenAPI 3.1.2 says header parameters are sent as written, never percent-encoded; the
+        // runtime still encodes them (swift-openapi-generator#857), which would turn If-Match's
+        // `"7"` into `%227%22`. Every header web sends is plain text, so each is sent as written.
+        for index in request.headerFields.indices where request.headerFields[index].value.contains("%") {
+            request.headerFields[index].value = request.headerFields[index].value.removingPercentEncoding ?? request.headerFields[index].value
+        }
         let (response, answer) = try await next(request, body, baseURL)
         guard (200..<300).contains(response.status.code) else {
             var data = Data()

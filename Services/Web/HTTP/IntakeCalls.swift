@@ -56,6 +56,11 @@ extension ServiceClient {
         )
     }
 
+    /// How many claims are in one of `statuses`, for the counts on support's pages.
+    func claimCount(_ statuses: [ClaimsIntakeAPI.Components.Schemas.ClaimStatus], as actor: AuthenticatedUser) async throws -> Int {
+        try await claimsIntake(as: actor) { try await $0.searchClaims(query: .init(status: statuses, perPage: 1)).ok.body.json.total }
+    }
+
     /// A page of the claims `query` finds.
     func claims(
         _ query: ClaimsIntakeAPI.Operations.SearchClaims.Input.Query,

@@ -39,8 +39,8 @@ struct SupportAuditRoutes {
             try JSONValue(try await client.auditSampling(as: actor) { try await $0.listFlags(query: .init(academicYear: year)).ok.body.json })
         }
         async let samplesCall = outcome { try JSONValue(try await client.auditSampling(as: actor) { try await $0.listSamples().ok.body.json }) }
-        async let waitingCall = outcome { try await Self.claimCount(client, as: actor, .samplingProviderNotApproved) }
-        async let approvalCall = outcome { try await Self.claimCount(client, as: actor, .clawbackRequiresApproval) }
+        async let waitingCall = outcome { try await client.claimCount([.samplingProviderNotApproved], as: actor) }
+        async let approvalCall = outcome { try await client.claimCount([.clawbackRequiresApproval], as: actor) }
         let (flags, samples, waiting, approval) = await (flagsCall, samplesCall, waitingCall, approvalCall)
         var values: [String: Any] = ["title": errors.isEmpty ? "Audit" : "Error: Audit", "year": year, "yearText": Presentation.academicYear(year)]
         let flagged = try flags.get().items
@@ -210,14 +210,5 @@ struct SupportAuditRoutes {
         } catch ServiceCallError.invalid(let fields, let detail) {
             return try await sample(request, sampleID: sampleID, requestErrors: [id: FileRefusal(fields, detail: detail)])
         }
-    }
-
-    /// How many claims are in `status`, for the counts on the audit page.
-    static func claimCount(
-        _ client: ServiceClient,
-        as actor: AuthenticatedUser,
-        _ status: ClaimsIntakeAPI.Components.Schemas.ClaimStatus
-    ) async throws -> Int {
-        try await client.claimsIntake(as: actor) { try await $0.searchClaims(query: .init(status: [status], perPage: 1)).ok.body.json.total }
     }
 }

@@ -36,15 +36,10 @@ struct SupportPaymentRoutes {
         let user = try request.supportUser
         let actor = Actors.support(user)
         let client = site.client
-        async let windowsCall = outcome { try await Self.windows(client, as: actor) }
+        async let windowsCall = outcome { try await client.windows(as: actor) }
         async let runsCall = outcome { try JSONValue(try await client.payments(as: actor) { try await $0.listPaymentRuns().ok.body.json }) }
         async let clawbackRunsCall = outcome { try JSONValue(try await client.payments(as: actor) { try await $0.listClawbackRuns().ok.body.json }) }
-        async let loopCall = outcome {
-            try await client.claimsIntake(as: actor) {
-                try await $0.searchClaims(query: .init(status: [.paymentInformationRequested, .paymentInformationSent], perPage: 1)).ok.body.json
-                    .total
-            }
-        }
+        async let loopCall = outcome { try await client.claimCount([.paymentInformationRequested, .paymentInformationSent], as: actor) }
         async let readyCall = outcome {
             try JSONValue(try await client.payments(as: actor) { try await $0.listPayable(query: .init(kind: .clawback)).ok.body.json })
         }
@@ -91,7 +86,7 @@ struct SupportPaymentRoutes {
             "idempotencyKey": Secrets.random(),
         ]
         if let window,
-            let windows = try? await Self.windows(site.client, as: Actors.support(user)),
+            let windows = try? await site.client.windows(as: Actors.support(user)),
             let chosen = windows.first(where: { "\($0.id)" == window })
         {
             values["window"] =
@@ -191,20 +186,13 @@ struct SupportPaymentRoutes {
         var entered: [String: String] = [:]
         for name in ["academic_year", "school_urn"] { entered[name] = request.query(name).map { String($0.prefix(10)) } }
         var values: [String: Any] = ["title": "Ledger", "entered": entered]
-        // Read with payments' own bounds and messages; a field left blank is no filter.
-        var errors = PageErrors()
-        func number(_ name: String, in range: ClosedRange<Int>, _ message: String) -> Int? {
-            guard let text = request.query(name) else { return nil }
-            guard text.count <= 10, let value = Int(text), range.contains(value) else {
-                errors.add(name, message)
-                return nil
-            }
-            return value
-        }
-        let years = QueryReader.years
-        let year = number("academic_year", in: years, "Enter an academic year between \(years.lowerBound) and \(years.upperBound), such as 2025")
-        let urn = number("school_urn", in: 1...9_999_999, "Enter a URN: a whole number of up to 7 digits")
-        guard errors.isEmpty else {
+        // Read as payments reads them, with its messages; a field left blank is no filter.
+        var reader = QueryReader(pairs: ["academic_year", "school_urn"].compactMap { name in request.query(name).map { (name, $0) } })
+        let year = reader.academicYear()
+        let urn = reader.urn("school_urn")
+        guard reader.errors.isEmpty else {
+            var errors = PageErrors()
+            for field in reader.errors { errors.add(field.field, field.message) }
             values["title"] = "Error: Ledger"
             values.merge(errors.context) { $1 }
             return .page("support-payments-ledger", values, status: .unprocessableContent)
@@ -218,10 +206,5 @@ struct SupportPaymentRoutes {
         values["hasLines"] = !ledger.items.isEmpty
         values["totals"] = ledger["totals"]?.values ?? [:]
         return .page("support-payments-ledger", values)
-    }
-
-    /// The claim windows, for the choice of which window's claims to send.
-    static func windows(_ client: ServiceClient, as actor: AuthenticatedUser) async throws -> [WindowAPI] {
-        try [WindowAPI](reading: try await client.claimsIntake(as: actor) { try await $0.listClaimWindows().ok.body.json.items })
     }
 }
