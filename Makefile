@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps test-deps build run test contract format lint bench chaos clean-data
+.PHONY: deps test-deps build run test contract containers format lint bench chaos clean-data
 
 deps:
 	@bash scripts/install-deps.sh
@@ -35,6 +35,12 @@ test: test-deps lint
 	swift build --build-tests
 	python3 Tests/Contract/contract.py "$$(swift build --show-bin-path)"
 	swift test --skip-build --no-parallel
+
+## The image built from the Dockerfile, compose.yaml started with podman, and checked black box
+## (health, a claim to its "paid" email, kill and restart, down and up, stop, the bus without keys,
+## loopback only). Installs podman and builds its base image when missing.
+containers: deps
+	bash scripts/containers.sh
 
 ## Each service against its own OpenAPI document: schemathesis with every check on.
 contract: test-deps

@@ -4,7 +4,7 @@ import MessagingZMQ
 import Prometheus
 
 /// What every executable's `main` does after `App.swift` has chosen the service: the `token`,
-/// `routes` and `configuration` subcommands, or reading the configuration, bootstrapping (through
+/// `routes`, `configuration` and `bus-keys` subcommands, or reading the configuration, bootstrapping (through
 /// the caller, which alone makes the process-wide calls) and running until SIGTERM/SIGINT.
 public enum ServiceMain {
     /// Runs the executable named `name`.
@@ -28,6 +28,7 @@ public enum ServiceMain {
             await TokenCommand.main(Array(arguments.dropFirst()))
             return
         }
+        if arguments.first == "bus-keys" { BusKeysCommand.main(Array(arguments.dropFirst())) }
         if arguments.first == "configuration" {
             checkConfiguration(name: name, command: Array(arguments.dropFirst()), variables: variables, load: load)
         }

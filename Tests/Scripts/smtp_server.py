@@ -74,6 +74,7 @@ class Recorder:
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (a container's is 0.0.0.0)")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--temporary", action="append", default=[])
@@ -105,7 +106,7 @@ def main():
         if args.auth_login_only:
             options.update(auth_exclude_mechanism=["PLAIN"])
 
-    controller = Controller(recorder, hostname="127.0.0.1", port=args.port, **options)
+    controller = Controller(recorder, hostname=args.host, port=args.port, **options)
     controller.start()
     print("ready", flush=True)
 
