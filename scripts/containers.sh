@@ -31,8 +31,9 @@ if ! podman image exists "$BASE"; then
 fi
 
 echo "Staging the executables from this machine's build"
-swift build >/dev/null
-BIN=$(swift build --show-bin-path)
+# With --build-tests, as `make test` builds: the same build, so nothing is compiled again.
+swift build --build-tests >/dev/null
+BIN=$(swift build --build-tests --show-bin-path)
 rm -rf .containers && mkdir -p .containers/bin .containers/lib .containers/mail
 for service in claims-intake payments audit-sampling notifications web; do cp "$BIN/$service" .containers/bin/; done
 cp -R "$BIN"/MentorClaims_*.resources .containers/bin/
@@ -44,18 +45,26 @@ echo "Building mentor-claims:latest from the Dockerfile"
 podman build -q --build-arg RUNTIME_IMAGE="$BASE" --build-arg EXECUTABLES=host -t mentor-claims:latest . >/dev/null
 podman build -q --build-arg RUNTIME_IMAGE="$BASE" -t mentor-claims-check-tools:latest -f deploy/check-tools/Containerfile Tests/Scripts >/dev/null
 
-compose=(podman-compose -p mentorclaims -f compose.yaml -f deploy/compose.check.yaml)
-"${compose[@]}" down -v >/dev/null 2>&1 || true
+# Steps 2 to 4 of the README's "Containers" section, run as written there (step 1, the image, is
+# above with this machine's base image and executables). Only the environment differs:
+# COMPOSE_FILE adds the override that swaps Mailpit for the local SMTP server, and
+# COMPOSE_PROJECT_NAME names the containers the check looks at.
+export COMPOSE_FILE=compose.yaml:deploy/compose.check.yaml COMPOSE_PROJECT_NAME=mentorclaims
+podman-compose down -v >/dev/null 2>&1 || true
 rm -rf secrets
-
-# Steps 2 to 4 of the README's "Containers" section, as an operator types them (step 1, the
-# image, is above with this machine's base image and executables; the override swaps Mailpit).
-mkdir secrets
-podman run --rm --user 0 -v "$PWD/secrets:/keys" mentor-claims:latest claims-intake bus-keys --out /keys
-chown 10001 secrets/*.key
-export AUTH_JWT_SECRET=$(openssl rand -hex 32) PAYER_EMAIL_ADDRESSES=payer@example.invalid
-export OIDC_ISSUER=http://127.0.0.1:9/unused OIDC_CLIENT_ID=mentor-claims OIDC_CLIENT_SECRET=unused
-echo "Starting compose.yaml ($(( $(date +%s) - started )) s so far)"
-"${compose[@]}" up -d >/dev/null
-trap '"${compose[@]}" down -v >/dev/null 2>&1 || true' EXIT
+python3 - > .containers/readme-steps.sh <<'STEPS'
+import re
+text = open("README.md", encoding="utf-8").read()
+section = text.split("\n### Containers\n", 1)[1].split("\n## ", 1)[0]
+blocks = [re.sub(r"(?m)^   ", "", block) for block in re.findall(r"```sh\n(.*?)\n\s*```", section, re.S)]
+if len(blocks) != 4:
+    raise SystemExit(f"the README's Containers section has {len(blocks)} shell blocks, not the 4 steps")
+for number, block in enumerate(blocks[1:], start=2):
+    print(f"echo 'README step {number}:'; sed 's/^/    /' <<'BLOCK'\n{block}\nBLOCK")
+    print(block)
+STEPS
+trap 'podman-compose down -v >/dev/null 2>&1 || true' EXIT
+echo "Following the README's container steps 2 to 4 ($(( $(date +%s) - started )) s so far)"
+# shellcheck source=/dev/null
+source .containers/readme-steps.sh
 python3 Tests/Containers/check.py "$BIN"

@@ -43,9 +43,25 @@ public final class ZMQBusTransport: BusTransport {
     }
 
     /// Stops the authenticator and terminates the context; call after every service stopped.
-    public func shutdown() {
+    ///
+    /// Waits at most `timeout` (longer than the publisher's 2 s linger) and says whether the
+    /// context finished. libzmq looks peers' host names up on its one I/O thread, and a peer
+    /// whose name has just gone (a container stopping) can hold that thread in the resolver for
+    /// several seconds, and with it the context's end. Nothing is lost by not waiting: every
+    /// socket is closed by now and every message is in the outbox, replayed on request.
+    @discardableResult
+    public func shutdown(waitingAtMost timeout: Duration = .seconds(3)) -> Bool {
         authenticator?.stop()
-        context.terminate()
+        let finished = DispatchSemaphore(value: 0)
+        let context = self.context
+        let thread = Thread {
+            context.terminate()
+            finished.signal()
+        }
+        thread.name = "bus-terminate"
+        thread.start()
+        let milliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return finished.wait(timeout: .now() + .milliseconds(milliseconds)) == .success
     }
 
     public func bindPublisher(at endpoint: String) throws -> any PublisherEndpoint {

@@ -23,7 +23,7 @@ public enum BusKeysCommand {
         }
         do {
             let written = try write(to: URL(fileURLWithPath: arguments[1]))
-            print("CurveZMQ keys for \(written.count) services written to \(arguments[1]): \(written.joined(separator: ", "))")
+            print("CurveZMQ keys for \(ServiceName.allCases.count) services written to \(arguments[1]): \(written.joined(separator: ", "))")
             exit(0)
         } catch let refusal as BusKeysRefusal {
             FileHandle.standardError.write(Data("bus-keys: \(refusal.message)\n".utf8))

@@ -53,7 +53,11 @@ public enum ServiceMain {
             let dependencies = ServiceDependencies(now: { Date() }, transport: transport, metrics: registry, logger: logger)
             let service = try await build(configuration, dependencies)
             try await service.group.run()
-            transport.shutdown()
+            if !transport.shutdown() {
+                logger.warning(
+                    "the bus had not finished closing after 3 s (a peer's address still being looked up); stopping anyway, since every message is kept in the outbox"
+                )
+            }
             logger.notice("stopped")
         } catch {
             logger.critical("\(name) stopped: \(error)")

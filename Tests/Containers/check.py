@@ -44,12 +44,32 @@ def run(command, check=True, quiet=True, **options):
     return result
 
 
+SUPPORT = []
+
+
 def fail(message):
     print(f"containers: FAILED after {len(passed)} checks in {time.time() - STARTED:.0f} s: {message}", flush=True)
-    run(["podman", "ps", "-a", "--format", "{{.Names}} {{.Status}}"], check=False)
+    print(run(["podman", "ps", "-a", "--format", "{{.Names}} {{.Status}}"], check=False).stdout)
+    for name, port in SERVICES.items():
+        # Where each service's bus stands, and what notifications has sent, to tell why.
+        try:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics")
+            request.add_header("Authorization", f"Bearer {SUPPORT[0]}")
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                lines = [line for line in answer.read().decode().splitlines() if line.startswith(("bus_subscriber", "bus_gaps", "bus_outbox", "bus_messages_published", "bus_publisher_errors"))]
+            print(f"--- {name} /metrics\n" + "\n".join(lines))
+        except (OSError, ValueError, IndexError) as error:
+            print(f"--- {name} /metrics: {error}")
+    try:
+        print("--- notifications' delivery log\n" + json.dumps(call("GET", "notifications", "/api/v1/notifications", SUPPORT[0]))[-3000:])
+    except (OSError, ValueError, IndexError) as error:
+        print(f"--- notifications' delivery log: {error}")
+    if os.path.exists(MAIL_LOG):
+        with open(MAIL_LOG, encoding="utf-8") as log:
+            print("--- SMTP server: subjects received\n" + "\n".join(json.loads(line).get("subject", "") for line in log))
     for name in SERVICES:
-        logs = subprocess.run(["podman", "logs", "--tail", "15", f"{PROJECT}_{name}_1"], text=True, capture_output=True)
-        print(f"--- {name}\n{logs.stdout[-2000:]}{logs.stderr[-2000:]}")
+        logs = subprocess.run(["podman", "logs", "--tail", "40", f"{PROJECT}_{name}_1"], text=True, capture_output=True)
+        print(f"--- {name}\n{logs.stdout[-5000:]}{logs.stderr[-5000:]}")
     sys.exit(1)
 
 
@@ -186,6 +206,7 @@ def stops_in_grace():
 
 def main():
     support = token("--role", "support", "--email", "sam.patel@education.gov.uk")
+    SUPPORT.append(support)
     school = token("--role", "school", "--urn", "100001", "--email", "jo.bloggs@alder-primary.example")
     healthy()
     env = dict(os.environ, CLAIMS_INTAKE_URL="http://127.0.0.1:8080", DEMO_WEB_USERS="0")
