@@ -230,6 +230,7 @@ let package = Package(
             dependencies: [
                 "ServiceSupport",
                 "BenchSupport",
+                "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceLifecycle
 import ServiceSupport
 
 /// Claims intake: schools, trusts and support create, submit, find and track claims.
@@ -18,9 +19,31 @@ enum ClaimsIntake {
                     SchoolRoutes(database: database).add(to: router)
                     ReferenceDataRoutes(database: database).add(to: router)
                     ClaimSearchRoutes(database: database).add(to: router)
-                    ClaimRoutes(database: database).add(to: router)
+                    ClaimRoutes(database: database, teachingRecord: configuration.teachingRecord.map(TeachingRecord.init)).add(to: router)
                 },
-                background: { env in [PlannerStatistics(env: env)] },
+                background: { env in
+                    var services: [any Service] = [PlannerStatistics(env: env)]
+                    if let settings = configuration.giasSync {
+                        services.append(
+                            GIASSync(
+                                settings: settings,
+                                database: IntakeDatabase(env, supportAddress: configuration.supportEmailAddress),
+                                folder: URL(fileURLWithPath: configuration.common.databasePath).deletingLastPathComponent(),
+                                logger: env.logger
+                            )
+                        )
+                    }
+                    if let settings = configuration.teachingRecord {
+                        services.append(
+                            MentorNameSync(
+                                record: TeachingRecord(settings: settings),
+                                database: IntakeDatabase(env, supportAddress: configuration.supportEmailAddress),
+                                logger: env.logger
+                            )
+                        )
+                    }
+                    return services
+                },
                 openAPI: try OpenAPIDocument.load()
             )
         )

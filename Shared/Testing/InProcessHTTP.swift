@@ -69,6 +69,7 @@ public struct InProcessHTTP: Sendable {
         token: String? = nil,
         json: Any? = nil,
         body: String? = nil,
+        data: Data? = nil,
         contentType: String = "application/json",
         headers: [String: String] = [:]
     ) async throws -> TestHTTP.Reply {
@@ -80,6 +81,10 @@ public struct InProcessHTTP: Sendable {
             fields[.contentType] = contentType
         } else if let body {
             bytes = ByteBuffer(string: body)
+            fields[.contentType] = contentType
+        } else if let data {
+            // Bytes as they are: a file that is not UTF-8.
+            bytes = ByteBuffer(bytes: data)
             fields[.contentType] = contentType
         }
         for (name, value) in headers {

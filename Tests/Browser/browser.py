@@ -247,6 +247,11 @@ def upload(driver, field_id, text, file_name="upload.csv"):
     driver.find_element(By.ID, field_id).send_keys(path)
 
 
+def upload_file(driver, field_id, path):
+    """Chooses the file at `path` in the file input `field_id`, as a person picks one from disk."""
+    driver.find_element(By.ID, field_id).send_keys(path)
+
+
 def downloads_to(driver):
     """Lets the browser save downloads, into a new folder it returns."""
     folder = tempfile.mkdtemp(prefix="downloads-")

@@ -19,7 +19,7 @@ import urllib.parse
 import urllib.request
 
 from browser import (WEB, body, check, check_plain, choose, click, download, downloads_to, email_to, expect, fill, go, heading,
-                     new_driver, raw, run_journey, sign_in_development, submit, upload, wait_for)
+                     new_driver, raw, run_journey, sign_in_development, submit, upload, upload_file, wait_for)
 from selenium.webdriver.common.by import By
 
 SCHOOL = "jo.bloggs@alder-primary.example"
@@ -101,6 +101,15 @@ def sets_up_the_year(driver):
     upload(driver, "file", header + good + bad.replace("the_north", "rest_of_england"), "schools.csv")
     click(driver, "Import schools", "support-schools-imported")
     expect("Schools imported: 2 added" in body(driver), body(driver)[:300])
+    # The register's own extract, as downloaded from GIAS: each region from the school's district.
+    upload_file(driver, "file", os.environ["GIAS_EXTRACT_FILE"])
+    click(driver, "Import schools", "support-schools-gias-imported")
+    expect("Schools imported from the GIAS extract: 2 added" in body(driver) and "1 closed or outside England left out" in body(driver),
+           body(driver)[:400])
+    expect("Recent imports" in body(driver) and "Uploaded by" in body(driver), "the imports are not listed")
+    fill(driver, "q", "St Anne")
+    click(driver, "Search", "support-schools-search-gias")
+    expect("St Anne’s Church of England School, Crawley" in body(driver) and "Fringe" in body(driver), body(driver)[:600])
     fill(driver, "q", "Fir Tree")
     click(driver, "Search", "support-schools-search")
     click(driver, "Fir Tree Primary School", "support-school")

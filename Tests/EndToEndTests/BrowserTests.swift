@@ -50,6 +50,14 @@ struct BrowserTests {
         var env = urls(cluster)
         env["JS"] = javaScript
         env["SCREENSHOTS_DIR"] = screenshots(name)
+        // The GIAS extract as the register publishes it, for support to upload.
+        let extract = cluster.folder.path("edubasealldata20261201.csv")
+        try GIASExtractFixture.file([
+            .init(urn: 100021, name: "Holloway Road Primary", district: "E09000019"),
+            .init(urn: 100022, name: "St Anne’s Church of England School, Crawley", localAuthority: "West Sussex", district: "E07000226"),
+            .init(urn: 100023, name: "Old Quarry School", status: "Closed", district: "E08000035"),
+        ]).write(to: URL(fileURLWithPath: extract))
+        env["GIAS_EXTRACT_FILE"] = extract
         let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/\(script)")], environment: env)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("pages checked"), "\(run.output)")
@@ -63,6 +71,28 @@ struct BrowserTests {
     @Test(arguments: ["on", "off"])
     func supportsYearAndAnAuditWithTheProviderAndTwoSupportUsers(javaScript: String) async throws {
         try await Self.journey("support_journeys.py", javaScript: javaScript, screenshots: "support-js-\(javaScript)")
+    }
+
+    @Test(arguments: ["on", "off"])
+    func aSchoolAddsAMentorFoundOnTheTeachingRecord(javaScript: String) async throws {
+        let cluster = try await Self.demoCluster()
+        defer { cluster.killAll() }
+        let trs = try await FakeTeachingRecord(
+            folder: cluster.folder,
+            teachers: ["7777777": .init(firstName: "Katherine", lastName: "Johnson", dateOfBirth: "1980-03-31")]
+        )
+        defer { trs.stop() }
+        // The demo's mentors were typed; from now on claims-intake looks mentors up.
+        await cluster.processes["claims-intake"]!.stop()
+        try cluster.start("claims-intake", environment: ["TRS_BASE_URL": trs.baseURL, "TRS_API_KEY": trs.key])
+        try await cluster.waitReady("claims-intake")
+        var env = Self.urls(cluster)
+        env["JS"] = javaScript
+        env["SCREENSHOTS_DIR"] = Self.screenshots("record-js-\(javaScript)")
+        let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/mentor_lookup.py")], environment: env)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("pages checked"), "\(run.output)")
+        #expect(trs.requests().contains { $0.path == "/v3/teachers/7777777" && $0.query == "dateOfBirth=1980-03-31" })
     }
 
     @Test func signingInThroughARealIdentityProviderRefusesWhatItMust() async throws {

@@ -3,6 +3,7 @@ import BenchSupport
 import Foundation
 import GRDB
 import ServiceSupport
+import TestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -119,6 +120,64 @@ struct IntakeBench: AsyncParsableCommand {
                 Double(submitted.ok) / seconds / commits
             )
         )
+        print("")
+        try await giasImport(service, support: support)
+    }
+
+    /// The GIAS extract as published (50,000 establishments, every column, ISO-8859-1) imported
+    /// over HTTP, beside parsing the same file alone in this process, and the service's peak
+    /// memory while importing it.
+    func giasImport(_ service: ServiceUnderTest, support: String) async throws {
+        let establishments = GIASExtractFixture.generated(count: 50_000, firstURN: 900_000)
+        let file = GIASExtractFixture.file(establishments)
+        // The columns claims-intake keeps of either schools file.
+        let columns = [
+            "urn", "name", "postcode", "local_authority", "type_of_establishment", "group", "region", "trust_uid", "trust_name",
+            "contact_emails", "establishmentname", "la (name)", "typeofestablishment (name)", "establishmenttypegroup (name)",
+            "establishmentstatus (name)", "districtadministrative (code)", "trustschoolflag (code)", "trusts (code)", "trusts (name)",
+        ]
+        var parse = Double.infinity
+        for _ in 0..<3 {
+            let started = Date()
+            let table = try CSVTable(file, required: [], optional: columns)
+            precondition(table.rows.count == 50_000)
+            parse = min(parse, Date().timeIntervalSince(started))
+        }
+        service.resetPeakMemory()
+        var timings: [(String, Double, [String: Any])] = []
+        for label in ["first import (every school new)", "the same file again (every school unchanged)"] {
+            let started = Date()
+            let reply = try await service.post("/api/v1/schools/import", token: support, body: file, contentType: "text/csv")
+            let seconds = Date().timeIntervalSince(started)
+            let json = (try JSONSerialization.jsonObject(with: reply) as? [String: Any]) ?? [:]
+            guard json["format"] as? String == "gias_extract" else {
+                throw BenchError("the import failed: \(String(decoding: reply.prefix(300), as: UTF8.self))")
+            }
+            timings.append((label, seconds, json))
+        }
+        print(
+            "GIAS extract: \(establishments.count) establishments, \(GIASExtractFixture.header.count) columns, \(file.count / 1_048_576) MiB, ISO-8859-1."
+        )
+        print("")
+        print("| step | seconds | created | updated | unchanged | skipped | ratio to parsing alone |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        print(String(format: "| parse the file alone (this process, best of 3) | %.2f | | | | | 1.0 |", parse))
+        for (label, seconds, json) in timings {
+            print(
+                String(
+                    format: "| %@ over HTTP | %.2f | %d | %d | %d | %d | %.1f |",
+                    label,
+                    seconds,
+                    json["created"] as? Int ?? 0,
+                    json["updated"] as? Int ?? 0,
+                    json["unchanged"] as? Int ?? 0,
+                    json["skipped"] as? Int ?? 0,
+                    seconds / parse
+                )
+            )
+        }
+        print("")
+        print("claims-intake's peak resident memory while importing it twice: \(service.peakMemoryMiB) MiB.")
     }
 
     func seed(_ path: String) throws -> IntakeSeed.Seeded {

@@ -7,6 +7,8 @@ import ServiceSupport
 /// handler parses, calls the database and answers.
 struct ClaimRoutes {
     let database: IntakeDatabase
+    /// The Teaching Record System, when configured: mentors are then looked up, never typed.
+    var teachingRecord: TeachingRecord?
 
     func add(to router: Router<ServiceRequestContext>) {
         let api = router.group("api/v1")
@@ -38,16 +40,41 @@ struct ClaimRoutes {
 
     func addMentor(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let (_, urn) = try school(context)
-        let mentor = try await RequestParsing.mentor(request)
-        try await database.addMentor(urn: urn.value, trn: mentor.trn, firstName: mentor.firstName, lastName: mentor.lastName)
-        return try JSONResponse.make(MentorView(trn: mentor.trn.value, firstName: mentor.firstName, lastName: mentor.lastName), status: .created)
+        guard let teachingRecord else {
+            let mentor = try await RequestParsing.mentor(request)
+            try await database.addMentor(urn: urn.value, trn: mentor.trn, firstName: mentor.firstName, lastName: mentor.lastName)
+            return try JSONResponse.make(MentorView(trn: mentor.trn.value, firstName: mentor.firstName, lastName: mentor.lastName), status: .created)
+        }
+        // With the record: the TRN and date of birth find the teacher, whose names are the record's.
+        let lookup = try await RequestParsing.mentorLookup(request, today: LondonDates.text(of: database.now()))
+        try await database.checkCanAddMentor(urn: urn.value, trn: lookup.trn)
+        let teacher: TeachingRecord.Teacher?
+        do {
+            teacher = try await teachingRecord.teacher(trn: lookup.trn.value, dateOfBirth: lookup.dateOfBirth)
+        } catch {
+            context.logger.warning("the Teaching Record System did not answer a mentor's lookup: \(error.reason)")
+            throw Problem(
+                .serviceUnavailable,
+                title: "The teacher's record cannot be checked just now",
+                detail: "We could not reach the Teaching Record System, so the mentor has not been added. Try again in a few minutes."
+            )
+        }
+        guard let teacher else {
+            throw IntakeError.invalid([FieldError(field: "trn", message: "No teacher found with that TRN and date of birth")])
+        }
+        try await database.addMentor(urn: urn.value, trn: lookup.trn, firstName: teacher.firstName, lastName: teacher.lastName)
+        return try JSONResponse.make(MentorView(trn: lookup.trn.value, firstName: teacher.firstName, lastName: teacher.lastName), status: .created)
     }
 
     func listMentors(_ context: ServiceRequestContext) async throws -> Response {
         let (_, urn) = try school(context)
-        struct Reply: Encodable { var items: [MentorView] }
+        struct Reply: Encodable {
+            var items: [MentorView]
+            /// Whether a mentor is added by TRN and date of birth, with the record's names.
+            var namesFromTeachingRecord: Bool
+        }
         let mentors = try await database.mentors(urn: urn.value).map { MentorView(trn: $0.trn, firstName: $0.firstName, lastName: $0.lastName) }
-        return try JSONResponse.make(Reply(items: mentors))
+        return try JSONResponse.make(Reply(items: mentors, namesFromTeachingRecord: teachingRecord != nil))
     }
 
     func removeMentor(_ context: ServiceRequestContext) async throws -> Response {

@@ -39,6 +39,35 @@ enum RequestParsing {
         return (trn, first, last)
     }
 
+    /// A mentor to look up in the Teaching Record System: the TRN and a date of birth
+    /// (`YYYY-MM-DD`, a real date before `today`).
+    static func mentorLookup(_ request: Request, today: String) async throws -> (trn: TRN, dateOfBirth: String) {
+        struct Input: Decodable {
+            var trn: String
+            var dateOfBirth: String?
+            enum CodingKeys: String, CodingKey {
+                case trn
+                case dateOfBirth = "date_of_birth"
+            }
+        }
+        let input = try await RequestDecoding.decode(Input.self, from: request)
+        var errors = FieldErrors()
+        let trn = errors.check("trn") { try TRN(parsing: input.trn) }
+        let dateOfBirth = errors.check("date_of_birth") { () throws -> String in
+            let text = (input.dateOfBirth ?? "").trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { throw InvalidValue(message: "Enter a date of birth") }
+            guard text.count == 10, let noon = LondonDates.noon(text), LondonDates.text(of: noon) == text else {
+                throw InvalidValue(message: "Enter a date of birth as a real date, like 1980-03-31")
+            }
+            guard text < today else { throw InvalidValue(message: "Date of birth must be in the past") }
+            guard text >= "1900-01-01" else { throw InvalidValue(message: "Enter a date of birth after 1900") }
+            return text
+        }
+        try errors.throwIfAny()
+        guard let trn, let dateOfBirth else { throw IntakeError.invalid(errors.errors) }
+        return (trn, dateOfBirth)
+    }
+
     /// A claim's provider and mentor lines, as typed (the check is the database's, with the facts).
     static func claim(_ body: Data) throws -> ClaimRequest {
         struct Input: Decodable {

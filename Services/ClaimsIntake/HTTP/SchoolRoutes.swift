@@ -14,6 +14,7 @@ struct SchoolRoutes {
     func add(to router: Router<ServiceRequestContext>) {
         let api = router.group("api/v1")
         api.post("schools/import") { request, context in try await importSchools(request, context) }
+        api.get("schools/import") { _, context in try await schoolImports(context) }
         api.put("schools/:urn") { request, context in try await putSchool(request, context) }
         api.get("schools") { request, context in try await searchSchools(request, context) }
         api.get("schools/:urn") { _, context in try await getSchool(context) }
@@ -76,37 +77,25 @@ struct SchoolRoutes {
         return try JSONResponse.make(try await database.schoolView(urn.value), status: created ? .created : .ok)
     }
 
-    /// `POST /api/v1/schools/import`: the GIAS-style CSV of files.md, validated whole first; a
-    /// file with any bad row changes nothing, and a school that did not change is left alone (so
-    /// uploading the same file twice has no further effect).
+    /// `POST /api/v1/schools/import`: the ten-column schools file of files.md, or the GIAS
+    /// extract as published (told apart by its header), validated whole first; a file with any
+    /// bad row changes nothing, and a school that did not change is left alone (so uploading the
+    /// same file twice has no further effect).
     func importSchools(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
-        _ = try context.requireRole(.support)
-        let body = Data(buffer: try await RequestDecoding.collect(request, limit: RequestDecoding.csvLimit))
-        let table: CSVTable
-        do {
-            table = try CSVTable(
-                body,
-                required: [
-                    "urn", "name", "postcode", "local_authority", "type_of_establishment", "group", "region", "trust_uid", "trust_name",
-                    "contact_emails",
-                ]
-            )
-        } catch let error as CSVFileError {
-            throw error.problem
-        }
-        let (schools, rejected) = SchoolImport.read(table)
-        struct Reply: Encodable {
-            var created: Int
-            var updated: Int
-            var unchanged: Int
-            var rejected: [SchoolImport.Rejected]
-        }
-        guard rejected.isEmpty else {
-            return try JSONResponse.make(Reply(created: 0, updated: 0, unchanged: 0, rejected: rejected), status: .unprocessableContent)
-        }
-        let counts = try await database.importSchools(schools)
-        return try JSONResponse.make(Reply(created: counts.created, updated: counts.updated, unchanged: counts.unchanged, rejected: []))
+        let user = try context.requireRole(.support)
+        let started = database.now()
+        let body = try await RequestDecoding.collect(request, limit: RequestDecoding.extractLimit)
+        let reply = try await SchoolImportRun.run(.buffer(body), database: database, source: .upload(by: user.email, at: started))
+        return try JSONResponse.make(reply, status: reply.rejected.isEmpty ? .ok : .unprocessableContent)
     }
+
+    /// `GET /api/v1/schools/import`: the latest imports, uploaded or downloaded, newest first.
+    func schoolImports(_ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        struct Reply: Encodable { var imports: [SchoolImportRecord] }
+        return try JSONResponse.make(Reply(imports: try await database.schoolImports()))
+    }
+
     func getSchool(_ context: ServiceRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let urn = try pathParameter(context, "urn") { try URN(parsing: $0) }

@@ -17,29 +17,6 @@ extension IntakeDatabase {
         }
     }
 
-    /// Imports checked schools in one transaction; a school that did not change is left alone
-    /// (and not published), so the same file twice has no further effect.
-    func importSchools(_ schools: [SchoolRecord]) async throws -> (created: Int, updated: Int, unchanged: Int) {
-        let now = now()
-        return try await writer.write { db in
-            var counts = (created: 0, updated: 0, unchanged: 0)
-            for school in schools {
-                if let existing = try ReferenceStore.school(db, urn: school.urn) {
-                    if existing == school {
-                        counts.unchanged += 1
-                        continue
-                    }
-                    counts.updated += 1
-                } else {
-                    counts.created += 1
-                }
-                try ReferenceStore.upsert(db, school: school, now: now)
-                try outbox.append(SchoolUpserted(school: school.snapshot), in: db)
-            }
-            return counts
-        }
-    }
-
     /// The school with the rate, eligibility and grant conditions of the current year.
     func schoolView(_ urn: Int) async throws -> SchoolView {
         let now = now()

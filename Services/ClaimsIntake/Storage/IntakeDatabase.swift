@@ -34,6 +34,16 @@ struct IntakeDatabase: Sendable {
         }
     }
 
+    /// Refuses, as adding would, a mentor who cannot be added (no such school, or already on its
+    /// list): checked before the Teaching Record System is asked.
+    func checkCanAddMentor(urn: Int, trn: TRN) async throws {
+        try await writer.read { db in
+            guard try ReferenceStore.school(db, urn: urn) != nil else { throw IntakeError.noSuchSchool }
+            let listed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mentors WHERE urn = ? AND trn = ?)", arguments: [urn, trn.value])
+            if listed == true { throw IntakeError.conflict("The mentor with TRN \(trn.value) is already on this school's list.") }
+        }
+    }
+
     /// The school's mentors, by name.
     func mentors(urn: Int) async throws -> [(trn: String, firstName: String, lastName: String)] {
         try await writer.read { db in

@@ -9,6 +9,8 @@ enum Migrations {
         migrator.registerMigration("claims-intake-v4-sort-indexes", migrate: v4SortIndexes)
         migrator.registerMigration("claims-intake-v5-support-filter-indexes", migrate: v5SupportFilterIndexes)
         migrator.registerMigration("claims-intake-v6-checked-statuses", migrate: v6CheckedStatuses)
+        migrator.registerMigration("claims-intake-v7-school-imports", migrate: v7SchoolImports)
+        migrator.registerMigration("claims-intake-v8-mentor-name-syncs", migrate: v8MentorNameSyncs)
     }
 
     /// `claims-intake-v1`.
@@ -249,6 +251,48 @@ enum Migrations {
                 CREATE INDEX claims_year_submitted ON claims (academic_year, submitted_at);
                 CREATE INDEX claims_provider_submitted ON claims (provider_code, submitted_at);
                 CREATE INDEX claims_flagged ON claims (submitted_at, reference) WHERE flags != '[]';
+                """
+        )
+    }
+
+    /// `claims-intake-v7-school-imports`: every import of schools, uploaded or synced from GIAS,
+    /// with its outcome, for support to see.
+    static func v7SchoolImports(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE school_imports (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    source TEXT NOT NULL CHECK (source IN ('upload', 'gias_sync')),
+                    file_name TEXT,
+                    file_date TEXT,
+                    started_at INTEGER NOT NULL,
+                    finished_at INTEGER NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('imported', 'failed')),
+                    created INTEGER NOT NULL DEFAULT 0,
+                    updated INTEGER NOT NULL DEFAULT 0,
+                    unchanged INTEGER NOT NULL DEFAULT 0,
+                    skipped INTEGER NOT NULL DEFAULT 0,
+                    error TEXT,
+                    by_email TEXT
+                );
+                CREATE INDEX school_imports_sync ON school_imports (source, file_date);
+                """
+        )
+    }
+
+    /// `claims-intake-v8-mentor-name-syncs`: each night's check of mentors' names against the
+    /// Teaching Record System, so a restart neither misses nor repeats one.
+    static func v8MentorNameSyncs(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE mentor_name_syncs (
+                    day TEXT PRIMARY KEY,
+                    finished_at INTEGER NOT NULL,
+                    checked INTEGER NOT NULL,
+                    renamed INTEGER NOT NULL,
+                    not_found INTEGER NOT NULL,
+                    failed INTEGER NOT NULL
+                );
                 """
         )
     }

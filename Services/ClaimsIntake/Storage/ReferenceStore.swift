@@ -99,14 +99,14 @@ struct ProviderRecord: Sendable, Equatable {
 /// caller's transaction, so a change and the message describing it commit together.
 enum ReferenceStore {
     static func school(_ db: Database, urn: Int) throws -> SchoolRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM schools WHERE urn = ?", arguments: [urn]).map(SchoolRecord.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM schools WHERE urn = ?"), arguments: [urn]).map(SchoolRecord.init(row:))
     }
 
     /// Inserts or updates; returns whether it was created.
     @discardableResult
     static func upsert(_ db: Database, school: SchoolRecord, now: Date) throws -> Bool {
         let existed = try Self.school(db, urn: school.urn) != nil
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO schools (urn, name, postcode, local_authority, type_of_establishment, group_name, region, trust_uid,
                                      trust_name, contact_emails, updated_at)
@@ -115,7 +115,8 @@ enum ReferenceStore {
                     local_authority = excluded.local_authority, type_of_establishment = excluded.type_of_establishment,
                     group_name = excluded.group_name, region = excluded.region, trust_uid = excluded.trust_uid,
                     trust_name = excluded.trust_name, contact_emails = excluded.contact_emails, updated_at = excluded.updated_at
-                """,
+                """
+        ).execute(
             arguments: [
                 school.urn, school.name, school.postcode, school.localAuthority, school.typeOfEstablishment, school.group,
                 school.region.rawValue, school.trust?.uid, school.trust?.name, school.contactEmails.joined(separator: ";"),
@@ -123,7 +124,7 @@ enum ReferenceStore {
             ]
         )
         // A renamed school is found by its new name in searches of its claims.
-        try db.execute(sql: "UPDATE claims SET school_name = ? WHERE school_urn = ?", arguments: [school.name, school.urn])
+        try db.cachedStatement(sql: "UPDATE claims SET school_name = ? WHERE school_urn = ?").execute(arguments: [school.name, school.urn])
         return !existed
     }
 

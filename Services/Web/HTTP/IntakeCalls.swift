@@ -28,7 +28,14 @@ extension ServiceClient {
     }
 
     func mentors(_ urn: Int, as actor: AuthenticatedUser) async throws -> [MentorAPI] {
-        try [MentorAPI](reading: try await claimsIntake(as: actor) { try await $0.listMentors(path: .init(urn: urn)).ok.body.json.items })
+        try await mentorList(urn, as: actor).mentors
+    }
+
+    /// The school's mentors, and whether a mentor is added by TRN and date of birth (the Teaching
+    /// Record System configured in claims-intake) rather than by name.
+    func mentorList(_ urn: Int, as actor: AuthenticatedUser) async throws -> (mentors: [MentorAPI], fromRecord: Bool) {
+        let list = try await claimsIntake(as: actor) { try await $0.listMentors(path: .init(urn: urn)).ok.body.json }
+        return (try [MentorAPI](reading: list.items), list.namesFromTeachingRecord)
     }
 
     /// How many of the hours of `trn`'s allowance with `provider` are left this year.

@@ -159,7 +159,7 @@ struct SchoolRoutes {
         let actor = Actors.school(user)
         let school = try await loadSchool(urn, user)
         if !school.grantConditionsAccepted { return .redirect("/schools/\(urn)/grant-conditions") }
-        let list = try await site.client.mentors(urn, as: actor)
+        let (list, fromRecord) = try await site.client.mentorList(urn, as: actor)
         // Remaining hours per provider the school claims with this year.
         let year = school.academicYear ?? academicYear(of: site.now())
         let claims = try await site.client.claims(.init(schoolUrn: urn, academicYear: year, perPage: 100), as: actor)
@@ -189,12 +189,14 @@ struct SchoolRoutes {
         values["mentors"] = rows
         values["hasMentors"] = !rows.isEmpty
         values["entered"] = entered
+        values["fromRecord"] = fromRecord
         if let back = request.query("return"), back == "claim" { values["returnToClaim"] = true }
         values.merge(errors.context) { $1 }
         return .page("mentors", values, status: errors.isEmpty ? .ok : .unprocessableContent)
     }
 
     func addMentor(_ request: PageRequest) async throws -> PageResult {
+        if request.form["lookup"] == "record" { return try await addMentorFromRecord(request) }
         let (user, urn, _) = try Self.school(request)
         var errors = PageErrors()
         let trn = request.form["trn"] ?? ""

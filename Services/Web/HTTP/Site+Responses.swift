@@ -121,13 +121,17 @@ extension Site {
     static let formLimit = 256 * 1024
     /// A form with a file: the services take CSV files of up to 20 MiB (api.md), with room for the fields.
     static let uploadLimit = 20 * 1024 * 1024 + 64 * 1024
+    /// The schools import, which takes the GIAS extract as published (claims-intake's limit of
+    /// 128 MiB): only for support users, so nobody else can make web hold that much.
+    static let extractUploadLimit = 128 * 1024 * 1024 + 64 * 1024
 
-    func readForm(_ request: Request) async throws -> Form {
+    func readForm(_ request: Request, user: User?) async throws -> Form {
         let header = request.headers[.contentType] ?? ""
         let type = header.lowercased()
         if type.hasPrefix("multipart/form-data") {
             guard let boundary = Multipart.boundary(header) else { throw PageError.badRequest("The form could not be read. Go back and try again.") }
-            let buffer = try await request.body.collect(upTo: Self.uploadLimit)
+            let large = request.uri.path == "/support/schools/import" && user?.isSupport == true
+            let buffer = try await request.body.collect(upTo: large ? Self.extractUploadLimit : Self.uploadLimit)
             guard let form = Multipart.parse(Data(buffer: buffer), boundary: boundary) else {
                 throw PageError.badRequest("The form could not be read. Go back and try again.")
             }

@@ -53,7 +53,7 @@ struct Site: Sendable {
         do {
             var form = Form()
             if request.method == .post {
-                form = try await readForm(request)
+                form = try await readForm(request, user: user)
                 guard sameOrigin(request), let token = form["_token"], Secrets.equal(token, record.formToken) else {
                     logger.info("refused a form without its token", metadata: ["path": "\(request.uri.path)"])
                     throw PageError.forbidden

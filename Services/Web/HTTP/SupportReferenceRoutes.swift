@@ -45,14 +45,35 @@ struct SupportReferenceRoutes {
                 try await $0.listSchools(query: .init(q: q, page: page, perPage: 25)).ok.body.json
             }
         )
+        let imports = try JSONValue(
+            try await site.client.claimsIntake(as: Actors.support(user)) { try await $0.listSchoolImports().ok.body.json }
+        )
+        let recent = (imports["imports"]?.array ?? []).prefix(10).compactMap { Self.importRow($0.values) }
         let total = Int(list["total"]?.integer ?? 0)
         var values: [String: Any] = [
             "title": errors.isEmpty ? "Schools" : "Error: Schools", "q": q, "schools": list.items, "hasSchools": !list.items.isEmpty,
             "total": total == 1 ? "1 school" : "\(total) schools", "rowErrors": rowErrors, "hasRowErrors": !rowErrors.isEmpty,
+            "imports": recent, "hasImports": !recent.isEmpty,
         ]
         values.merge(Paging(page: page, perPage: 25, total: total).values { "/support/schools?q=\(queryValue(q))&page=\($0)" }) { $1 }
         values.merge(errors.context) { $1 }
         return .page("support-schools", values, status: errors.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    /// One import for the page's table: when, from where, and what it did or why it failed.
+    static func importRow(_ record: [String: Any]) -> [String: Any]? {
+        guard let source = record["source"] as? String else { return nil }
+        let failed = record["outcome"] as? String == "failed"
+        let from =
+            source == "gias_sync"
+            ? "GIAS daily download (\(record["file_name"] as? String ?? "extract"))"
+            : "Uploaded by \(record["by"] as? String ?? "support")"
+        return [
+            "when": record["finished_at_text"] ?? "", "from": from, "failed": failed,
+            "outcome": failed ? "Failed: nothing changed" : "Imported",
+            "created": record["created"] ?? 0, "updated": record["updated"] ?? 0, "unchanged": record["unchanged"] ?? 0,
+            "skipped": record["skipped"] ?? 0, "error": record["error"] ?? "",
+        ]
     }
 
     func importSchools(_ request: PageRequest) async throws -> PageResult {
@@ -66,9 +87,11 @@ struct SupportReferenceRoutes {
             let reply = try await site.client.claimsIntake(as: Actors.support(user)) {
                 try await $0.importSchools(body: .csv(HTTPBody(upload.data))).ok.body.json
             }
+            let extract = reply.format == .giasExtract
             try await site.sessions.setFlash(
                 request.session,
-                "Schools imported: \(reply.created) added, \(reply.updated) changed, \(reply.unchanged) unchanged."
+                "Schools imported\(extract ? " from the GIAS extract" : ""): \(reply.created) added, \(reply.updated) changed, \(reply.unchanged) unchanged"
+                    + (extract ? ", \(reply.skipped) closed or outside England left out." : ".")
             )
             return .redirect("/support/schools")
         } catch ServiceCallError.invalid(let fields, let detail) {

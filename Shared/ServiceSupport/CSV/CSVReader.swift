@@ -93,6 +93,8 @@ public struct CSVTable: Sendable {
     public struct Row: Sendable {
         /// The row number, counting the header as 1.
         public var number: Int
+        /// How many cells the record had, all columns counted (a row cut short has fewer).
+        public var cellCount: Int
         fileprivate var values: [String]
         fileprivate var index: [String: Int]
         /// A cell by lower-cased column name, trimmed (empty when missing).
@@ -109,17 +111,35 @@ public struct CSVTable: Sendable {
 
     /// Parses `data`, checking that every column of `required` is present and keeping those and
     /// the `optional` ones.
+    ///
+    /// The bytes are read where they lie: a file that is not UTF-8 is read as Windows-1252 (which
+    /// ISO-8859-1 files are, in practice) one kept cell at a time, so a large file is never
+    /// copied or converted whole.
     public init(_ data: Data, required: [String], optional: [String] = [], limits: CSVLimits = .standard) throws {
-        let bytes = Self.utf8Bytes(data)
+        self = try data.withUnsafeBytes { try CSVTable(bytes: $0, required: required, optional: optional, limits: limits) }
+    }
+
+    /// Parses the bytes of `buffer` where they lie (a request's body, without copying it).
+    public init(_ buffer: ByteBuffer, required: [String], optional: [String] = [], limits: CSVLimits = .standard) throws {
+        self = try buffer.withUnsafeReadableBytes { try CSVTable(bytes: $0, required: required, optional: optional, limits: limits) }
+    }
+
+    private init(bytes raw: UnsafeRawBufferPointer, required: [String], optional: [String], limits: CSVLimits) throws {
         var header: [String]?
         var wanted: [(source: Int, column: String)] = []
         var index: [String: Int] = [:]
         var rows: [Row] = []
+        var bytes = raw.assumingMemoryBound(to: UInt8.self)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeBufferPointer(rebasing: bytes[3...]) }
+        let legacy = !Self.isUTF8(bytes)
+        func text(_ cell: ArraySlice<UInt8>) -> String {
+            legacy ? Self.windows1252(cell) : String(decoding: cell, as: UTF8.self)
+        }
         try Self.parse(bytes, limits: limits) { number, cells in
             let blank = cells.allSatisfy { $0.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") } }
             if blank { return }
             guard header != nil else {
-                let columns = cells.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() }
+                let columns = cells.map { text($0).trimmingCharacters(in: .whitespaces).lowercased() }
                 let missing = required.filter { !columns.contains($0) }
                 guard missing.isEmpty else { throw CSVFileError.missingColumns(missing, found: columns.filter { !$0.isEmpty }) }
                 for column in required + optional where index[column] == nil {
@@ -131,38 +151,57 @@ public struct CSVTable: Sendable {
                 return
             }
             guard rows.count < limits.rows else { throw CSVFileError.tooManyRows(limit: limits.rows) }
-            let values = wanted.map { $0.source < cells.count ? String(decoding: cells[$0.source], as: UTF8.self) : "" }
-            rows.append(Row(number: number, values: values, index: index))
+            let values = wanted.map { $0.source < cells.count ? text(cells[$0.source]) : "" }
+            rows.append(Row(number: number, cellCount: cells.count, values: values, index: index))
         }
         guard let header else { throw CSVFileError.empty }
         self.columns = header
         self.rows = rows
     }
 
-    /// UTF-8 bytes (BOM dropped), converted from Windows-1252 when they are not valid UTF-8.
-    static func utf8Bytes(_ data: Data) -> [UInt8] {
-        var bytes = data[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        var valid = true
+    /// The columns of `required` the header lacks, as the error a caller throws once it knows
+    /// which kind of file it has (read with `required: []`).
+    public func missing(_ required: [String]) -> CSVFileError? {
+        let missing = required.filter { !columns.contains($0) }
+        return missing.isEmpty ? nil : .missingColumns(missing, found: columns.filter { !$0.isEmpty })
+    }
+
+    /// Whether `bytes` are valid UTF-8.
+    static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var decoder = UTF8()
         var iterator = bytes.makeIterator()
-        decoding: while true {
+        while true {
             switch decoder.decode(&iterator) {
             case .scalarValue: continue
-            case .emptyInput: break decoding
-            case .error:
-                valid = false
-                break decoding
+            case .emptyInput: return true
+            case .error: return false
             }
         }
-        if valid { return Array(bytes) }
-        let text = String(data: Data(bytes), encoding: .windowsCP1252) ?? String(decoding: bytes, as: UTF8.self)
-        return Array(text.utf8)
+    }
+
+    /// The Unicode scalars of Windows-1252's 0x80 to 0x9F; the five unassigned bytes keep their
+    /// own code points, as browsers read them.
+    private static let windows1252High: [Unicode.Scalar] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+        0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+    ].map { Unicode.Scalar($0)! }
+
+    /// One cell's Windows-1252 bytes as text (ISO-8859-1 is the same outside 0x80 to 0x9F).
+    static func windows1252(_ cell: ArraySlice<UInt8>) -> String {
+        var text = String.UnicodeScalarView()
+        for byte in cell {
+            if byte >= 0x80 && byte < 0xA0 {
+                text.append(windows1252High[Int(byte - 0x80)])
+            } else {
+                text.append(Unicode.Scalar(byte))
+            }
+        }
+        return String(text)
     }
 
     /// Splits UTF-8 bytes into records of cells, calling `record` with each record's row number
     /// (the first record is row 1) as soon as it ends, and checking the limits as it goes.
-    static func parse(_ bytes: [UInt8], limits: CSVLimits, record: (Int, [ArraySlice<UInt8>]) throws -> Void) throws {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: CSVLimits, record: (Int, [ArraySlice<UInt8>]) throws -> Void) throws {
         let quote = UInt8(ascii: "\"")
         let comma = UInt8(ascii: ",")
         let cr = UInt8(ascii: "\r")

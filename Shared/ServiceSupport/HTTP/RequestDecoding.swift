@@ -8,6 +8,9 @@ public enum RequestDecoding {
     public static let jsonLimit = 1 << 20
     /// The CSV body limit: 20 MiB.
     public static let csvLimit = 20 << 20
+    /// The body limit of the schools import, which takes the GIAS extract as published (about
+    /// 60 MiB for 50,000 establishments): 128 MiB.
+    public static let extractLimit = 128 << 20
 
     /// Collects at most `limit` bytes; a larger body is 413.
     public static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
