@@ -8,9 +8,7 @@ import Testing
 /// fails.
 @Suite(.serialized) struct GIASSyncProcessTests {
     /// With `GIAS_SYNC_AT=00:00` the extract due is always yesterday's (London).
-    static var yesterdaysFile: String {
-        "edubasealldata\(LondonDates.adding(-1, to: LondonDates.text(of: Date()))!.replacingOccurrences(of: "-", with: "")).csv"
-    }
+    static var yesterdaysFile: String { file(daysAgo: 1) }
 
     static let establishments: [GIASExtractFixture.Establishment] = [
         .init(urn: 200001, name: "Camden Road Primary", district: "E09000007"),
@@ -19,8 +17,13 @@ import Testing
         .init(urn: 200004, name: "Closed Lane School", status: "Closed", district: "E08000035"),
     ]
 
-    func start(_ cluster: ServiceCluster, _ files: TestFileServer) async throws {
-        try cluster.start("claims-intake", environment: ["GIAS_CSV_BASE_URL": files.baseURL, "GIAS_SYNC_AT": "00:00"])
+    /// The extract of `days` ago (London), by the name the register publishes it under.
+    static func file(daysAgo days: Int) -> String {
+        "edubasealldata\(LondonDates.adding(-days, to: LondonDates.text(of: Date()))!.replacingOccurrences(of: "-", with: "")).csv"
+    }
+
+    func start(_ cluster: ServiceCluster, _ files: TestFileServer, syncAt: String = "00:00") async throws {
+        try cluster.start("claims-intake", environment: ["GIAS_CSV_BASE_URL": files.baseURL, "GIAS_SYNC_AT": syncAt])
         try await cluster.waitReady("claims-intake")
     }
 
@@ -116,5 +119,46 @@ import Testing
         let peak = HostileInputTests.peakMemoryMiB(cluster.processes["claims-intake"]!.pid)
         print("GIAS sync: \(file.count / 1_048_576) MiB extract of 50,000 rows imported; claims-intake peaked at \(Int(peak)) MiB")
         #expect(peak < 300, "claims-intake peaked at \(Int(peak)) MiB")
+    }
+
+    @Test func theNextDaysExtractUpdatesOnlyTheSchoolsThatChanged() async throws {
+        // With the sync at 23:59, the extract due is the day before yesterday's; at 00:00,
+        // yesterday's. In the last minutes of a London day, wait for the next one.
+        var london = LondonDates.calendar.dateComponents([.hour, .minute], from: Date())
+        while (london.hour ?? 0) == 23 && (london.minute ?? 0) >= 57 {
+            try await Task.sleep(for: .seconds(20))
+            london = LondonDates.calendar.dateComponents([.hour, .minute], from: Date())
+        }
+        let cluster = try ServiceCluster()
+        defer { cluster.killAll() }
+        let files = try await TestFileServer(folder: cluster.folder)
+        defer { files.stop() }
+        let (first, second) = (Self.file(daysAgo: 2), Self.file(daysAgo: 1))
+        try files.put(first, GIASExtractFixture.file(Self.establishments))
+        var next = Self.establishments
+        next[0].name = "Camden Road Primary School"  // renamed
+        next[1].district = "E08000025"  // moved out of the fringe
+        next.append(.init(urn: 200005, name: "École Saint-Joseph’s", localAuthority: "Leeds", district: "E08000035"))  // new
+        try files.put(second, GIASExtractFixture.file(next))
+        try await start(cluster, files, syncAt: "23:59")
+        let support = try cluster.token(["--role", "support", "--email", "support@education.example"])
+        try await Eventually.wait("the first day's extract to be imported", timeout: 30) {
+            try await imports(cluster, support).first?["outcome"] as? String == "imported"
+        }
+        await cluster.processes["claims-intake"]!.stop()
+        try await start(cluster, files, syncAt: "00:00")
+        try await Eventually.wait("the next day's extract to be imported", timeout: 30) { try await imports(cluster, support).count == 2 }
+        let latest = try await imports(cluster, support)[0]
+        #expect(latest["file_name"] as? String == second)
+        #expect(latest["outcome"] as? String == "imported")
+        #expect(latest["created"] as? Int == 1)
+        #expect(latest["updated"] as? Int == 2)
+        #expect(latest["unchanged"] as? Int == 1)
+        #expect(latest["skipped"] as? Int == 1)
+        let http = cluster.http("claims-intake")
+        #expect(try await http.get("/api/v1/schools/200001", token: support).json?["name"] as? String == "Camden Road Primary School")
+        #expect(try await http.get("/api/v1/schools/200002", token: support).json?["region"] as? String == "rest_of_england")
+        #expect(try await http.get("/api/v1/schools/200005", token: support).json?["name"] as? String == "École Saint-Joseph’s")
+        #expect(files.requests() == [first, second])
     }
 }
