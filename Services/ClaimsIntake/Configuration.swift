@@ -20,16 +20,8 @@ struct Configuration: Sendable {
     static func load(from env: EnvironmentReader = EnvironmentReader()) throws -> Configuration {
         try env.checkNoneBlank(variableNames)
         let syncAt = try londonTime(env, "GIAS_SYNC_AT", default: (3, 0))
-        var gias: GIASSync.Settings?
-        if let base = env.raw("GIAS_CSV_BASE_URL") {
-            guard let url = URL(string: base), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                throw ConfigurationError(
-                    variable: "GIAS_CSV_BASE_URL",
-                    message: "'\(base)' is not an http or https address, like https://ea-edubase-api-prod.azurewebsites.net/edubase/downloads/public"
-                )
-            }
-            gias = GIASSync.Settings(baseURL: base, hour: syncAt.hour, minute: syncAt.minute)
-        }
+        let giasBase = try env.httpAddress("GIAS_CSV_BASE_URL", example: "https://ea-edubase-api-prod.azurewebsites.net/edubase/downloads/public")
+        let gias = giasBase.map { GIASSync.Settings(baseURL: $0, hour: syncAt.hour, minute: syncAt.minute) }
         return Configuration(
             common: try ServiceConfiguration.load(for: .claimsIntake, from: env),
             supportEmailAddress: try env.email("SUPPORT_EMAIL_ADDRESS", default: "support@example.invalid"),
@@ -40,17 +32,10 @@ struct Configuration: Sendable {
 
     /// The Teaching Record System's address and key: both, or neither. The key is never shown.
     static func teachingRecord(_ env: EnvironmentReader) throws -> TeachingRecord.Settings? {
-        let base = env.raw("TRS_BASE_URL")
         let key = env.raw("TRS_API_KEY")
-        guard let base else {
+        guard let base = try env.httpAddress("TRS_BASE_URL", example: "https://teacher-qualifications-api.education.gov.uk") else {
             if key != nil { throw ConfigurationError(variable: "TRS_API_KEY", message: "is set but TRS_BASE_URL is not: set both, or neither") }
             return nil
-        }
-        guard let url = URL(string: base), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-            throw ConfigurationError(
-                variable: "TRS_BASE_URL",
-                message: "'\(base)' is not an http or https address, like https://teacher-qualifications-api.education.gov.uk"
-            )
         }
         guard let key else { throw ConfigurationError(variable: "TRS_API_KEY", message: "is required with TRS_BASE_URL") }
         return TeachingRecord.Settings(baseURL: base, apiKey: key)

@@ -27,6 +27,14 @@ public enum LondonDates {
         text(day(of: instant))
     }
 
+    /// `hour:minute` in London on the London day of `instant`: when a daily job is due that day.
+    public static func time(hour: Int, minute: Int = 0, onTheDayOf instant: Date) -> Date {
+        var parts = calendar.dateComponents([.year, .month, .day], from: instant)
+        parts.hour = hour
+        parts.minute = minute
+        return calendar.date(from: parts) ?? instant
+    }
+
     /// Noon of a London day: a time every day has, whatever the clocks do.
     public static func noon(year: Int, month: Int, day: Int) -> Date? {
         calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))

@@ -35,12 +35,8 @@ struct GIASSync: Service {
     /// The extract that should have been imported by `instant`: the day before today's sync
     /// time once it has passed, else the day before yesterday's. `YYYY-MM-DD`.
     static func dueExtract(at instant: Date, hour: Int, minute: Int) -> String {
-        let calendar = LondonDates.calendar
         let today = LondonDates.text(of: instant)
-        var parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        parts.hour = hour
-        parts.minute = minute
-        let syncToday = calendar.date(from: parts) ?? instant
+        let syncToday = LondonDates.time(hour: hour, minute: minute, onTheDayOf: instant)
         return LondonDates.adding(instant >= syncToday ? -1 : -2, to: today) ?? today
     }
 
@@ -85,15 +81,10 @@ struct GIASSync: Service {
         do {
             try await download(name, to: file)
             let data = try Data(contentsOf: file, options: .alwaysMapped)
-            let reply = try await SchoolImportRun.run(.data(data), database: database, source: source)
+            let reply = try await SchoolImportRun.run(.data(data), database: database, source: source, extractOnly: true)
             guard reply.rejected.isEmpty else {
                 let first = reply.rejected.prefix(3).map { "row \($0.row): \($0.message)" }.joined(separator: "; ")
                 throw GIASSyncFailure(message: "\(reply.rejected.count) rows cannot be imported, so nothing was: \(first)")
-            }
-            guard reply.format == "gias_extract" else {
-                throw GIASSyncFailure(
-                    message: "\(name) is not the GIAS extract: its header lacks URN, EstablishmentName or DistrictAdministrative (code)"
-                )
             }
             Counter(label: "gias_sync_total", dimensions: [("outcome", "imported")]).increment()
             Gauge(label: "gias_sync_last_success_timestamp_seconds").record(database.now().timeIntervalSince1970)

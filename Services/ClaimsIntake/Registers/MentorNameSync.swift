@@ -23,12 +23,8 @@ struct MentorNameSync: Service {
     /// The night whose check is due at `instant`: today once 02:00 has passed in London, else
     /// yesterday. `YYYY-MM-DD`.
     static func dueNight(at instant: Date) -> String {
-        let calendar = LondonDates.calendar
         let today = LondonDates.text(of: instant)
-        var parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        parts.hour = hour
-        let checkToday = calendar.date(from: parts) ?? instant
-        return instant >= checkToday ? today : (LondonDates.adding(-1, to: today) ?? today)
+        return instant >= LondonDates.time(hour: hour, onTheDayOf: instant) ? today : (LondonDates.adding(-1, to: today) ?? today)
     }
 
     func run() async throws {

@@ -17,16 +17,19 @@ enum SchoolImportRun {
         var rejected: [SchoolImport.Rejected] = []
     }
 
-    /// The ten-column file's columns.
-    static let schoolColumns = SchoolImport.columns
-
     /// Reads `data` and, when every row is right, imports it. An unreadable file throws its
-    /// problem; rows that are wrong come back in `rejected`, with nothing changed.
-    static func run(_ file: FileBytes, database: IntakeDatabase, source: SchoolImportSource) async throws -> Reply {
+    /// problem; rows that are wrong come back in `rejected`, with nothing changed. With
+    /// `extractOnly`, a file that is not the GIAS extract is refused before anything is imported.
+    static func run(_ file: FileBytes, database: IntakeDatabase, source: SchoolImportSource, extractOnly: Bool = false) async throws -> Reply {
         let parsed = try await offThePool { try read(file) }
         switch parsed {
         case .rejected(let reply):
             return reply
+        case .ready(_, let format, _) where extractOnly && format != "gias_extract":
+            throw Problem(
+                .unprocessableContent,
+                detail: "The file is not the GIAS extract: its header lacks URN, EstablishmentName or DistrictAdministrative (code)"
+            )
         case .ready(let input, let format, let skipped):
             let counts = try await database.importSchools(input, skipped: skipped, source: source)
             return Reply(format: format, created: counts.created, updated: counts.updated, unchanged: counts.unchanged, skipped: counts.skipped)
@@ -48,14 +51,14 @@ enum SchoolImportRun {
     static func read(_ file: FileBytes) throws -> Parsed {
         let table: CSVTable
         do {
-            let columns = schoolColumns + GIASExtract.columns
+            let columns = SchoolImport.columns + GIASExtract.columns
             switch file {
             case .buffer(let buffer): table = try CSVTable(buffer, required: [], optional: columns)
             case .data(let data): table = try CSVTable(data, required: [], optional: columns)
             }
             if GIASExtract.isExtract(table.columns) {
                 if let missing = table.missing(GIASExtract.columns) { throw missing }
-            } else if let missing = table.missing(schoolColumns) {
+            } else if let missing = table.missing(SchoolImport.columns) {
                 throw missing
             }
         } catch let error as CSVFileError {

@@ -122,16 +122,16 @@ extension Site {
     /// A form with a file: the services take CSV files of up to 20 MiB (api.md), with room for the fields.
     static let uploadLimit = 20 * 1024 * 1024 + 64 * 1024
     /// The schools import, which takes the GIAS extract as published (claims-intake's limit of
-    /// 128 MiB): only for support users, so nobody else can make web hold that much.
+    /// 128 MiB).
     static let extractUploadLimit = 128 * 1024 * 1024 + 64 * 1024
 
-    func readForm(_ request: Request, user: User?) async throws -> Form {
+    /// Reads a form; a file part may be up to `uploadLimit` bytes.
+    func readForm(_ request: Request, uploadLimit: Int) async throws -> Form {
         let header = request.headers[.contentType] ?? ""
         let type = header.lowercased()
         if type.hasPrefix("multipart/form-data") {
             guard let boundary = Multipart.boundary(header) else { throw PageError.badRequest("The form could not be read. Go back and try again.") }
-            let large = request.uri.path == "/support/schools/import" && user?.isSupport == true
-            let buffer = try await request.body.collect(upTo: large ? Self.extractUploadLimit : Self.uploadLimit)
+            let buffer = try await request.body.collect(upTo: uploadLimit)
             guard let form = Multipart.parse(Data(buffer: buffer), boundary: boundary) else {
                 throw PageError.badRequest("The form could not be read. Go back and try again.")
             }

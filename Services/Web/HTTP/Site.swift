@@ -29,16 +29,19 @@ struct Site: Sendable {
         case signedIn
     }
 
-    /// Adds `handler` at `path` for `method`.
+    /// Adds `handler` at `path` for `method`. A page that takes larger files says so with
+    /// `supportUploadLimit`, granted to support users only, so nobody else can make web hold that
+    /// much; everyone else has `Site.uploadLimit`.
     func on(
         _ router: Router<ServiceRequestContext>,
         _ method: HTTPRequest.Method,
         _ path: RouterPath,
         access: Access = .signedIn,
+        supportUploadLimit: Int = Site.uploadLimit,
         _ handler: @escaping @Sendable (PageRequest) async throws -> PageResult
     ) {
         router.on(path, method: method) { request, context in
-            try await self.respond(request, context, access: access, handler)
+            try await self.respond(request, context, access: access, supportUploadLimit: supportUploadLimit, handler)
         }
     }
 
@@ -46,6 +49,7 @@ struct Site: Sendable {
         _ request: Request,
         _ context: ServiceRequestContext,
         access: Access,
+        supportUploadLimit: Int,
         _ handler: @Sendable (PageRequest) async throws -> PageResult
     ) async throws -> Response {
         let (record, user, signedOutNow, setCookie) = try await session(for: request)
@@ -53,7 +57,7 @@ struct Site: Sendable {
         do {
             var form = Form()
             if request.method == .post {
-                form = try await readForm(request, user: user)
+                form = try await readForm(request, uploadLimit: user?.isSupport == true ? supportUploadLimit : Self.uploadLimit)
                 guard sameOrigin(request), let token = form["_token"], Secrets.equal(token, record.formToken) else {
                     logger.info("refused a form without its token", metadata: ["path": "\(request.uri.path)"])
                     throw PageError.forbidden

@@ -11,7 +11,7 @@ struct SupportReferenceRoutes {
 
     func add(to router: Router<ServiceRequestContext>) {
         site.on(router, .get, "/support/schools") { try await schools($0) }
-        site.on(router, .post, "/support/schools/import") { try await importSchools($0) }
+        site.on(router, .post, "/support/schools/import", supportUploadLimit: Site.extractUploadLimit) { try await importSchools($0) }
         site.on(router, .get, "/support/schools/new") { try await schoolForm($0, urn: nil) }
         site.on(router, .post, "/support/schools/new") { try await saveSchool($0, urn: nil) }
         site.on(router, .get, "/support/schools/:urn") { try await school($0) }

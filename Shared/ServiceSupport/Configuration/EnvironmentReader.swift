@@ -41,6 +41,15 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
+    /// An `http` or `https` address, or nil when unset; `example` shows the right shape.
+    public func httpAddress(_ name: String, example: String) throws -> String? {
+        guard let text = raw(name) else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+            throw ConfigurationError(variable: name, message: "'\(text)' is not an http or https address, like \(example)")
+        }
+        return text
+    }
+
     /// A string, or `fallback` when unset.
     public func string(_ name: String, default fallback: String) -> String {
         raw(name) ?? fallback
