@@ -13,6 +13,7 @@ struct Configuration: Sendable {
         ServiceConfiguration.variableNames + [
             "MAIL_TRANSPORT", "MAIL_DIR", "MAIL_FROM", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS",
             "SMTP_CA_FILE", "MAIL_RATE_PER_SECOND", "MAIL_MAX_ATTEMPTS", "MAIL_RETRY_BASE_SECONDS", "SUPPORT_EMAIL_ADDRESS",
+            "NOTIFY_API_KEY", "NOTIFY_TEMPLATE_ID", "NOTIFY_BASE_URL", "NOTIFY_STATUS_CHECK_SECONDS",
         ]
 
     /// Reads and checks every variable; a bad value stops the service naming the variable.
@@ -28,6 +29,59 @@ enum MailTransportKind: String, Sendable, CaseIterable {
     case file
     /// The SMTP server of `SMTP_*`.
     case smtp
+    /// GOV.UK Notify, with `NOTIFY_*`: one template, statuses asked for until final.
+    case notify
+}
+
+/// `NOTIFY_*`: how to reach GOV.UK Notify.
+struct NotifySettings: Sendable, Equatable {
+    /// The public Notify API.
+    static let publicBaseURL = "https://api.notifications.service.gov.uk"
+
+    /// `NOTIFY_API_KEY`: the service's key, `name-serviceid-secret` (a secret: never logged).
+    var key: NotifyAPIKey
+    /// `NOTIFY_TEMPLATE_ID`: the one email template, whose subject is `((subject))` and whose
+    /// body is `((body))`.
+    var templateID: String
+    /// `NOTIFY_BASE_URL`: the API's address (plain http only on a loopback address).
+    var baseURL: String
+    /// `NOTIFY_STATUS_CHECK_SECONDS`: the first delivery check after sending, doubled for each
+    /// further one up to an hour.
+    var firstStatusCheck: Double
+
+    static func load(from env: EnvironmentReader) throws -> NotifySettings {
+        guard let keyText = env.raw("NOTIFY_API_KEY") else {
+            throw ConfigurationError(
+                variable: "NOTIFY_API_KEY",
+                message: "required when MAIL_TRANSPORT is notify: the key from Notify's API integration page"
+            )
+        }
+        let key: NotifyAPIKey
+        do {
+            key = try NotifyAPIKey(keyText)
+        } catch {
+            throw ConfigurationError(variable: "NOTIFY_API_KEY", message: error.description)
+        }
+        guard let template = env.raw("NOTIFY_TEMPLATE_ID") else {
+            throw ConfigurationError(variable: "NOTIFY_TEMPLATE_ID", message: "required when MAIL_TRANSPORT is notify: the id of the email template")
+        }
+        guard UUID(uuidString: template) != nil else {
+            throw ConfigurationError(variable: "NOTIFY_TEMPLATE_ID", message: "'\(template)' is not a template id (a UUID, as Notify shows it)")
+        }
+        let base = try env.httpAddress("NOTIFY_BASE_URL", example: publicBaseURL) ?? publicBaseURL
+        if let url = URL(string: base), url.scheme?.lowercased() == "http", !["127.0.0.1", "localhost", "::1"].contains(url.host ?? "") {
+            throw ConfigurationError(
+                variable: "NOTIFY_BASE_URL",
+                message: "must be https (the API key's tokens would travel in clear); plain http is for a loopback address only"
+            )
+        }
+        return NotifySettings(
+            key: key,
+            templateID: template.lowercased(),
+            baseURL: base,
+            firstStatusCheck: try MailConfiguration.seconds(env, "NOTIFY_STATUS_CHECK_SECONDS", default: 60)
+        )
+    }
 }
 
 /// Email settings: `MAIL_*`, `SMTP_*` and `SUPPORT_EMAIL_ADDRESS`.
@@ -50,6 +104,8 @@ struct MailConfiguration: Sendable, Equatable {
     var smtpStartTLS: Bool
     /// `SMTP_CA_FILE`: an extra certificate authority (PEM) to trust for STARTTLS.
     var smtpCAFile: String?
+    /// `NOTIFY_*`, when `MAIL_TRANSPORT` is notify.
+    var notify: NotifySettings?
     /// `MAIL_RATE_PER_SECOND`: the steady pace of sending.
     var ratePerSecond: Int
     /// `MAIL_MAX_ATTEMPTS`: tries before an email is marked failed.
@@ -77,6 +133,7 @@ struct MailConfiguration: Sendable, Equatable {
             smtpPassword: env.raw("SMTP_PASSWORD"),
             smtpStartTLS: try env.bool("SMTP_STARTTLS", default: true),
             smtpCAFile: env.raw("SMTP_CA_FILE"),
+            notify: transport == .notify ? try NotifySettings.load(from: env) : nil,
             ratePerSecond: try env.int("MAIL_RATE_PER_SECOND", default: 20, in: 1...100_000),
             maxAttempts: try env.int("MAIL_MAX_ATTEMPTS", default: 6, in: 1...100),
             retryBaseSeconds: try Self.seconds(env, "MAIL_RETRY_BASE_SECONDS", default: 30),

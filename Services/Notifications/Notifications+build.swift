@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import ServiceLifecycle
 import ServiceSupport
 
 /// Notifications: emails schools, providers and the payer at every step, with retries and reminders.
@@ -20,7 +21,9 @@ enum Notifications {
                 },
                 routes: { router, env in NotificationRoutes(env: env, mail: mail).add(to: router) },
                 background: { env in
-                    [
+                    let sending = SendingPolicy(ratePerSecond: mail.ratePerSecond, maxAttempts: mail.maxAttempts, retryBase: mail.retryBaseSeconds)
+                    let checks = DeliveryCheckPolicy(firstCheck: mail.notify?.firstStatusCheck ?? 60)
+                    var services: [any Service] = [
                         EmailSender(
                             database: env.database,
                             outbox: env.outbox,
@@ -28,18 +31,41 @@ enum Notifications {
                             from: mail.from,
                             logger: env.logger,
                             now: env.now,
-                            policy: SendingPolicy(ratePerSecond: mail.ratePerSecond, maxAttempts: mail.maxAttempts, retryBase: mail.retryBaseSeconds)
+                            policy: sending,
+                            deliveryChecks: checks
                         ),
                         WindowReminders(database: env.database, claimsBaseURL: env.configuration.publicBaseURL, logger: env.logger, now: env.now),
                     ]
+                    if mail.transport == .notify {
+                        services.append(
+                            DeliveryTracker(
+                                database: env.database,
+                                outbox: env.outbox,
+                                transport: transport,
+                                logger: env.logger,
+                                now: env.now,
+                                policy: checks,
+                                sending: sending
+                            )
+                        )
+                    }
+                    return services
                 },
                 openAPI: try OpenAPIDocument.load()
             )
         )
     }
 
-    /// `MAIL_TRANSPORT`: `.eml` files in `MAIL_DIR`, or the SMTP server of `SMTP_*`.
+    /// `MAIL_TRANSPORT`: `.eml` files in `MAIL_DIR`, the SMTP server of `SMTP_*`, or GOV.UK
+    /// Notify with `NOTIFY_*`.
     static func mailTransport(_ mail: MailConfiguration, logger: Logger? = nil) throws -> any MailTransport {
+        if mail.transport == .notify, let notify = mail.notify {
+            // Tokens carry the real time: Notify refuses one more than 30 seconds off its clock.
+            return NotifyMailTransport(
+                client: NotifyClient(settings: NotifyClient.Settings(baseURL: notify.baseURL, key: notify.key)),
+                templateID: notify.templateID
+            )
+        }
         guard mail.transport == .smtp, let host = mail.smtpHost else { return FileMailTransport(directory: mail.directory) }
         if !mail.smtpStartTLS && mail.smtpUsername != nil {
             logger?.warning("SMTP_STARTTLS=false: the SMTP password and every email are sent to \(host) unencrypted")

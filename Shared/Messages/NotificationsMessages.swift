@@ -1,7 +1,7 @@
 import Foundation
 import Messaging
 
-/// `notification.sent` and `notification.failed` share this shape.
+/// `notification.sent`, `notification.failed` and `notification.delivered` share this shape.
 public struct NotificationFields: Codable, Sendable, Equatable {
     public var notificationId: Int64
     public var template: String
@@ -30,9 +30,20 @@ public struct NotificationSent: BusMessage, Equatable {
     public func encode(to encoder: any Encoder) throws { try fields.encode(to: encoder) }
 }
 
-/// `notification.failed`: an email could not be delivered after every retry.
+/// `notification.failed`: an email could not be sent after every retry, or the mail service
+/// reported that it was not delivered (a bounce).
 public struct NotificationFailed: BusMessage, Equatable {
     public static let type = "notification.failed"
+    public var fields: NotificationFields
+    public init(fields: NotificationFields) { self.fields = fields }
+    public init(from decoder: any Decoder) throws { fields = try NotificationFields(from: decoder) }
+    public func encode(to encoder: any Encoder) throws { try fields.encode(to: encoder) }
+}
+
+/// `notification.delivered`: the mail service (GOV.UK Notify) reported that the recipient's mail
+/// server took the email. A bounce is `notification.failed`, with the reason.
+public struct NotificationDelivered: BusMessage, Equatable {
+    public static let type = "notification.delivered"
     public var fields: NotificationFields
     public init(fields: NotificationFields) { self.fields = fields }
     public init(from decoder: any Decoder) throws { fields = try NotificationFields(from: decoder) }

@@ -5,12 +5,31 @@ import Testing
 /// notifications as a real process, sending through a real SMTP server, fed by the real
 /// claims-intake over the real bus.
 @Suite(.serialized) struct NotificationsProcessTests {
-    func cluster(smtp server: SMTPTestServer? = nil, folder: TemporaryFolder) throws -> ServiceCluster {
+    func cluster(smtp server: SMTPTestServer? = nil, notify: FakeNotify? = nil, folder: TemporaryFolder) throws -> ServiceCluster {
         var environment = ["MAIL_RATE_PER_SECOND": "150", "MAIL_RETRY_BASE_SECONDS": "0.2"]
         if let server {
             environment.merge(["MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "\(server.port)", "SMTP_STARTTLS": "false"]) { $1 }
         }
+        if let notify {
+            environment.merge(notify.environment) { $1 }
+            environment["NOTIFY_STATUS_CHECK_SECONDS"] = "0.2"
+        }
         return try ServiceCluster(environment: environment)
+    }
+
+    /// What arrived, at the SMTP server or the fake Notify: each email's Message-ID and recipient.
+    struct Mailbox {
+        var smtp: SMTPTestServer?
+        var notify: FakeNotify?
+
+        init(_ kind: String, folder: TemporaryFolder) async throws {
+            if kind == "smtp" { smtp = try await SMTPTestServer(folder: folder) } else { notify = try await FakeNotify(folder: folder) }
+        }
+
+        func received() -> [(id: String, to: String, subject: String, body: String)] {
+            if let smtp { return smtp.received().map { ($0.messageID, $0.recipients.joined(separator: ","), $0.subject, $0.body) } }
+            return notify?.received().map { ($0.reference, $0.emailAddress, $0.subject, $0.body) } ?? []
+        }
     }
 
     func send(
@@ -24,14 +43,15 @@ import Testing
         try await http.send(method, path, token: token, body: try JSONSerialization.data(withJSONObject: json), headers: headers)
     }
 
-    @Test func aSubmittedClaimIsEmailedOverSMTPAndItsActivityLogShowsTheEmail() async throws {
+    @Test(arguments: ["smtp", "notify"])
+    func aSubmittedClaimIsEmailedAndItsActivityLogShowsTheEmail(transport kind: String) async throws {
         let folder = try TemporaryFolder("notifications-e2e")
         defer {
             ProcessLauncher.killAll(in: folder.url)
             folder.remove()
         }
-        let server = try await SMTPTestServer(folder: folder)
-        let cluster = try cluster(smtp: server, folder: folder)
+        let mailbox = try await Mailbox(kind, folder: folder)
+        let cluster = try cluster(smtp: mailbox.smtp, notify: mailbox.notify, folder: folder)
         defer { cluster.killAll() }
         try cluster.startAll()
         try await cluster.waitAllReady()
@@ -62,7 +82,7 @@ import Testing
                 ]
             ).status == 201
         )
-        let journey = try Journey(cluster: cluster, smtp: server)
+        let journey = try Journey(cluster: cluster, smtp: mailbox.smtp)
         try await journey.openWindow()
         let year = journey.year
         #expect(try await send(intake, "POST", "/api/v1/schools/100001/eligibility", support, ["academic_year": year]).status == 201)
@@ -86,30 +106,38 @@ import Testing
         let reference = try #require(draft.json?["reference"] as? String, "\(draft.text)")
         #expect(try await send(intake, "POST", "/api/v1/claims/\(reference)/submit", school, ["declaration_accepted": true]).status == 200)
 
-        let received = try await server.waitFor(2, timeout: 60).filter { $0.template == "claim_submitted" }
-        #expect(Set(received.flatMap(\.recipients)) == ["head@school.example", "office@hillside.example.com"])
+        try await Eventually.wait("the claim's two emails", timeout: 60) {
+            mailbox.received().filter { $0.subject.hasPrefix("Claim \(reference) submitted") }.count >= 2
+        }
+        let received = mailbox.received().filter { $0.subject.hasPrefix("Claim \(reference) submitted") }
+        #expect(Set(received.map(\.to)) == ["head@school.example", "office@hillside.example.com"])
         #expect(received.first?.subject == "Claim \(reference) submitted: £857.60")
         #expect(received.first?.body.contains("Ysgol Gymraeg Llundain – Déjà Vu") == true)
-        // notification.sent travels back to claims-intake, into the claim's activity log.
+        // notification.sent travels back to claims-intake, into the claim's activity log; with
+        // Notify, so does each email's delivery.
         try await Eventually.wait("the emails in the claim's activity log", timeout: 30) {
             let activity = try await intake.get("/api/v1/claims/\(reference)/activity", token: support)
             return activity.text.components(separatedBy: "email_sent").count - 1 == 2
+                && (kind == "smtp" || activity.text.components(separatedBy: "email_delivered").count - 1 == 2)
         }
         // The delivery log, for support.
         let log = try await cluster.http("notifications").get("/api/v1/notifications?claim_reference=\(reference)", token: support)
         #expect(log.json?["total"] as? Int == 2)
-        #expect((log.json?["items"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "sent" } == true)
+        let items = log.json?["items"] as? [[String: Any]] ?? []
+        #expect(items.allSatisfy { $0["status"] as? String == "sent" })
+        #expect(items.allSatisfy { $0["delivery_status"] as? String == (kind == "notify" ? "delivered" : nil) })
         await cluster.tearDown()
     }
 
-    @Test func killingNotificationsDuringAThousandEmailsLosesNoneAndRepeatsAtMostOnePerKill() async throws {
+    @Test(arguments: ["smtp", "notify"])
+    func killingNotificationsDuringAThousandEmailsLosesNoneAndRepeatsAtMostOnePerKill(transport kind: String) async throws {
         let folder = try TemporaryFolder("notifications-kill")
         defer {
             ProcessLauncher.killAll(in: folder.url)
             folder.remove()
         }
-        let server = try await SMTPTestServer(folder: folder)
-        let cluster = try cluster(smtp: server, folder: folder)
+        let server = try await Mailbox(kind, folder: folder)
+        let cluster = try cluster(smtp: server.smtp, notify: server.notify, folder: folder)
         defer { cluster.killAll() }
         try cluster.startAll()
         try await cluster.waitAllReady()
@@ -156,22 +184,22 @@ import Testing
         }
         #expect(kills >= 1)
         try await Eventually.wait("1,000 distinct emails at the server", timeout: 120, interval: .milliseconds(200)) {
-            Set(server.received().map(\.messageID)).count >= 1000
+            Set(server.received().map(\.id)).count >= 1000
         }
         let received = server.received()
-        let byID = Dictionary(grouping: received, by: \.messageID)
+        let byID = Dictionary(grouping: received, by: \.id)
         #expect(byID.count == 1000)
-        // Each contact got one distinct email; a repeat carries the same Message-ID, and happens
-        // only for the email in flight at a kill.
-        #expect(Set(received.flatMap(\.recipients)) == Set(contacts))
-        #expect(byID.values.allSatisfy { Set($0.flatMap(\.recipients)).count == 1 })
+        // Each contact got one distinct email; a repeat carries the same Message-ID (Notify's
+        // reference), and happens only for the email in flight at a kill.
+        #expect(Set(received.map(\.to)) == Set(contacts))
+        #expect(byID.values.allSatisfy { Set($0.map(\.to)).count == 1 })
         let duplicates = received.count - byID.count
         #expect(duplicates <= kills, "\(duplicates) emails received twice after \(kills) kills")
         try await Eventually.wait("every email recorded as sent", timeout: 30) {
             let log = try await notifications.get("/api/v1/notifications?template=support_message&status=sent&per_page=1", token: support)
             return log.json?["total"] as? Int == 1000
         }
-        print("notifications kill test: \(kills) kills, \(duplicates) emails received twice, 1,000 distinct")
+        print("notifications kill test (\(kind)): \(kills) kills, \(duplicates) emails received twice, 1,000 distinct")
         await cluster.tearDown()
     }
 }

@@ -193,6 +193,18 @@ import Testing
             ),
             from: "notifications"
         ),
+        golden(
+            NotificationDelivered(
+                fields: NotificationFields(
+                    notificationId: 11,
+                    template: "claim_submitted",
+                    to: "office@alder.sch.uk",
+                    reference: "12345678",
+                    error: nil
+                )
+            ),
+            from: "notifications"
+        ),
         golden(UserMembershipAdded(fields: membership), from: "web"),
         golden(UserMembershipRemoved(fields: membership), from: "web"),
     ]
@@ -205,6 +217,6 @@ import Testing
     @Test func everyMessageTypeHasExactlyOneGoldenFile() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".json") }.sorted()
         #expect(files == Self.cases.map { "\($0.type).json" }.sorted())
-        #expect(Set(Self.cases.map(\.type)).count == 33)
+        #expect(Set(Self.cases.map(\.type)).count == 34)
     }
 }

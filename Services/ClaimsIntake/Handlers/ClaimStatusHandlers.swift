@@ -48,6 +48,7 @@ struct ClaimStatusHandlers {
             },
             notification(NotificationSent.self, action: "email_sent") { $0.fields },
             notification(NotificationFailed.self, action: "email_failed") { $0.fields },
+            notification(NotificationDelivered.self, action: "email_delivered") { $0.fields },
         ]
     }
 

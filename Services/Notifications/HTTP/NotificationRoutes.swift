@@ -15,6 +15,7 @@ struct NotificationRoutes {
         api.get { request, context in try await list(request, context) }
         api.post("messages") { request, context in try await message(request, context) }
         api.post(":id/retry") { request, context in try await retry(request, context) }
+        api.get("undeliverable") { request, context in try await undeliverable(request, context) }
     }
 
     struct MessageBody: Decodable {
@@ -97,6 +98,28 @@ struct NotificationRoutes {
         return try JSONResponse.make(["id": id], status: .accepted)
     }
 
+    struct UndeliverableList: Encodable {
+        var items: [EmailLog.Undeliverable]
+    }
+
+    /// The school's addresses that the mail service last reported as not receiving email, so
+    /// that support can have them corrected.
+    func undeliverable(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.support)
+        var query = QueryReader(request)
+        let urn = query.urn("school_urn")
+        if urn == nil, query.raw("school_urn") == nil { query.add("school_urn", "Enter the school's URN") }
+        try query.throwIfAny()
+        guard let urn else { throw Problem.validation([FieldError(field: "school_urn", message: "Enter the school's URN")]) }
+        let items = try await env.database.read { db -> [EmailLog.Undeliverable] in
+            guard let school = try Directory.school(db, urn: urn) else {
+                throw Problem.notFound("No school with URN \(urn) is known to notifications yet.")
+            }
+            return try EmailLog.undeliverable(db, addresses: EmailQueue.recipients(school.contacts + (try Directory.users(db, urn: urn))))
+        }
+        return try JSONResponse.make(UndeliverableList(items: items))
+    }
+
     func list(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         _ = try context.requireRole(.support)
         var query = QueryReader(request)
@@ -108,8 +131,10 @@ struct NotificationRoutes {
         let to = query.text("to", maxLength: 320)?.lowercased()
         let template = query.text("template", maxLength: 100)
         let status = query.oneOf("status", ["queued", "sent", "failed"], message: "Use queued, sent or failed.")
+        let deliveries = DeliveryStatus.allCases.map(\.rawValue)
+        let delivery = query.oneOf("delivery_status", deliveries, message: "Use one of \(deliveries.joined(separator: ", ")).")
         try query.throwIfAny()
-        let search = EmailLog.Search(claimReference: reference, to: to, template: template, status: status)
+        let search = EmailLog.Search(claimReference: reference, to: to, template: template, status: status, deliveryStatus: delivery)
         let page = try await env.database.read { db in try EmailLog.page(db, search, pagination) }
         return try JSONResponse.make(page)
     }

@@ -11,15 +11,27 @@ import ServiceSupport
 import Glibc
 #endif
 
-/// Where emails go: files in `MAIL_DIR` (the default) or an SMTP server.
+/// Where emails go: files in `MAIL_DIR` (the default), an SMTP server, or GOV.UK Notify.
 protocol MailTransport: Sendable {
-    /// Delivers one email; throws with the server's answer when it cannot.
-    func send(_ email: Email) async throws
+    /// Delivers one email; throws with the server's answer when it cannot. Returns the id the
+    /// mail service gave the email when it reports delivery (Notify), nil otherwise.
+    @discardableResult
+    func send(_ email: Email) async throws -> String?
+    /// Whether the mail service can say if it already took an email (by its Message-ID), so that
+    /// an attempt whose answer was lost is asked about before the email is sent again.
+    var recognisesRetries: Bool { get }
+    /// The id of the email the mail service already took under this email's Message-ID, if any.
+    func alreadySent(_ email: Email) async throws -> String?
+    /// Where an email the mail service took (by its id) stands now.
+    func deliveryStatus(of id: String) async throws -> DeliveryStatus
     /// Ends any open connection politely.
     func close() async
 }
 
 extension MailTransport {
+    var recognisesRetries: Bool { false }
+    func alreadySent(_ email: Email) async throws -> String? { nil }
+    func deliveryStatus(of id: String) async throws -> DeliveryStatus { .unknown }
     func close() async {}
 }
 
@@ -28,7 +40,8 @@ extension MailTransport {
 struct FileMailTransport: MailTransport {
     let directory: String
 
-    func send(_ email: Email) async throws {
+    @discardableResult
+    func send(_ email: Email) async throws -> String? {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let safe = email.messageID.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
         let final = URL(fileURLWithPath: directory).appendingPathComponent(String(safe) + ".eml")
@@ -38,6 +51,7 @@ struct FileMailTransport: MailTransport {
         guard rename(temporary.path, final.path) == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: final.path])
         }
+        return nil
     }
 }
 
@@ -72,6 +86,8 @@ struct EmailSender: Service {
     let logger: Logger
     let now: @Sendable () -> Date
     var policy = SendingPolicy()
+    /// When the first delivery check of an email the mail service took is due.
+    var deliveryChecks = DeliveryCheckPolicy()
 
     /// Sends what is due now; returns how many were attempted.
     @discardableResult
@@ -113,12 +129,33 @@ struct EmailSender: Service {
         email.replyTo = row["reply_to"]
         let outbox = self.outbox
         do {
-            try await transport.send(email)
+            var providerID: String?
+            var found = false
+            if transport.recognisesRetries {
+                // An earlier attempt's answer was lost (a crash, a timeout): ask before sending again.
+                if (row["sending_since"] as Int64?) != nil {
+                    providerID = try await transport.alreadySent(email)
+                    found = providerID != nil
+                }
+                if !found {
+                    let since = Int64(now().timeIntervalSince1970 * 1000)
+                    try await database.write { db in
+                        try db.execute(sql: "UPDATE emails SET sending_since = ? WHERE id = ?", arguments: [since, id])
+                    }
+                }
+            }
+            if !found { providerID = try await transport.send(email) }
+            let taken = providerID
             let sentAt = Int64(now().timeIntervalSince1970 * 1000)
+            let firstCheck = taken == nil ? nil : sentAt + Int64(deliveryChecks.wait(afterChecks: 0) * 1000)
             try await database.write { db in
                 try db.execute(
-                    sql: "UPDATE emails SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
-                    arguments: [sentAt, id]
+                    sql: """
+                        UPDATE emails SET status = 'sent', attempts = attempts + ?, sent_at = ?, last_error = NULL, sending_since = NULL,
+                            provider_id = ?, delivery_status = ?, delivery_checks = 0, delivery_next_check_at = ?, delivery_reported_at = NULL
+                        WHERE id = ?
+                        """,
+                    arguments: [1, sentAt, taken, taken == nil ? nil : DeliveryStatus.created.rawValue, firstCheck, id]
                 )
                 try outbox.append(
                     NotificationSent(
@@ -128,17 +165,27 @@ struct EmailSender: Service {
                 )
             }
             Counter(label: "notifications_emails_total", dimensions: [("template", template), ("outcome", "sent")]).increment()
+            if found {
+                logger.info("email found already sent; not sent again", metadata: ["notification_id": "\(id)", "template": "\(template)"])
+            }
         } catch {
             let attempts = (row["attempts"] as Int) + 1
             let limit = (row["attempt_limit"] as Int?) ?? policy.maxAttempts
-            let permanent = (error as? SMTPError)?.isPermanent ?? false
+            let permanent = (error as? SMTPError)?.isPermanent ?? (error as? NotifyError)?.isPermanent ?? false
             let failed = permanent || attempts >= limit
+            // Only an attempt that may have reached the mail service is asked about next time.
+            let unsure: Bool
+            if case .noAnswer = error as? NotifyError { unsure = true } else { unsure = false }
             let nextAttempt = Int64((now().timeIntervalSince1970 + policy.backoff(afterAttempt: attempts)) * 1000)
             let message = String(String(describing: error).prefix(500))
             try await database.write { db in
                 try db.execute(
-                    sql: "UPDATE emails SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?",
-                    arguments: [attempts, message, nextAttempt, failed ? "failed" : "queued", id]
+                    sql: """
+                        UPDATE emails SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ?,
+                            sending_since = CASE WHEN ? THEN sending_since END
+                        WHERE id = ?
+                        """,
+                    arguments: [attempts, message, nextAttempt, failed ? "failed" : "queued", unsure, id]
                 )
                 if failed {
                     try outbox.append(

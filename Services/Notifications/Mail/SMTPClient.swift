@@ -77,12 +77,13 @@ actor SMTPMailTransport: MailTransport {
         }
     }
 
-    func send(_ email: Email) async throws {
+    @discardableResult
+    func send(_ email: Email) async throws -> String? {
         let text = EmailFormat.rfc5322(email)
         if let session {
             do {
                 try await session.deliver(from: Self.address(email.from), to: Self.address(email.to), text: text)
-                return
+                return nil
             } catch SMTPError.stale {
                 // The server closed an idle connection: open a new one and try once more.
                 await drop()
@@ -99,6 +100,7 @@ actor SMTPMailTransport: MailTransport {
             await drop()
             throw error
         }
+        return nil
     }
 
     /// Says QUIT and closes the connection.

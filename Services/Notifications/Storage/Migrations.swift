@@ -9,6 +9,7 @@ enum Migrations {
         migrator.registerMigration("notifications-v4-reply-to", migrate: v4ReplyTo)
         migrator.registerMigration("notifications-v5-school-users", migrate: v5SchoolUsers)
         migrator.registerMigration("notifications-v6-checked-statuses", migrate: v6CheckedStatuses)
+        migrator.registerMigration("notifications-v7-delivery-statuses", migrate: v7DeliveryStatuses)
     }
 
     /// `notifications-v1`.
@@ -157,6 +158,26 @@ enum Migrations {
                 INSERT INTO reminders_checked SELECT claim_window_id, milestone, urn, queued_at FROM reminders;
                 DROP TABLE reminders;
                 ALTER TABLE reminders_checked RENAME TO reminders;
+                """
+        )
+    }
+
+    /// What a mail service that reports delivery (GOV.UK Notify) said of each email: its id there,
+    /// the latest status and when to ask again; and `sending_since`, set while a request is on its
+    /// way, so that after a crash or a lost answer the next attempt first asks whether the email
+    /// was taken before sending it again.
+    static func v7DeliveryStatuses(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE emails ADD COLUMN provider_id TEXT;
+                ALTER TABLE emails ADD COLUMN sending_since INTEGER;
+                ALTER TABLE emails ADD COLUMN delivery_status TEXT CHECK (delivery_status IN ('created', 'sending', 'pending', 'delivered',
+                    'permanent-failure', 'temporary-failure', 'technical-failure', 'unknown'));
+                ALTER TABLE emails ADD COLUMN delivery_checks INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE emails ADD COLUMN delivery_next_check_at INTEGER;
+                ALTER TABLE emails ADD COLUMN delivery_reported_at INTEGER;
+                CREATE INDEX emails_delivery_due ON emails (delivery_next_check_at) WHERE delivery_next_check_at IS NOT NULL;
+                CREATE INDEX emails_delivery_status ON emails (delivery_status, recipient) WHERE delivery_status IS NOT NULL;
                 """
         )
     }

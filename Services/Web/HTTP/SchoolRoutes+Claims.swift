@@ -50,12 +50,15 @@ extension SchoolRoutes {
         case "submitted": text = "Claim submitted"
         case "status_changed":
             text = "Status changed to \(Presentation.tag(entry.to ?? "").label)"
-        case "email_sent", "email_failed":
-            // The reason reads "claim_submitted, to office@school.example".
+        case "email_sent", "email_failed", "email_delivered":
+            // The reason reads "claim_submitted, to office@school.example" (and the error after it).
             let to = entry.reason?.components(separatedBy: ", to ").last.flatMap { $0 == entry.reason ? nil : $0 }
-            text =
-                entry.action == "email_sent"
-                ? "Email sent\(to.map { " to \($0)" } ?? "")" : "An email to \(to ?? "the school") could not be delivered"
+                .map { String($0.prefix { $0 != "," }) }
+            switch entry.action {
+            case "email_sent": text = "Email sent\(to.map { " to \($0)" } ?? "")"
+            case "email_delivered": text = "Email delivered\(to.map { " to \($0)" } ?? "")"
+            default: text = "An email to \(to ?? "the school") could not be delivered"
+            }
             return ["text": text, "at": Presentation.timestamp(entry.at)]
         case "flagged": text = "Claim flagged for checks before payment"
         default: text = entry.action.replacingOccurrences(of: "_", with: " ").capitalized

@@ -7,7 +7,13 @@ import ServiceSupport
 /// and support writing to a school's contacts.
 struct SupportNotificationRoutes {
     let site: Site
-    static let filters = ["claim_reference", "to", "template", "status"]
+    static let filters = ["claim_reference", "to", "template", "status", "delivery_status"]
+    /// What GOV.UK Notify reported, as support reads it, with the tag colour.
+    static let deliveryWords: [String: (String, String)] = [
+        "created": ("Sending", "blue"), "sending": ("Sending", "blue"), "pending": ("Sending", "blue"), "delivered": ("Delivered", "green"),
+        "permanent-failure": ("Not delivered", "red"), "temporary-failure": ("Not delivered", "red"),
+        "technical-failure": ("Sending again", "yellow"), "unknown": ("Sent", "grey"),
+    ]
 
     func add(to router: Router<ServiceRequestContext>) {
         site.on(router, .get, "/support/notifications") { try await log($0) }
@@ -33,11 +39,21 @@ struct SupportNotificationRoutes {
                 }
                 return status
             }
+            let delivery = try entered["delivery_status"].map { text in
+                guard let status = NotificationsAPI.Operations.ListEmails.Input.Query.DeliveryStatusPayload(rawValue: text) else {
+                    throw ServiceCallError.invalid(
+                        [ServiceFieldError(field: "delivery_status", message: "Choose a delivery status from the list.")],
+                        detail: ""
+                    )
+                }
+                return status
+            }
             let query = NotificationsAPI.Operations.ListEmails.Input.Query(
                 claimReference: entered["claim_reference"],
                 to: entered["to"],
                 template: entered["template"],
                 status: status,
+                deliveryStatus: delivery,
                 page: page,
                 perPage: 25
             )
@@ -59,6 +75,10 @@ struct SupportNotificationRoutes {
         values["statuses"] = [("", "Any"), ("queued", "Waiting to send"), ("sent", "Sent"), ("failed", "Failed")].map {
             ["value": $0.0, "label": $0.1, "selected": (entered["status"] ?? "") == $0.0]
         }
+        values["deliveries"] = [
+            ("", "Any"), ("delivered", "Delivered"), ("permanent-failure", "Not delivered: address does not exist"),
+            ("temporary-failure", "Not delivered: inbox full or refused"), ("sending", "Still being sent"),
+        ].map { ["value": $0.0, "label": $0.1, "selected": (entered["delivery_status"] ?? "") == $0.0] }
         values.merge(errors.context) { $1 }
         return .page("support-notifications", values, status: errors.isEmpty ? .ok : .unprocessableContent)
     }
@@ -74,6 +94,15 @@ struct SupportNotificationRoutes {
         if let reference = email.claimReference { row["claim_reference"] = reference }
         if let sent = email.sentAt { row["sent_at_text"] = Presentation.timestamp(sent.formatted(.iso8601)) }
         if let error = email.lastError { row["last_error"] = error }
+        if let delivery = email.deliveryStatus, email.status == .sent, let (words, tag) = deliveryWords[delivery.rawValue] {
+            row["status_text"] = words
+            row["status_tag"] = tag
+            let undelivered = delivery == .permanentFailure || delivery == .temporaryFailure
+            row["failed"] = undelivered
+            if let reported = email.deliveryReportedAt, delivery == .delivered || undelivered {
+                row["delivery_text"] = "\(words.lowercased()) \(Presentation.timestamp(reported.formatted(.iso8601)))"
+            }
+        }
         return row
     }
 

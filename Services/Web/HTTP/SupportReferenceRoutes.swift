@@ -121,7 +121,12 @@ struct SupportReferenceRoutes {
         async let summaryCall = outcome {
             try JSONValue(try await client.claimsIntake(as: actor) { try await $0.schoolSummary(path: .init(urn: urn)).ok.body.json })
         }
-        let (schoolResult, summaryResult) = await (schoolCall, summaryCall)
+        // Addresses that Notify reported as not receiving email: a school that never hears from
+        // the service should have them fixed. The page still shows when notifications is down.
+        async let bouncesCall = outcome {
+            try await client.notifications(as: actor) { try await $0.listUndeliverable(query: .init(schoolUrn: urn)).ok.body.json.items }
+        }
+        let (schoolResult, summaryResult, bouncesResult) = await (schoolCall, summaryCall, bouncesCall)
         let school = try schoolResult.get()
         let summary = try summaryResult.get()
         let members = try await site.users.database.read { try UserStore.members($0, kind: .school, organisationID: "\(urn)") }
@@ -132,6 +137,16 @@ struct SupportReferenceRoutes {
         values["users"] = members.map { ["name": $0.name, "email": $0.email, "id": $0.id] }
         values["hasUsers"] = !members.isEmpty
         values["thisYear"] = school["academic_year"]?.integer ?? Int64(academicYear(of: site.now()))
+        let bounces = (try? bouncesResult.get()) ?? []
+        values["undeliverable"] = bounces.map { bounce in
+            [
+                "address": bounce.address, "subject": bounce.subject, "id": bounce.notificationId,
+                "reason": bounce.deliveryStatus == .permanentFailure
+                    ? "the address does not exist or will not take email" : "the inbox was full or would not take the email",
+                "at": Presentation.timestamp(bounce.reportedAt.formatted(.iso8601)),
+            ]
+        }
+        values["hasUndeliverable"] = !bounces.isEmpty
         return .page("support-school", values)
     }
 

@@ -82,8 +82,55 @@ final class NotificationsHarness: @unchecked Sendable {
             from: "Claim funding for mentor training <no-reply@example.invalid>",
             logger: Logger(label: "sender"),
             now: { Date() },
-            policy: policy
+            policy: policy,
+            deliveryChecks: DeliveryCheckPolicy(firstCheck: 0.01)
         )
+    }
+
+    /// A Notify transport to `fake`, its key as `fake` issued it unless told otherwise.
+    func notify(
+        _ fake: FakeNotify,
+        key: String? = nil,
+        timeout: TimeInterval = 10,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) throws -> NotifyMailTransport {
+        NotifyMailTransport(
+            client: NotifyClient(settings: .init(baseURL: fake.baseURL, key: try NotifyAPIKey(key ?? fake.apiKey), timeout: timeout), now: now),
+            templateID: fake.templateID
+        )
+    }
+
+    /// The delivery tracker over `transport`, checking at once.
+    func tracker(
+        _ transport: any MailTransport,
+        policy: SendingPolicy = SendingPolicy(ratePerSecond: 1000, maxAttempts: 6, retryBase: 0.05)
+    )
+        -> DeliveryTracker
+    {
+        DeliveryTracker(
+            database: service.database,
+            outbox: Outbox(producer: "notifications", now: { Date() }, wakeup: Wakeup()),
+            transport: transport,
+            logger: Logger(label: "tracker"),
+            now: { Date() },
+            policy: DeliveryCheckPolicy(firstCheck: 0.01),
+            sending: policy
+        )
+    }
+
+    /// Asks for delivery statuses until none is due or outstanding, or `timeout` passes.
+    func trackAll(_ tracker: DeliveryTracker, timeout: TimeInterval = 30) async throws {
+        try await Eventually.wait("every delivery status", timeout: timeout, interval: .milliseconds(20)) {
+            try await tracker.checkDue()
+            return try await service.database.read {
+                try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM emails WHERE delivery_next_check_at IS NOT NULL") ?? 0
+            } == 0
+        }
+    }
+
+    /// The types of the messages published so far, in order.
+    func published() async throws -> [String] {
+        try await service.database.read { try String.fetchAll($0, sql: "SELECT type FROM bus_outbox ORDER BY sequence") }
     }
 
     /// Runs the sender until nothing is queued (retries included) or `timeout` passes.
