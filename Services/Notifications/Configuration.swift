@@ -13,7 +13,7 @@ struct Configuration: Sendable {
         ServiceConfiguration.variableNames + [
             "MAIL_TRANSPORT", "MAIL_DIR", "MAIL_FROM", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS",
             "SMTP_CA_FILE", "MAIL_RATE_PER_SECOND", "MAIL_MAX_ATTEMPTS", "MAIL_RETRY_BASE_SECONDS", "SUPPORT_EMAIL_ADDRESS",
-            "NOTIFY_API_KEY", "NOTIFY_TEMPLATE_ID", "NOTIFY_BASE_URL", "NOTIFY_STATUS_CHECK_SECONDS",
+            "NOTIFY_API_KEY", "NOTIFY_TEMPLATE_ID", "NOTIFY_BASE_URL", "NOTIFY_STATUS_CHECK_SECONDS", "NOTIFY_REQUESTS_PER_MINUTE",
         ]
 
     /// Reads and checks every variable; a bad value stops the service naming the variable.
@@ -48,6 +48,10 @@ struct NotifySettings: Sendable, Equatable {
     /// `NOTIFY_STATUS_CHECK_SECONDS`: the first delivery check after sending, doubled for each
     /// further one up to an hour.
     var firstStatusCheck: Double
+    /// `NOTIFY_REQUESTS_PER_MINUTE`: requests (sends and status checks) in any 60 seconds; the
+    /// default stays under Notify's documented 3,000 a minute. Raise it only when Notify has
+    /// raised the service's limit.
+    var requestsPerMinute: Int = 2700
 
     static func load(from env: EnvironmentReader) throws -> NotifySettings {
         guard let keyText = env.raw("NOTIFY_API_KEY") else {
@@ -79,7 +83,8 @@ struct NotifySettings: Sendable, Equatable {
             key: key,
             templateID: template.lowercased(),
             baseURL: base,
-            firstStatusCheck: try MailConfiguration.seconds(env, "NOTIFY_STATUS_CHECK_SECONDS", default: 60)
+            firstStatusCheck: try MailConfiguration.seconds(env, "NOTIFY_STATUS_CHECK_SECONDS", default: 60),
+            requestsPerMinute: try env.int("NOTIFY_REQUESTS_PER_MINUTE", default: 2700, in: 1...1_000_000)
         )
     }
 }

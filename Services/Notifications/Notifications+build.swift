@@ -62,7 +62,9 @@ enum Notifications {
         if mail.transport == .notify, let notify = mail.notify {
             // Tokens carry the real time: Notify refuses one more than 30 seconds off its clock.
             return NotifyMailTransport(
-                client: NotifyClient(settings: NotifyClient.Settings(baseURL: notify.baseURL, key: notify.key)),
+                client: NotifyClient(
+                    settings: NotifyClient.Settings(baseURL: notify.baseURL, key: notify.key, requestsPerMinute: notify.requestsPerMinute)
+                ),
                 templateID: notify.templateID
             )
         }

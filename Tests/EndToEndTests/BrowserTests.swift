@@ -95,6 +95,25 @@ struct BrowserTests {
         #expect(trs.requests().contains { $0.path == "/v3/teachers/7777777" && $0.query == "dateOfBirth=1980-03-31" })
     }
 
+    @Test func supportSeesASchoolAddressThatNotifyCouldNotDeliverTo() async throws {
+        let notifyFolder = try TemporaryFolder("notify")
+        defer {
+            ProcessLauncher.killAll(in: notifyFolder.url)
+            notifyFolder.remove()
+        }
+        let notify = try await FakeNotify(folder: notifyFolder)
+        try notify.report("permanent-failure", for: "office@elm-park.example")
+        let cluster = try await Self.demoCluster(environment: notify.environment.merging(["NOTIFY_STATUS_CHECK_SECONDS": "0.2"]) { $1 })
+        defer { cluster.killAll() }
+        var env = Self.urls(cluster)
+        env["SCREENSHOTS_DIR"] = Self.screenshots("bounces")
+        let run = try ProcessLauncher.run("/usr/bin/env", arguments: ["python3", Self.script("Tests/Browser/bounces.py")], environment: env)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("pages checked"), "\(run.output)")
+        // The message went through Notify, as every email of the service does with MAIL_TRANSPORT=notify.
+        #expect(notify.received().contains { $0.emailAddress == "office@elm-park.example" && $0.subject == "Your claim for mentor training" })
+    }
+
     @Test func signingInThroughARealIdentityProviderRefusesWhatItMust() async throws {
         // oidc-provider-mock: discovery, JWKS and the authorization code flow, in its own process.
         let port = FreePorts.one()

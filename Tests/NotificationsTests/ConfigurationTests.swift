@@ -32,6 +32,7 @@ import Testing
         #expect(notify.mail.notify?.key.serviceID == "26785a09-ab16-4eb0-8407-a37497a57506")
         #expect(notify.mail.notify?.baseURL == "https://api.notifications.service.gov.uk")
         #expect(notify.mail.notify?.firstStatusCheck == 60)
+        #expect(notify.mail.notify?.requestsPerMinute == 2700)
         let cases: [([String: String], String)] = [
             (["NOTIFY_TEMPLATE_ID": Self.template], "NOTIFY_API_KEY"),
             (["NOTIFY_API_KEY": "not-a-key", "NOTIFY_TEMPLATE_ID": Self.template], "NOTIFY_API_KEY"),

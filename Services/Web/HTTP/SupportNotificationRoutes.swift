@@ -86,7 +86,8 @@ struct SupportNotificationRoutes {
     /// One email of the delivery log, as the page shows it.
     static func row(_ email: NotificationsAPI.Components.Schemas.Email) -> [String: Any] {
         var row: [String: Any] = [
-            "id": email.id, "to": email.to, "subject": email.subject, "template": email.template, "attempts": email.attempts,
+            "id": email.id, "to": email.to, "subject": email.subject, "template": email.template,
+            "attempts": email.attempts == 1 ? "1 attempt" : "\(email.attempts) attempts",
             "created_at_text": Presentation.timestamp(email.createdAt.formatted(.iso8601)), "failed": email.status == .failed,
             "status_text": ["queued": "Waiting to send", "sent": "Sent", "failed": "Failed"][email.status.rawValue] ?? email.status.rawValue,
             "status_tag": ["queued": "yellow", "sent": "green", "failed": "red"][email.status.rawValue] ?? "grey",
@@ -101,6 +102,10 @@ struct SupportNotificationRoutes {
             row["failed"] = undelivered
             if let reported = email.deliveryReportedAt, delivery == .delivered || undelivered {
                 row["delivery_text"] = "\(words.lowercased()) \(Presentation.timestamp(reported.formatted(.iso8601)))"
+                // The reason already says "not delivered": say it once.
+                if undelivered, let error = email.lastError {
+                    row["last_error"] = error.replacingOccurrences(of: "not delivered: ", with: "")
+                }
             }
         }
         return row
