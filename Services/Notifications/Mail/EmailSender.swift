@@ -128,12 +128,14 @@ struct EmailSender: Service {
         email.template = template
         email.replyTo = row["reply_to"]
         let outbox = self.outbox
+        let marked = (row["sending_since"] as Int64?) != nil
+        var requested = false
         do {
             var providerID: String?
             var found = false
             if transport.recognisesRetries {
                 // An earlier attempt's answer was lost (a crash, a timeout): ask before sending again.
-                if (row["sending_since"] as Int64?) != nil {
+                if marked {
                     providerID = try await transport.alreadySent(email)
                     found = providerID != nil
                 }
@@ -144,7 +146,10 @@ struct EmailSender: Service {
                     }
                 }
             }
-            if !found { providerID = try await transport.send(email) }
+            if !found {
+                requested = true
+                providerID = try await transport.send(email)
+            }
             let taken = providerID
             let sentAt = Int64(now().timeIntervalSince1970 * 1000)
             let firstCheck = taken == nil ? nil : sentAt + Int64(deliveryChecks.wait(afterChecks: 0) * 1000)
@@ -173,9 +178,10 @@ struct EmailSender: Service {
             let limit = (row["attempt_limit"] as Int?) ?? policy.maxAttempts
             let permanent = (error as? SMTPError)?.isPermanent ?? (error as? NotifyError)?.isPermanent ?? false
             let failed = permanent || attempts >= limit
-            // Only an attempt that may have reached the mail service is asked about next time.
+            // Only an attempt that may have reached the mail service is asked about next time;
+            // so is one whose question about the last attempt went unanswered.
             let unsure: Bool
-            if case .noAnswer = error as? NotifyError { unsure = true } else { unsure = false }
+            if case .noAnswer = error as? NotifyError { unsure = true } else { unsure = marked && !requested }
             let nextAttempt = Int64((now().timeIntervalSince1970 + policy.backoff(afterAttempt: attempts)) * 1000)
             let message = String(String(describing: error).prefix(500))
             try await database.write { db in

@@ -42,6 +42,17 @@ import Testing
         #expect(throws: NotifyKeyError.notTwoUUIDs) { try NotifyAPIKey(String(repeating: "z", count: 80)) }
     }
 
+    @Test func eachNotifyStatusIsFinalOrNotAndOnlyABounceCountsAsUndelivered() {
+        #expect(DeliveryStatus.allCases.filter(\.isFinal) == [.delivered, .permanentFailure, .temporaryFailure, .technicalFailure, .unknown])
+        #expect(DeliveryStatus.allCases.filter(\.isUndelivered) == [.permanentFailure, .temporaryFailure])
+        #expect(DeliveryStatus(notify: "permanent-failure") == .permanentFailure)
+        #expect(DeliveryStatus(notify: "virus-scan-failed") == .pending)  // a status Notify may add later: ask again
+        let policy = DeliveryCheckPolicy(firstCheck: 60)
+        #expect([0, 1, 2, 3].map(policy.wait(afterChecks:)) == [60, 120, 240, 480])
+        #expect(policy.wait(afterChecks: 10) == 3600)
+        #expect(policy.wait(afterChecks: 1_000) == 3600)
+    }
+
     @Test func theRollingLimitLetsNoMoreThanItsNumberThroughInAWindow() async throws {
         let limit = RollingLimit(limit: 5, window: .milliseconds(300))
         let clock = ContinuousClock()

@@ -197,3 +197,49 @@ import Testing
         #expect(Paging(page: 99, perPage: 25, total: 51).page == 3)
     }
 }
+
+@Suite struct ClaimHistoryTests {
+    static let claim = ClaimAPI(
+        reference: "12345678",
+        status: "submitted",
+        school: .init(urn: 100001, name: "Alder", region: "inner_london"),
+        provider: .init(code: "1TX", name: "Best"),
+        academicYear: 2026,
+        claimWindowId: 1,
+        mentors: [],
+        totalHours: 16,
+        ratePence: 5360,
+        amountPence: 85_760,
+        clawbackAmountPence: 0,
+        createdAt: "2026-12-03T09:00:00Z",
+        createdBy: "head@alder.example",
+        submittedAt: nil,
+        submittedBy: nil,
+        statusReason: nil,
+        nextStep: "",
+        version: 1
+    )
+
+    static func entry(_ action: String, _ reason: String) -> ActivityAPI {
+        ActivityAPI(
+            at: "2026-12-03T09:00:00Z",
+            action: action,
+            from: nil,
+            to: nil,
+            actor: .init(id: nil, email: nil, service: "notifications"),
+            reason: reason
+        )
+    }
+
+    @Test func anEmailsJourneyReadsAsSentThenDeliveredOrNotDeliveredToItsAddress() {
+        func text(_ action: String, _ reason: String) -> String? {
+            SchoolRoutes.historyEntry(Self.entry(action, reason), claim: Self.claim)["text"] as? String
+        }
+        #expect(text("email_sent", "claim_submitted, to office@alder.example") == "Email sent to office@alder.example")
+        #expect(text("email_delivered", "claim_submitted, to office@alder.example") == "Email delivered to office@alder.example")
+        #expect(
+            text("email_failed", "claim_submitted, to office@alder.example, not delivered: the address does not exist (permanent-failure)")
+                == "An email to office@alder.example could not be delivered"
+        )
+    }
+}
