@@ -56,6 +56,10 @@ import Testing
             #expect(health.last == "http://127.0.0.1:\(name.defaultHTTPPort)/ready")
             // The values themselves pass the service's own configuration checks.
             var values = env
+            // `${NAME:-default}` is what compose reads when the shell sets nothing.
+            for (key, value) in values where value.hasPrefix("${") && value.hasSuffix("}") && value.contains(":-") {
+                values[key] = String(value.dropLast().split(separator: ":-", maxSplits: 1).last ?? "")
+            }
             values["AUTH_JWT_SECRET"] = "a-test-secret-of-at-least-thirty-two-chars"
             values["PAYER_EMAIL_ADDRESSES"] = "payer@example.invalid"
             values["PUBLIC_BASE_URL"] = "https://claims.example"
