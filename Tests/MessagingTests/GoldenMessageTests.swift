@@ -75,6 +75,13 @@ import Testing
     static let links = [RecipientLink(email: "payer@esfa.example", url: "https://payments.example/api/v1/payments/runs/7/file?token=ab12")]
     static let rejected = [RejectedMentor(trn: "1234567", name: "Jo Bloggs", reason: "No record of training")]
     static let clawbackMentors = [ClawbackMentor(trn: "1234567", hoursClawedBack: 6, notes: "Six hours not evidenced")]
+    static let emailed = NotificationFields(
+        notificationId: 11,
+        template: "claim_submitted",
+        to: "office@alder.sch.uk",
+        reference: "12345678",
+        error: nil
+    )
     static let membership = MembershipFields(
         user: MembershipUser(id: "user-2", email: "bursar@alder.sch.uk", firstName: "Ben", lastName: "Bursar"),
         organisation: MembershipOrganisation(type: "school", urn: 100_001, name: "Alder Primary School"),
@@ -170,15 +177,7 @@ import Testing
         ),
         golden(ClawbackRejected(reference: "12345678", reason: "Hours were evidenced after all", by: support), from: "audit-sampling"),
         golden(
-            NotificationSent(
-                fields: NotificationFields(
-                    notificationId: 11,
-                    template: "claim_submitted",
-                    to: "office@alder.sch.uk",
-                    reference: "12345678",
-                    error: nil
-                )
-            ),
+            NotificationSent(fields: emailed),
             from: "notifications"
         ),
         golden(
@@ -194,15 +193,7 @@ import Testing
             from: "notifications"
         ),
         golden(
-            NotificationDelivered(
-                fields: NotificationFields(
-                    notificationId: 11,
-                    template: "claim_submitted",
-                    to: "office@alder.sch.uk",
-                    reference: "12345678",
-                    error: nil
-                )
-            ),
+            NotificationDelivered(fields: emailed),
             from: "notifications"
         ),
         golden(UserMembershipAdded(fields: membership), from: "web"),

@@ -28,6 +28,19 @@ protocol MailTransport: Sendable {
     func close() async
 }
 
+/// A transport's refusal, as the sender needs to know it.
+protocol MailTransportError: Error {
+    /// Trying again will not help: the email is marked failed at once.
+    var isPermanent: Bool { get }
+    /// The request may have reached the mail service without its answer coming back, so the
+    /// next attempt first asks whether the email was taken.
+    var answerLost: Bool { get }
+}
+
+extension MailTransportError {
+    var answerLost: Bool { false }
+}
+
 extension MailTransport {
     var recognisesRetries: Bool { false }
     func alreadySent(_ email: Email) async throws -> String? { nil }
@@ -156,11 +169,11 @@ struct EmailSender: Service {
             try await database.write { db in
                 try db.execute(
                     sql: """
-                        UPDATE emails SET status = 'sent', attempts = attempts + ?, sent_at = ?, last_error = NULL, sending_since = NULL,
+                        UPDATE emails SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL, sending_since = NULL,
                             provider_id = ?, delivery_status = ?, delivery_checks = 0, delivery_next_check_at = ?, delivery_reported_at = NULL
                         WHERE id = ?
                         """,
-                    arguments: [1, sentAt, taken, taken == nil ? nil : DeliveryStatus.created.rawValue, firstCheck, id]
+                    arguments: [sentAt, taken, taken == nil ? nil : DeliveryStatus.created.rawValue, firstCheck, id]
                 )
                 try outbox.append(
                     NotificationSent(
@@ -176,12 +189,11 @@ struct EmailSender: Service {
         } catch {
             let attempts = (row["attempts"] as Int) + 1
             let limit = (row["attempt_limit"] as Int?) ?? policy.maxAttempts
-            let permanent = (error as? SMTPError)?.isPermanent ?? (error as? NotifyError)?.isPermanent ?? false
-            let failed = permanent || attempts >= limit
+            let refusal = error as? any MailTransportError
+            let failed = (refusal?.isPermanent ?? false) || attempts >= limit
             // Only an attempt that may have reached the mail service is asked about next time;
             // so is one whose question about the last attempt went unanswered.
-            let unsure: Bool
-            if case .noAnswer = error as? NotifyError { unsure = true } else { unsure = marked && !requested }
+            let unsure = (refusal?.answerLost ?? false) || (marked && !requested)
             let nextAttempt = Int64((now().timeIntervalSince1970 + policy.backoff(afterAttempt: attempts)) * 1000)
             let message = String(String(describing: error).prefix(500))
             try await database.write { db in

@@ -62,7 +62,7 @@ enum NotifyKeyError: Error, CustomStringConvertible {
 /// Notify's answer to a request it did not take, as its API documents
 /// (`{"status_code": 400, "errors": [{"error": "BadRequestError", "message": "…"}]}`), or no
 /// answer at all.
-enum NotifyError: Error, CustomStringConvertible {
+enum NotifyError: MailTransportError, CustomStringConvertible {
     /// Notify answered with an error status and its messages.
     case refused(status: Int, messages: [String])
     /// No answer: refused connection, reset, or no reply within the timeout. Notify may or may
@@ -78,6 +78,12 @@ enum NotifyError: Error, CustomStringConvertible {
         case .refused(let status, _): status == 400 || status == 403
         case .noAnswer, .unexpected: false
         }
+    }
+
+    /// No answer came: Notify may have taken the email.
+    var answerLost: Bool {
+        if case .noAnswer = self { return true }
+        return false
     }
 
     var description: String {

@@ -14,7 +14,7 @@ struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
 
 /// Why an email could not be handed to the server. A 5xx answer is permanent (sending it again
 /// will not help); a 4xx answer, a refused connection or a dropped one is worth retrying.
-enum SMTPError: Error, CustomStringConvertible {
+enum SMTPError: MailTransportError, CustomStringConvertible {
     case refused(command: String, reply: SMTPReply)
     case connection(String)
     /// A kept-open connection that the server had closed: nothing of this email was said.
